@@ -1,0 +1,78 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Answer } from '../core/answers';
+import type { IngestRequest } from '../core/ingest';
+
+/** An HTTP API (payload 2.0) event as the core's request: raw bytes (base64-decoded when flagged), lowercased headers. */
+export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): IngestRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  const body = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  return {
+    method: event.requestContext?.http?.method ?? 'POST',
+    path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
+    headers,
+    body,
+    requestId: event.requestContext?.requestId,
+  };
+}
+
+export function toApiGatewayResult(answer: Answer): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: answer.statusCode, headers: { ...answer.headers }, body: JSON.stringify(answer.body) };
+}
+
+/** Wraps a core request handler as a Lambda handler for an HTTP API route. */
+export function apiGatewayHandler(
+  handle: (request: IngestRequest) => Promise<Answer>,
+): (event: APIGatewayProxyEventV2, context?: Pick<Context, 'awsRequestId'>) => Promise<APIGatewayProxyStructuredResultV2> {
+  return async (event, context) => {
+    const request = fromApiGatewayEvent(event);
+    const answer = await handle(
+      request.requestId || !context ? request : { ...request, requestId: context.awsRequestId },
+    );
+    return toApiGatewayResult(answer);
+  };
+}
+
+/** Builds an HTTP API (payload 2.0) event, as API Gateway would, for the local server, `npm run invoke` and tests. */
+export function toApiGatewayEvent(request: {
+  method: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  sourceIp?: string;
+  requestId?: string;
+}): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name.toLowerCase()] = value;
+  const contentType = headers['content-type'] ?? '';
+  // API Gateway passes text bodies through and base64-encodes the rest; mirror that so both paths get exercised.
+  const isText = /^(application\/(json|[\w.+-]*\+json)|text\/)/i.test(contentType);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `${request.method} ${request.path}`,
+    rawPath: request.path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: request.method,
+        path: request.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.sourceIp ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: request.requestId ?? `local-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      routeKey: `${request.method} ${request.path}`,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    body: isText ? request.body.toString('utf8') : request.body.toString('base64'),
+    isBase64Encoded: !isText,
+  };
+}

@@ -1,0 +1,51 @@
+import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './ingest';
+import type { LogLevel } from './ports';
+
+/** A setting that is missing or wrong: the function stops at cold start with this message instead of misbehaving. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`${name} must be set`);
+  return value;
+}
+
+export function positiveNumber(env: Env, name: string, fallback: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+export function logLevel(env: Env): LogLevel {
+  const level = (env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (level === 'debug' || level === 'info' || level === 'warn' || level === 'error') return level;
+  throw new ConfigurationError(`LOG_LEVEL must be debug, info, warn or error, got "${env.LOG_LEVEL}"`);
+}
+
+/** The ingest function's settings, from its environment. */
+export interface IngestSettings extends IngestConfig {
+  readonly tableName: string;
+  /** Secrets Manager secret holding the webhook secret(s); in AWS this is always set. */
+  readonly webhookSecretArn?: string;
+  /** Local mode and tests only: the webhook secret(s) inline. Ignored when `webhookSecretArn` is set. */
+  readonly webhookSecretInline?: string;
+  readonly logLevel: LogLevel;
+}
+
+export function readIngestSettings(env: Env): IngestSettings {
+  const arn = env.WEBHOOK_SECRET_ARN?.trim();
+  return {
+    tableName: required(env, 'TABLE_NAME'),
+    webhookPath: env.WEBHOOK_PATH?.trim() || DEFAULT_INGEST_CONFIG.webhookPath,
+    maxBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES', DEFAULT_INGEST_CONFIG.maxBodyBytes),
+    retentionDays: positiveNumber(env, 'RETENTION_DAYS', DEFAULT_INGEST_CONFIG.retentionDays),
+    ...(arn ? { webhookSecretArn: arn } : { webhookSecretInline: env.VOUCHERIFY_WEBHOOK_SECRET }),
+    logLevel: logLevel(env),
+  };
+}

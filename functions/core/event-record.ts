@@ -1,0 +1,118 @@
+import { type BodyEncoding, encodeBody } from './body-codec';
+import type { ValidationIssue } from './validation';
+
+export type EventStatus = 'ACCEPTED' | 'QUARANTINED';
+
+/**
+ * One stored webhook event, as the core sees it (the DynamoDB adapter maps it to attributes). Holds the fields people
+ * search by, lifted out of the payload, and the original body so any event can be re-processed. Names and email
+ * addresses stay inside the (compressed) body and are never lifted into searchable attributes.
+ */
+export interface EventRecord {
+  /** `event.id`, or `sha256:<hex>` of the body when no id can be read. The idempotency key. */
+  readonly eventId: string;
+  readonly status: EventStatus;
+  readonly receivedAt: string;
+  /** Epoch seconds after which DynamoDB's TTL may delete the item. */
+  readonly expiresAt: number;
+  readonly body: Buffer;
+  readonly bodyEncoding: BodyEncoding;
+  /** Size of the body as received, before encoding. */
+  readonly bodyBytes: number;
+  readonly type?: string;
+  readonly eventAt?: string;
+  readonly sendoutId?: string;
+  readonly projectId?: string;
+  readonly customerId?: string;
+  readonly customerSourceId?: string;
+  readonly campaignId?: string;
+  readonly campaignName?: string;
+  readonly voucherCode?: string;
+  readonly promotionTierId?: string;
+  readonly redemptionId?: string;
+  readonly rollbackId?: string;
+  readonly failureCode?: string;
+  readonly failureMessage?: string;
+  /** Why a QUARANTINED event failed validation. */
+  readonly issues?: readonly ValidationIssue[];
+}
+
+/** The searchable fields of an event, read defensively so that a quarantined (unvalidated) payload is safe too. */
+export type EventFields = Omit<EventRecord, 'eventId' | 'status' | 'receivedAt' | 'expiresAt' | 'body' | 'bodyEncoding' | 'bodyBytes' | 'issues'>;
+
+type Json = Record<string, unknown>;
+
+const MAX_FIELD_LENGTH = 256;
+
+function obj(value: unknown): Json | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function str(value: unknown, maxLength = MAX_FIELD_LENGTH): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength ? value : undefined;
+}
+
+/** The event id if the envelope carries a usable one. */
+export function readEventId(body: unknown): string | undefined {
+  return str(obj(obj(body)?.event)?.id);
+}
+
+/** Lifts the searchable fields out of a parsed envelope (validated or not). */
+export function extractFields(body: unknown): EventFields {
+  const envelope = obj(body);
+  const event = obj(envelope?.event);
+  const data = obj(envelope?.data);
+  const redemption = obj(data?.redemption);
+  const rollback = obj(data?.redemption_rollback);
+  const voucher = obj(data?.voucher) ?? obj(redemption?.voucher) ?? obj(rollback?.voucher);
+  const customer = obj(data?.customer) ?? obj(redemption?.customer) ?? obj(rollback?.customer);
+  const campaign = obj(data?.campaign);
+  const tier = obj(data?.promotion_tier) ?? obj(redemption?.promotion_tier) ?? obj(rollback?.promotion_tier);
+  const failing = rollback ?? redemption;
+
+  const fields: Record<string, string | undefined> = {
+    type: str(envelope?.type, 128),
+    eventAt: str(event?.created_at, 64) ?? str(envelope?.created_at, 64),
+    sendoutId: str(envelope?.id),
+    projectId: str(envelope?.project_id),
+    customerId:
+      str(customer?.id) ?? str(redemption?.customer_id) ?? str(rollback?.customer_id) ?? str(obj(data?.holder)?.id),
+    customerSourceId: str(customer?.source_id),
+    campaignId: str(campaign?.id) ?? str(voucher?.campaign_id) ?? str(obj(tier?.campaign)?.id),
+    campaignName: str(campaign?.name) ?? str(voucher?.campaign),
+    voucherCode: str(voucher?.code),
+    promotionTierId: str(tier?.id),
+    redemptionId: rollback ? (str(rollback.redemption) ?? str(redemption?.id)) : str(redemption?.id),
+    rollbackId: str(rollback?.id),
+    failureCode: str(failing?.failure_code, 128),
+    failureMessage: str(failing?.failure_message, 1024),
+  };
+  for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
+  return fields as EventFields;
+}
+
+export interface RecordInput {
+  readonly eventId: string;
+  readonly status: EventStatus;
+  readonly rawBody: Buffer;
+  readonly parsed: unknown;
+  readonly receivedAtMs: number;
+  readonly retentionDays: number;
+  readonly issues?: readonly ValidationIssue[];
+}
+
+/** Builds the record to store: lifted fields, encoded body, TTL. */
+export function buildEventRecord(input: RecordInput): EventRecord {
+  const encoded = encodeBody(input.rawBody);
+  return {
+    ...extractFields(input.parsed),
+    eventId: input.eventId,
+    status: input.status,
+    receivedAt: new Date(input.receivedAtMs).toISOString(),
+    expiresAt: Math.floor(input.receivedAtMs / 1000) + Math.round(input.retentionDays * 86_400),
+    body: encoded.bytes,
+    bodyEncoding: encoded.encoding,
+    bodyBytes: input.rawBody.length,
+    ...(input.issues ? { issues: input.issues } : {}),
+  };
+}

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { type Answer, type Outcome, toAnswer } from './answers';
+import { ReceiverNotConfiguredError, SecretsUnavailableError, StorageUnavailableError } from './errors';
+import { buildEventRecord, readEventId } from './event-record';
+import type { EventStore, Logger, SecretSource } from './ports';
+import { SIGNATURE_HEADER, verifySignature } from './signature';
+import { type ValidationIssue, type Validators, validateEvent, validatorsAheadOfTime } from './validation';
+
+/** One HTTP request as every door (API Gateway, the local server, the CLI) hands it to the core. */
+export interface IngestRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Header names lowercased. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The raw bytes as received (already base64-decoded if the door encoded them). */
+  readonly body: Buffer;
+  readonly requestId?: string;
+}
+
+export interface IngestConfig {
+  /** Path the webhook is served on. */
+  readonly webhookPath: string;
+  /** Bodies larger than this are refused with 413 before any other work. */
+  readonly maxBodyBytes: number;
+  /** How long stored events are kept (DynamoDB TTL). */
+  readonly retentionDays: number;
+}
+
+export const DEFAULT_INGEST_CONFIG: IngestConfig = {
+  webhookPath: '/webhooks/voucherify',
+  maxBodyBytes: 256 * 1024,
+  retentionDays: 365,
+};
+
+export interface IngestDeps {
+  readonly secrets: SecretSource;
+  readonly store: EventStore;
+  readonly logger: Logger;
+  readonly config: IngestConfig;
+  readonly now?: () => number;
+  readonly validators?: Validators;
+}
+
+export interface IngestResult extends Answer {
+  readonly outcome: Outcome;
+}
+
+/** Builds the request handler at the heart of every door: verify, parse, validate, store once, answer. */
+export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promise<IngestResult> {
+  const now = deps.now ?? Date.now;
+  const validators = deps.validators ?? validatorsAheadOfTime;
+  const { config, logger } = deps;
+
+  async function decide(request: IngestRequest): Promise<{ outcome: Outcome; fields: Record<string, unknown> }> {
+    const path = request.path.length > 1 && request.path.endsWith('/') ? request.path.slice(0, -1) : request.path;
+    if (path !== config.webhookPath) return { outcome: { kind: 'not_found', path }, fields: {} };
+    if (request.method !== 'POST') return { outcome: { kind: 'method_not_allowed', method: request.method }, fields: {} };
+    if (request.body.length > config.maxBodyBytes) {
+      return {
+        outcome: { kind: 'payload_too_large', bytes: request.body.length, limit: config.maxBodyBytes },
+        fields: {},
+      };
+    }
+
+    const secrets = await deps.secrets.get();
+    if (secrets.length === 0) throw new ReceiverNotConfiguredError('no webhook secret is configured');
+    const header = request.headers[SIGNATURE_HEADER];
+    let verdict = verifySignature(request.body, header, secrets);
+    if (!verdict.ok && verdict.reason === 'mismatch' && deps.secrets.refresh && (await deps.secrets.refresh())) {
+      verdict = verifySignature(request.body, header, await deps.secrets.get());
+    }
+    if (!verdict.ok) return { outcome: { kind: `signature_${verdict.reason === 'mismatch' ? 'invalid' : verdict.reason}` }, fields: {} };
+
+    const receivedAtMs = now();
+    let parsed: unknown;
+    let issues: readonly ValidationIssue[] | undefined;
+    try {
+      parsed = JSON.parse(request.body.toString('utf8'));
+    } catch (cause) {
+      issues = [{ pointer: '/', message: `the body is not valid JSON (${describeParseError(cause)})` }];
+    }
+    if (!issues) {
+      const result = validateEvent(parsed, validators);
+      if (!result.ok) issues = result.issues;
+    }
+
+    // An authentic event without a readable id still deduplicates: the same bytes give the same key.
+    const eventId = readEventId(parsed) ?? `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
+    const record = buildEventRecord({
+      eventId,
+      status: issues ? 'QUARANTINED' : 'ACCEPTED',
+      rawBody: request.body,
+      parsed,
+      receivedAtMs,
+      retentionDays: config.retentionDays,
+      ...(issues ? { issues } : {}),
+    });
+    const fields = { eventId, eventType: record.type, sendoutId: record.sendoutId, signedForm: verdict.form };
+    const put = await deps.store.putIfAbsent(record);
+    if (put === 'exists') return { outcome: { kind: 'duplicate', eventId }, fields };
+    // Authentic but not what our schema expects: keep it and answer 2xx. Bouncing it would make Voucherify retry it
+    // 12 times and then switch the whole webhook off.
+    if (issues) return { outcome: { kind: 'quarantined', eventId, issues }, fields: { ...fields, issueCount: issues.length } };
+    return { outcome: { kind: 'accepted', eventId }, fields };
+  }
+
+  return async (request) => {
+    let outcome: Outcome;
+    let fields: Record<string, unknown> = {};
+    try {
+      ({ outcome, fields } = await decide(request));
+    } catch (cause) {
+      outcome = outcomeOfError(cause);
+      fields = { error: errorSummary(cause) };
+    }
+    const answer = toAnswer(outcome);
+    const level = answer.statusCode >= 500 ? 'error' : answer.statusCode >= 400 ? 'warn' : 'info';
+    logger.log(level, `webhook ${outcome.kind}`, {
+      outcome: outcome.kind,
+      statusCode: answer.statusCode,
+      requestId: request.requestId,
+      bodyBytes: request.body.length,
+      ...fields,
+    });
+    return { ...answer, outcome };
+  };
+}
+
+function outcomeOfError(cause: unknown): Outcome {
+  if (cause instanceof ReceiverNotConfiguredError) return { kind: 'receiver_not_configured' };
+  if (cause instanceof SecretsUnavailableError) return { kind: 'secrets_unavailable' };
+  if (cause instanceof StorageUnavailableError) return { kind: 'storage_unavailable' };
+  return { kind: 'internal_error' };
+}
+
+/** Name and message of an error and its cause, for logs: never a stack, never request data. */
+function errorSummary(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = cause.cause instanceof Error ? ` (cause: ${cause.cause.name}: ${cause.cause.message})` : '';
+  return `${cause.name}: ${cause.message}${inner}`;
+}
+
+function describeParseError(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
+}
+

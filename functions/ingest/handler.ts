@@ -1,0 +1,33 @@
+/**
+ * Lambda entry for POST /webhooks/voucherify. Everything is built once per cold start; each request runs the core.
+ * Environment: TABLE_NAME, WEBHOOK_SECRET_ARN (or VOUCHERIFY_WEBHOOK_SECRET outside AWS), MAX_BODY_BYTES,
+ * RETENTION_DAYS, LOG_LEVEL. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { apiGatewayHandler } from '../adapters/api-gateway';
+import { DynamoDbEventStore } from '../adapters/dynamodb-event-store';
+import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
+import { readIngestSettings } from '../core/config';
+import { makeIngest } from '../core/ingest';
+import { jsonLogger } from '../core/logger';
+
+const settings = readIngestSettings(process.env);
+
+// Voucherify gives up on an answer after 10 s: keep every AWS call, retries included, well inside that.
+const requestHandler = new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 2_000 });
+const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
+
+const secrets = settings.webhookSecretArn
+  ? new SecretsManagerSource(new SecretsManagerClient({ maxAttempts: 2, requestHandler }), settings.webhookSecretArn)
+  : staticSecrets(settings.webhookSecretInline);
+
+export const handler = apiGatewayHandler(
+  makeIngest({
+    secrets,
+    store: new DynamoDbEventStore(dynamodb, settings.tableName),
+    logger: jsonLogger({ level: settings.logLevel, base: { function: 'ingest' } }),
+    config: settings,
+  }),
+);

@@ -1,0 +1,11 @@
+/** Compiles the JSON Schemas ahead of time into functions/core/schemas/generated/validators.js (ajv standalone code). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateValidatorsSource } from '../functions/core/schemas/compile';
+
+const outDir = join(__dirname, '..', 'functions', 'core', 'schemas', 'generated');
+mkdirSync(outDir, { recursive: true });
+const file = join(outDir, 'validators.js');
+const source = generateValidatorsSource();
+writeFileSync(file, source);
+console.log(`wrote ${file} (${source.length} bytes)`);
