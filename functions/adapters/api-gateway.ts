@@ -6,7 +6,8 @@ import type { IngestRequest } from '../core/ingest';
 export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): IngestRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
-  const body = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  const body =
+    event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   return {
     method: event.requestContext?.http?.method ?? 'POST',
     path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
@@ -23,7 +24,10 @@ export function toApiGatewayResult(answer: Answer): APIGatewayProxyStructuredRes
 /** Wraps a core request handler as a Lambda handler for an HTTP API route. */
 export function apiGatewayHandler(
   handle: (request: IngestRequest) => Promise<Answer>,
-): (event: APIGatewayProxyEventV2, context?: Pick<Context, 'awsRequestId'>) => Promise<APIGatewayProxyStructuredResultV2> {
+): (
+  event: APIGatewayProxyEventV2,
+  context?: Pick<Context, 'awsRequestId'>,
+) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event, context) => {
     const request = fromApiGatewayEvent(event);
     const answer = await handle(
@@ -43,7 +47,8 @@ export function toApiGatewayEvent(request: {
   requestId?: string;
 }): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(request.headers))
+    if (value !== undefined) headers[name.toLowerCase()] = value;
   const contentType = headers['content-type'] ?? '';
   // API Gateway passes text bodies through and base64-encodes the rest; mirror that so both paths get exercised.
   const isText = /^(application\/(json|[\w.+-]*\+json)|text\/)/i.test(contentType);

@@ -15,7 +15,9 @@ export interface EncodedBody {
  */
 export function encodeBody(raw: Buffer): EncodedBody {
   const deflated = deflateRawSync(raw);
-  return deflated.length < raw.length ? { bytes: deflated, encoding: 'deflate-raw' } : { bytes: raw, encoding: 'identity' };
+  return deflated.length < raw.length
+    ? { bytes: deflated, encoding: 'deflate-raw' }
+    : { bytes: raw, encoding: 'identity' };
 }
 
 /** The original bytes of a stored body. */

@@ -18,7 +18,8 @@ export function positiveNumber(env: Env, name: string, fallback: number): number
   const text = env[name]?.trim();
   if (!text) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive number, got "${text}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigurationError(`${name} must be a positive number, got "${text}"`);
   return value;
 }
 

@@ -38,7 +38,10 @@ export interface EventRecord {
 }
 
 /** The searchable fields of an event, read defensively so that a quarantined (unvalidated) payload is safe too. */
-export type EventFields = Omit<EventRecord, 'eventId' | 'status' | 'receivedAt' | 'expiresAt' | 'body' | 'bodyEncoding' | 'bodyBytes' | 'issues'>;
+export type EventFields = Omit<
+  EventRecord,
+  'eventId' | 'status' | 'receivedAt' | 'expiresAt' | 'body' | 'bodyEncoding' | 'bodyBytes' | 'issues'
+>;
 
 type Json = Record<string, unknown>;
 

@@ -54,7 +54,8 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
   async function decide(request: IngestRequest): Promise<{ outcome: Outcome; fields: Record<string, unknown> }> {
     const path = request.path.length > 1 && request.path.endsWith('/') ? request.path.slice(0, -1) : request.path;
     if (path !== config.webhookPath) return { outcome: { kind: 'not_found', path }, fields: {} };
-    if (request.method !== 'POST') return { outcome: { kind: 'method_not_allowed', method: request.method }, fields: {} };
+    if (request.method !== 'POST')
+      return { outcome: { kind: 'method_not_allowed', method: request.method }, fields: {} };
     if (request.body.length > config.maxBodyBytes) {
       return {
         outcome: { kind: 'payload_too_large', bytes: request.body.length, limit: config.maxBodyBytes },
@@ -69,7 +70,11 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     if (!verdict.ok && verdict.reason === 'mismatch' && deps.secrets.refresh && (await deps.secrets.refresh())) {
       verdict = verifySignature(request.body, header, await deps.secrets.get());
     }
-    if (!verdict.ok) return { outcome: { kind: `signature_${verdict.reason === 'mismatch' ? 'invalid' : verdict.reason}` }, fields: {} };
+    if (!verdict.ok)
+      return {
+        outcome: { kind: `signature_${verdict.reason === 'mismatch' ? 'invalid' : verdict.reason}` },
+        fields: {},
+      };
 
     const receivedAtMs = now();
     let parsed: unknown;
@@ -100,7 +105,8 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     if (put === 'exists') return { outcome: { kind: 'duplicate', eventId }, fields };
     // Authentic but not what our schema expects: keep it and answer 2xx. Bouncing it would make Voucherify retry it
     // 12 times and then switch the whole webhook off.
-    if (issues) return { outcome: { kind: 'quarantined', eventId, issues }, fields: { ...fields, issueCount: issues.length } };
+    if (issues)
+      return { outcome: { kind: 'quarantined', eventId, issues }, fields: { ...fields, issueCount: issues.length } };
     return { outcome: { kind: 'accepted', eventId }, fields };
   }
 
@@ -144,4 +150,3 @@ function describeParseError(cause: unknown): string {
   const message = cause instanceof Error ? cause.message : String(cause);
   return message.length > 200 ? `${message.slice(0, 200)}…` : message;
 }
-

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone';
+import addFormats from 'ajv-formats';
 import { ajvOptions, compiledSchemas, sharedSchemas } from './definitions';
 
 /** A fresh Ajv instance with the project's options and the formats the schemas use. */

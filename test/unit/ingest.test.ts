@@ -1,0 +1,316 @@
+import { staticSecrets } from '../../functions/adapters/secrets';
+import { decodeBody } from '../../functions/core/body-codec';
+import { StorageUnavailableError } from '../../functions/core/errors';
+import { DEFAULT_INGEST_CONFIG, type IngestRequest, makeIngest } from '../../functions/core/ingest';
+import type { SecretSource } from '../../functions/core/ports';
+import { sign } from '../../functions/core/signature';
+import { compactBody, loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
+import { MemoryEventStore } from '../helpers/memory-store';
+
+const NOW = Date.parse('2026-11-22T10:00:00.000Z');
+
+function setup(options: { secrets?: SecretSource; maxBodyBytes?: number } = {}) {
+  const store = new MemoryEventStore();
+  const lines: Record<string, unknown>[] = [];
+  const ingest = makeIngest({
+    secrets: options.secrets ?? staticSecrets(TEST_SECRET),
+    store,
+    logger: { log: (level, message, fields) => lines.push({ level, message, ...fields }) },
+    config: { ...DEFAULT_INGEST_CONFIG, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_INGEST_CONFIG.maxBodyBytes },
+    now: () => NOW,
+  });
+  return { ingest, store, lines };
+}
+
+const rollback = () => loadFixture('redemption.rollback.failed');
+const signedBytes = (body: string | Buffer) => signedRequest(undefined, { body: Buffer.from(body) });
+
+/** The contract of POST /webhooks/voucherify, one row per case (see README "How answers are chosen"). */
+const decisionTable: {
+  name: string;
+  request: () => IngestRequest;
+  secrets?: SecretSource;
+  status: number;
+  body: Record<string, unknown>;
+  stored: 'ACCEPTED' | 'QUARANTINED' | 'nothing';
+}[] = [
+  {
+    name: 'valid signature, valid envelope and data',
+    request: () => signedRequest(rollback()),
+    status: 202,
+    body: { status: 'accepted', eventId: 'evrrf_0e3ac8bf0a0531c400' },
+    stored: 'ACCEPTED',
+  },
+  {
+    name: 'missing signature',
+    request: () => ({ ...signedRequest(rollback()), headers: { 'content-type': 'application/json' } }),
+    status: 401,
+    body: { code: 'signature_missing', message: expect.any(String) },
+    stored: 'nothing',
+  },
+  {
+    name: 'signature made with another secret',
+    request: () => signedRequest(rollback(), { secret: 'not-the-secret' }),
+    status: 401,
+    body: { code: 'signature_invalid', message: expect.any(String) },
+    stored: 'nothing',
+  },
+  {
+    name: 'signature that is not 64 hex characters',
+    request: () => signedRequest(rollback(), { headers: { 'x-voucherify-signature': 'sha256=abc' } }),
+    status: 401,
+    body: { code: 'signature_malformed', message: expect.any(String) },
+    stored: 'nothing',
+  },
+  {
+    name: 'authentic but not JSON',
+    request: () => signedBytes('this is not json'),
+    status: 202,
+    body: {
+      status: 'quarantined',
+      eventId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      message: expect.any(String),
+      errors: [{ pointer: '/', message: expect.stringContaining('not valid JSON') }],
+    },
+    stored: 'QUARANTINED',
+  },
+  {
+    name: 'authentic, envelope fails the schema',
+    request: () => {
+      const event = rollback();
+      event.created_at = 'not a date';
+      return signedRequest(event);
+    },
+    status: 202,
+    body: {
+      status: 'quarantined',
+      eventId: 'evrrf_0e3ac8bf0a0531c400',
+      message: expect.any(String),
+      errors: [{ pointer: '/created_at', message: expect.stringContaining('date-time') }],
+    },
+    stored: 'QUARANTINED',
+  },
+  {
+    name: 'authentic, data fails the schema',
+    request: () => {
+      const event = rollback();
+      (event.data.redemption_rollback as Record<string, unknown>).failure_code = 42;
+      return signedRequest(event);
+    },
+    status: 202,
+    body: {
+      status: 'quarantined',
+      eventId: 'evrrf_0e3ac8bf0a0531c400',
+      message: expect.any(String),
+      errors: [{ pointer: '/data/redemption_rollback/failure_code', message: 'must be string or null' }],
+    },
+    stored: 'QUARANTINED',
+  },
+  {
+    name: 'body larger than the configured limit',
+    request: () => signedBytes(`{"pad":"${'x'.repeat(DEFAULT_INGEST_CONFIG.maxBodyBytes)}"}`),
+    status: 413,
+    body: {
+      code: 'payload_too_large',
+      message: expect.stringContaining(`at most ${DEFAULT_INGEST_CONFIG.maxBodyBytes} bytes`),
+    },
+    stored: 'nothing',
+  },
+  {
+    name: 'no webhook secret configured',
+    request: () => signedRequest(rollback()),
+    secrets: staticSecrets('[]'),
+    status: 503,
+    body: { code: 'receiver_not_configured', message: expect.any(String) },
+    stored: 'nothing',
+  },
+  {
+    name: 'other path',
+    request: () => ({ ...signedRequest(rollback()), path: '/webhooks/other' }),
+    status: 404,
+    body: { code: 'not_found', message: expect.any(String) },
+    stored: 'nothing',
+  },
+  {
+    name: 'other method',
+    request: () => ({ ...signedRequest(rollback()), method: 'GET' }),
+    status: 405,
+    body: { code: 'method_not_allowed', message: expect.any(String) },
+    stored: 'nothing',
+  },
+];
+
+describe('the ingest decision table', () => {
+  it.each(decisionTable)('$name → $status, stores $stored', async (row) => {
+    const { ingest, store } = setup(row.secrets ? { secrets: row.secrets } : {});
+    const request = row.request();
+
+    const answer = await ingest(request);
+
+    expect(answer.statusCode).toBe(row.status);
+    expect(answer.body).toEqual(row.body);
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    const records = [...store.records.values()];
+    if (row.stored === 'nothing') {
+      expect(records).toHaveLength(0);
+    } else {
+      expect(records).toHaveLength(1);
+      expect(records[0]?.status).toBe(row.stored);
+      expect(decodeBody(records[0]!.body, records[0]!.bodyEncoding).equals(request.body)).toBe(true);
+    }
+  });
+
+  it('never puts a stack trace, the secret or a signature in an answer', async () => {
+    for (const row of decisionTable) {
+      const { ingest } = setup(row.secrets ? { secrets: row.secrets } : {});
+      const request = row.request();
+      const text = JSON.stringify(await ingest(request));
+      expect(text).not.toContain(TEST_SECRET);
+      expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+      const signature = request.headers['x-voucherify-signature'];
+      if (signature && signature.length > 8) expect(text).not.toContain(signature);
+    }
+  });
+});
+
+describe('idempotency on event.id', () => {
+  it('answers 200 duplicate to the same event from another send-out and changes nothing', async () => {
+    const { ingest, store } = setup();
+    const first = rollback();
+    await ingest(signedRequest(first));
+    const stored = store.records.get(first.event.id);
+
+    const again = rollback();
+    again.id = 'whs_another_sendout';
+    const answer = await ingest(signedRequest(again));
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toEqual({ status: 'duplicate', eventId: first.event.id });
+    expect(store.records.size).toBe(1);
+    expect(store.records.get(first.event.id)).toBe(stored);
+  });
+
+  it('deduplicates authentic bodies without a readable id by their hash', async () => {
+    const { ingest, store } = setup();
+    const noId = rollback();
+    delete (noId.event as Record<string, unknown>).id;
+
+    const first = await ingest(signedRequest(noId));
+    const second = await ingest(signedRequest(noId));
+
+    expect(first.statusCode).toBe(202);
+    expect(first.body.status).toBe('quarantined');
+    expect(second).toMatchObject({ statusCode: 200, body: { status: 'duplicate', eventId: first.body.eventId } });
+    expect(store.records.size).toBe(1);
+  });
+});
+
+describe('faults', () => {
+  it('answers 503 storage_unavailable when the store fails, so Voucherify retries', async () => {
+    const { ingest, store, lines } = setup();
+    store.failWith = new StorageUnavailableError('throttled', { cause: new Error('ProvisionedThroughputExceeded') });
+
+    const answer = await ingest(signedRequest(rollback()));
+
+    expect(answer).toMatchObject({ statusCode: 503, body: { code: 'storage_unavailable' } });
+    expect(answer.headers['retry-after']).toBe('30');
+    expect(lines.at(-1)).toMatchObject({ level: 'error', outcome: 'storage_unavailable' });
+  });
+
+  it('answers 500 internal_error without details on an unexpected failure', async () => {
+    const { ingest, store } = setup();
+    store.failWith = new TypeError('boom at secret place');
+
+    const answer = await ingest(signedRequest(rollback()));
+
+    expect(answer).toMatchObject({ statusCode: 500, body: { code: 'internal_error' } });
+    expect(JSON.stringify(answer.body)).not.toContain('boom');
+  });
+
+  it('re-reads the secrets after a mismatch, so a newly added secret works at once', async () => {
+    let current = ['old-secret'];
+    const secrets: SecretSource = {
+      get: async () => current,
+      refresh: async () => {
+        current = ['old-secret', 'new-secret'];
+        return true;
+      },
+    };
+    const { ingest } = setup({ secrets });
+
+    const answer = await ingest(signedRequest(rollback(), { secret: 'new-secret' }));
+
+    expect(answer.statusCode).toBe(202);
+  });
+});
+
+describe('the stored record', () => {
+  it('lifts the searchable fields of the rollback seed and sets the TTL from the retention', async () => {
+    const { ingest, store } = setup();
+    await ingest(signedRequest(rollback()));
+    const record = store.records.get('evrrf_0e3ac8bf0a0531c400');
+
+    expect(record).toMatchObject({
+      status: 'ACCEPTED',
+      type: 'redemption.rollback.failed',
+      eventAt: '2024-02-01T10:25:07.010Z',
+      receivedAt: '2026-11-22T10:00:00.000Z',
+      sendoutId: 'whs_0e3ac8bf0b4531c401',
+      projectId: 'proj_f1r5tPr0j3ct',
+      customerId: 'cust_IdgAFZxYwwHctOk9pPuMu308',
+      customerSourceId: 'jck-wbhk',
+      campaignId: 'camp_QULf1Wzu4yvT3cJ3IzFp76nY',
+      campaignName: 'Refer-gift',
+      voucherCode: 'Refer-gift-90873378',
+      redemptionId: 'r_0e3ab1f3fb99fee4b9',
+      rollbackId: 'rrf_0e3ac8beeea431c302',
+      failureCode: 'already_rolled_back',
+      failureMessage: 'Already rolled back',
+      expiresAt: NOW / 1000 + 365 * 86_400,
+      bodyEncoding: 'deflate-raw',
+    });
+    expect(record?.body.length).toBeLessThan(record!.bodyBytes / 2);
+  });
+
+  it('keeps names and email addresses out of the lifted fields', async () => {
+    const { ingest, store } = setup();
+    await ingest(signedRequest(loadFixture('redemption.failed')));
+    const { body: _body, ...lifted } = store.records.get('evrf_0e3ac5685d2431c105')!;
+
+    expect(JSON.stringify(lifted)).not.toMatch(/Jane|jane@jane\.io/);
+  });
+
+  it('keeps the exact bytes of a pretty-printed body whose compact form was signed', async () => {
+    const { ingest, store } = setup();
+    const pretty = Buffer.from(JSON.stringify(rollback(), null, 2));
+    const request = { ...signedRequest(rollback()), body: pretty };
+    request.headers['x-voucherify-signature'] = sign(compactBody(rollback()), TEST_SECRET);
+
+    expect((await ingest(request)).statusCode).toBe(202);
+    const record = store.records.get('evrrf_0e3ac8bf0a0531c400')!;
+    expect(decodeBody(record.body, record.bodyEncoding).equals(pretty)).toBe(true);
+  });
+});
+
+describe('logs', () => {
+  it('log one line per request with the outcome and ids, and no payload, signature or secret', async () => {
+    const { ingest, lines } = setup();
+    const request = signedRequest(loadFixture('redemption.failed'));
+    await ingest({ ...request, requestId: 'req-1' });
+
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        outcome: 'accepted',
+        eventId: 'evrf_0e3ac5685d2431c105',
+        sendoutId: 'whs_0e3ac5686a0431c106',
+        eventType: 'redemption.failed',
+        requestId: 'req-1',
+      }),
+    ]);
+    const text = JSON.stringify(lines);
+    expect(text).not.toMatch(/Jane|jane@jane\.io/);
+    expect(text).not.toContain(TEST_SECRET);
+    expect(text).not.toContain(request.headers['x-voucherify-signature']);
+  });
+});
