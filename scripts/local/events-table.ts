@@ -1,0 +1,83 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  type TableDescription,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { EVENTS_TABLE, eventsTableCreateInput, eventsTableTtlInput } from '../../functions/adapters/table';
+
+/** The table name the local mode uses unless TABLE_NAME says otherwise. */
+export const LOCAL_TABLE_NAME = 'voucherify-events';
+
+export interface EnsureTableResult {
+  readonly created: boolean;
+  /** Ways an existing table differs from what the stack deploys (an old `.local` database, say). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Creates the events table exactly as the CDK stack defines it (same input function), if it does not exist yet, waits
+ * until it is ACTIVE and turns TTL on. Safe to call on every start.
+ */
+export async function ensureEventsTable(client: DynamoDBClient, tableName: string): Promise<EnsureTableResult> {
+  let table = await describe(client, tableName);
+  let created = false;
+  if (!table) {
+    try {
+      await client.send(new CreateTableCommand(eventsTableCreateInput(tableName)));
+      created = true;
+    } catch (error) {
+      // Someone else (another test file, a second start) created it first: that is fine.
+      if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
+    }
+    table = await waitUntilActive(client, tableName);
+  }
+
+  const warnings = differences(table);
+  const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
+  if (status === 'ENABLED' || status === 'ENABLING') {
+    const attribute = ttl.TimeToLiveDescription?.AttributeName;
+    if (attribute !== EVENTS_TABLE.ttlAttribute)
+      warnings.push(`TTL is on attribute "${attribute}", expected "${EVENTS_TABLE.ttlAttribute}"`);
+  } else {
+    await client.send(new UpdateTimeToLiveCommand(eventsTableTtlInput(tableName)));
+  }
+  return { created, warnings };
+}
+
+async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<TableDescription> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const table = await describe(client, tableName);
+    if (table?.TableStatus === 'ACTIVE') return table;
+    if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE within 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function differences(table: TableDescription): string[] {
+  const expected = eventsTableCreateInput(table.TableName ?? '');
+  const warnings: string[] = [];
+  const key = (table.KeySchema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
+  const wantedKey = (expected.KeySchema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
+  if (key !== wantedKey) warnings.push(`key schema is ${key}, expected ${wantedKey}`);
+  const stream = table.StreamSpecification;
+  if (!stream?.StreamEnabled || stream.StreamViewType !== EVENTS_TABLE.streamViewType) {
+    warnings.push(
+      `stream is ${stream?.StreamEnabled ? stream.StreamViewType : 'off'}, expected ${EVENTS_TABLE.streamViewType}`,
+    );
+  }
+  return warnings;
+}
