@@ -1,0 +1,51 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
+
+/**
+ * Converts one attribute of a stream image as Lambda delivers it (JSON: binary as base64 text) into the SDK's shape
+ * (binary as bytes), so the table's item reader (`fromItem`) reads stream images too.
+ */
+export function fromStreamAttribute(value: StreamAttributeValue): AttributeValue {
+  if (value.B !== undefined) return { B: Buffer.from(value.B, 'base64') };
+  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b, 'base64')) };
+  if (value.S !== undefined) return { S: value.S };
+  if (value.N !== undefined) return { N: value.N };
+  if (value.BOOL !== undefined) return { BOOL: value.BOOL };
+  if (value.NULL !== undefined) return { NULL: value.NULL };
+  if (value.SS !== undefined) return { SS: value.SS };
+  if (value.NS !== undefined) return { NS: value.NS };
+  if (value.L !== undefined) return { L: value.L.map(fromStreamAttribute) };
+  if (value.M !== undefined) return { M: fromStreamImage(value.M) };
+  throw new TypeError('unknown attribute value type in stream image');
+}
+
+/** A stream image (NewImage / OldImage / Keys) as an SDK item. */
+export function fromStreamImage(image: Readonly<Record<string, StreamAttributeValue>>): Record<string, AttributeValue> {
+  const item: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(image)) item[name] = fromStreamAttribute(value);
+  return item;
+}
+
+/**
+ * The inverse, for the local mode: an SDK item (as DynamoDB Streams' GetRecords returns it) in the JSON shape Lambda
+ * hands to a function.
+ */
+export function toStreamAttribute(value: AttributeValue): StreamAttributeValue {
+  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
+  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
+  if (value.S !== undefined) return { S: value.S };
+  if (value.N !== undefined) return { N: value.N };
+  if (value.BOOL !== undefined) return { BOOL: value.BOOL };
+  if (value.NULL !== undefined) return { NULL: value.NULL };
+  if (value.SS !== undefined) return { SS: value.SS };
+  if (value.NS !== undefined) return { NS: value.NS };
+  if (value.L !== undefined) return { L: value.L.map(toStreamAttribute) };
+  if (value.M !== undefined) return { M: toStreamImage(value.M) };
+  throw new TypeError('unknown attribute value type in item');
+}
+
+export function toStreamImage(item: Readonly<Record<string, AttributeValue>>): Record<string, StreamAttributeValue> {
+  const image: Record<string, StreamAttributeValue> = {};
+  for (const [name, value] of Object.entries(item)) image[name] = toStreamAttribute(value);
+  return image;
+}

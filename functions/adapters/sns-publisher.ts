@@ -1,0 +1,45 @@
+import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { AlertMessage } from '../core/alert-message';
+import { AlertPublishError, type AlertPublisher } from '../core/alert-ports';
+
+/** SNS error names that refuse the message itself: sending the same bytes again cannot succeed. */
+const REJECTED = new Set(['InvalidParameterException', 'InvalidParameterValueException', 'InvalidParameter']);
+
+/** The Publish input for an alert: per-protocol bodies (`MessageStructure: json`) and filter attributes. */
+export function toPublishInput(topicArn: string, message: AlertMessage) {
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(message.attributes)) {
+    if (value !== undefined) attributes[name] = { DataType: 'String', StringValue: value };
+  }
+  return {
+    TopicArn: topicArn,
+    Subject: message.subject,
+    Message: message.messageJson,
+    MessageStructure: 'json',
+    MessageAttributes: attributes,
+  };
+}
+
+/** Publishes alerts to one SNS topic and checks that each was accepted. */
+export class SnsAlertPublisher implements AlertPublisher {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async publish(message: AlertMessage): Promise<{ messageId: string }> {
+    let messageId: string | undefined;
+    try {
+      ({ MessageId: messageId } = await this.client.send(new PublishCommand(toPublishInput(this.topicArn, message))));
+    } catch (cause) {
+      const name = cause instanceof Error ? cause.name : '';
+      throw new AlertPublishError(`SNS did not accept the alert for topic ${this.topicArn}`, {
+        cause,
+        rejected: REJECTED.has(name),
+      });
+    }
+    // A 200 without a MessageId is not proof of delivery; treat it as a failure so the record is retried.
+    if (!messageId) throw new AlertPublishError(`SNS answered without a MessageId for topic ${this.topicArn}`);
+    return { messageId };
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Lambda entry for the events table's stream (filtered to new rollback failures by the event source mapping).
+ * Everything is built once per cold start; each batch runs `makeAlertsHandler`.
+ * Environment: TOPIC_ARN, TABLE_NAME, INCLUDE_CUSTOMER_EMAIL, LOG_LEVEL. The SDK honours AWS_ENDPOINT_URL_SNS and
+ * AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
+import { SnsAlertPublisher } from '../adapters/sns-publisher';
+import { jsonLogger } from '../core/logger';
+import { makeAlertsHandler } from './make-handler';
+import { readAlertsSettings } from './settings';
+
+const settings = readAlertsSettings(process.env);
+
+// No caller is waiting, but a hung connection would hold the whole shard: fail fast and let the SDK retry.
+const requestHandler = new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 });
+const sns = new SNSClient({ maxAttempts: 3, requestHandler });
+const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
+
+export const handler = makeAlertsHandler({
+  publisher: new SnsAlertPublisher(sns, settings.topicArn),
+  ledger: new DynamoDbAlertLedger(dynamodb, settings.tableName),
+  logger: jsonLogger({ level: settings.logLevel, base: { function: 'alerts' } }),
+  options: { includeCustomerEmail: settings.includeCustomerEmail },
+});
