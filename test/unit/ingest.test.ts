@@ -267,7 +267,7 @@ describe('the stored record', () => {
       failureCode: 'already_rolled_back',
       failureMessage: 'Already rolled back',
       expiresAt: NOW / 1000 + 365 * 86_400,
-      bodyEncoding: 'deflate-raw',
+      bodyEncoding: 'deflate-raw+dict1',
     });
     expect(record?.body.length).toBeLessThan(record!.bodyBytes / 2);
   });
