@@ -1,0 +1,156 @@
+import { Annotations, type App, CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
+import {
+  type ResolvedSettings,
+  resolveSettings,
+  settingsFromContext,
+  unknownContextKeys,
+  type WebhooksSettings,
+} from './config';
+import { EventsTable } from './constructs/events-table';
+import { NodeFunction } from './constructs/node-function';
+import { WebhookApi } from './constructs/webhook-api';
+import { functionEntry } from './paths';
+
+/**
+ * The secret's value when the stack creates it: an empty list, which the receiver reads as "not configured" and
+ * answers 503, so Voucherify keeps retrying (for about 2.5 days) until an operator sets the real value with
+ * `aws secretsmanager put-secret-value`. CloudFormation only writes this value when it creates the secret or when
+ * this string changes, so redeploying does not undo what the operator set. Do not change it.
+ */
+export const WEBHOOK_SECRET_PLACEHOLDER = '[]';
+
+/**
+ * Voucherify gives up on an answer after 10 s. The handler caps its AWS calls (1 s to connect, 2 s per request,
+ * a few attempts), so a healthy request takes well under a second; 8 s stops a stuck one while Voucherify still
+ * listens, and it gets a 5xx it will retry.
+ */
+export const INGEST_TIMEOUT = Duration.seconds(8);
+
+export interface VoucherifyWebhooksStackProps extends StackProps, WebhooksSettings {}
+
+/**
+ * The Voucherify webhook receiver: HTTP API → ingest Lambda → DynamoDB `events` table, with the webhook secret in
+ * Secrets Manager.
+ *
+ * Extension points, for the issues that follow:
+ * - Alerts: a construct in `lib/constructs/` given {@link eventsTable} (its stream is on, NEW_IMAGE) and
+ *   {@link settings}; its function is a {@link NodeFunction} whose `bind` grants `table.grantStreamRead` or
+ *   `topic.grantPublish`. Add it at the end of the constructor, after "Ingest path".
+ * - Dashboard and alarms: everything they need is public here (`ingestFunction.metricErrors()`,
+ *   `api.httpApi.metricServerError()`, `eventsTable.table.metricThrottledRequestsForOperations()`), so they can
+ *   live in their own construct too.
+ * - Indexes: `EventsTable`'s `indexes` list.
+ */
+export class VoucherifyWebhooksStack extends Stack {
+  /** Builds the stack into `app` with its settings read from the CDK context (`cdk deploy -c retentionDays=90`). */
+  static fromContext(app: App, id: string, props: StackProps = {}): VoucherifyWebhooksStack {
+    const stack = new VoucherifyWebhooksStack(app, id, { ...props, ...settingsFromContext(app.node) });
+    for (const key of unknownContextKeys(app.node)) {
+      Annotations.of(stack).addWarningV2(
+        `voucherify-webhooks:unknownContextKey:${key}`,
+        `Context key "${key}" is not a setting of this stack and is ignored (a typo?).`,
+      );
+    }
+    return stack;
+  }
+
+  /** The settings the stack was built with, every default applied. */
+  readonly settings: ResolvedSettings;
+  readonly eventsTable: EventsTable;
+  readonly webhookSecret: Secret;
+  readonly ingestFunction: NodeFunction;
+  readonly api: WebhookApi;
+
+  constructor(scope: Construct, id: string, props: VoucherifyWebhooksStackProps = {}) {
+    super(scope, id, {
+      description: 'Voucherify webhook receiver: HTTP API, ingest Lambda, DynamoDB events table',
+      ...props,
+    });
+    const settings = resolveSettings(props);
+    this.settings = settings;
+
+    // --- Data -------------------------------------------------------------------------------------------------
+    this.eventsTable = new EventsTable(this, 'Events', {
+      tableName: settings.tableName,
+      removalPolicy: settings.removalPolicy,
+      deletionProtection: settings.deletionProtection,
+    });
+
+    this.webhookSecret = new Secret(this, 'WebhookSecret', {
+      secretName: settings.webhookSecretName,
+      description:
+        'Voucherify webhook secret: the plain string from the project settings, or a JSON array of strings while ' +
+        'two are valid during a rotation. "[]" means not configured (the receiver answers 503).',
+      secretStringValue: SecretValue.unsafePlainText(WEBHOOK_SECRET_PLACEHOLDER),
+      removalPolicy: settings.removalPolicy,
+    });
+    NagSuppressions.addResourceSuppressions(this.webhookSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The value is issued by Voucherify (project settings > webhooks), so no rotation Lambda can create a new one. ' +
+          'Rotation is an operator step without downtime: the secret holds both values as a JSON array until ' +
+          'Voucherify signs with the new one.',
+      },
+    ]);
+
+    // --- Ingest path ------------------------------------------------------------------------------------------
+    const table = this.eventsTable.table;
+    const secret = this.webhookSecret;
+    this.ingestFunction = new NodeFunction(this, 'IngestFunction', {
+      entry: functionEntry('ingest'),
+      description: 'Verifies, validates and stores Voucherify webhook events',
+      functionName: settings.ingestFunctionName,
+      memorySize: settings.memorySizeMb,
+      timeout: INGEST_TIMEOUT,
+      logRetention: settings.logRetentionDays,
+      environment: {
+        // Set explicitly so the handler and the API route cannot disagree on the path.
+        WEBHOOK_PATH: DEFAULT_INGEST_CONFIG.webhookPath,
+        MAX_BODY_BYTES: String(settings.maxBodyBytes),
+        RETENTION_DAYS: String(settings.retentionDays),
+        LOG_LEVEL: settings.logLevel,
+      },
+    })
+      // Only PutItem, on the table itself: not grantWriteData, which adds UpdateItem, DeleteItem and BatchWriteItem,
+      // and not table.grant, which would extend to index ARNs once indexes exist.
+      .bind('TABLE_NAME', table.tableName, (grantee) =>
+        Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem'], resourceArns: [table.tableArn] }),
+      )
+      // The ARN, never the value: the function reads and caches the value at run time, so a rotation needs no deploy.
+      // Only GetSecretValue (grantRead would add DescribeSecret, which the function does not call).
+      .bind('WEBHOOK_SECRET_ARN', secret.secretArn, (grantee) =>
+        Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secret.secretArn] }),
+      );
+
+    this.api = new WebhookApi(this, 'Api', {
+      handler: this.ingestFunction,
+      path: DEFAULT_INGEST_CONFIG.webhookPath,
+      throttlingRatePerSecond: settings.throttlingRatePerSecond,
+      throttlingBurstRequests: settings.throttlingBurstRequests,
+      accessLogRetention: settings.logRetentionDays,
+      apiName: settings.apiName,
+    });
+
+    // --- Outputs ----------------------------------------------------------------------------------------------
+    new CfnOutput(this, 'WebhookUrl', {
+      description: 'Paste into Voucherify: Project settings > Webhooks > URL',
+      value: this.api.webhookUrl,
+    });
+    new CfnOutput(this, 'TableName', { description: 'The events table', value: table.tableName });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      description:
+        "Set the Voucherify webhook secret: aws secretsmanager put-secret-value --secret-id <this> --secret-string '<secret>'",
+      value: secret.secretArn,
+    });
+    new CfnOutput(this, 'IngestFunctionName', {
+      description: 'The ingest Lambda (logs, aws lambda invoke)',
+      value: this.ingestFunction.functionName,
+    });
+  }
+}

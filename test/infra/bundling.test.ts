@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
+import { newApp, STACK_NAME } from './helpers';
+
+// The one test that lets NodejsFunction really run esbuild (locally, no Docker), as `cdk synth` does.
+describe('ingest bundle', () => {
+  let bundleDir: string;
+  beforeAll(() => {
+    // Asset metadata on, as the CDK CLI sets it: it is also what `sam local invoke` uses to find the bundle.
+    const app = newApp({ 'aws:cdk:enable-asset-metadata': true }, { bundle: true });
+    VoucherifyWebhooksStack.fromContext(app, STACK_NAME);
+    const assembly = app.synth();
+    const template = assembly.getStackByName(STACK_NAME).template as {
+      Resources: Record<string, { Type: string; Metadata?: Record<string, unknown> }>;
+    };
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fn?.Metadata?.['aws:asset:is-bundled']).toBe(true);
+    bundleDir = path.join(assembly.directory, String(fn?.Metadata?.['aws:asset:path']));
+  });
+
+  test('is one minified file with its source map', () => {
+    const bundle = path.join(bundleDir, 'index.js');
+    expect(existsSync(bundle)).toBe(true);
+    expect(existsSync(`${bundle}.map`)).toBe(true);
+    expect(readFileSync(bundle, 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+    // Minified and tree-shaken: well under a megabyte with both SDK clients inside.
+    expect(statSync(bundle).size).toBeLessThan(1_000_000);
+  });
+
+  test('carries the AWS SDK clients itself instead of requiring the runtime copy', () => {
+    const code = readFileSync(path.join(bundleDir, 'index.js'), 'utf8');
+    const required = [...new Set(code.match(/require\(["'](@aws-sdk|@smithy)\/[^"']+["']\)/g) ?? [])];
+    // Left out are only the SDK's optional SigV4a signers, looked up inside a try (or named in an error message);
+    // neither DynamoDB nor Secrets Manager uses SigV4a.
+    expect(required.filter((call) => !/signature-v4(-crt|a)/.test(call))).toEqual([]);
+    // ...and the clients' own operations are inside the bundle.
+    expect(code.includes('"PutItem"')).toBe(true);
+    expect(code.includes('"GetSecretValue"')).toBe(true);
+  });
+
+  test('loads on Node and exports the handler', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['-e', 'process.stdout.write(typeof require(process.argv[1]).handler)', path.join(bundleDir, 'index.js')],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'eu-west-1',
+          TABLE_NAME: 'events',
+          WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook-AbCdEf',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        encoding: 'utf8',
+      },
+    );
+    expect(out).toBe('function');
+  });
+});
