@@ -81,9 +81,9 @@ export async function postDelivery(url: string, delivery: Delivery, timeoutMs = 
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    const why = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
-    throw new ReceiverUnreachableError(`no answer from ${url} (${why})`, { cause: error });
+    throw new ReceiverUnreachableError(`no answer from ${url} (${describeFetchFailure(error, timeoutMs)})`, {
+      cause: error,
+    });
   }
   const bodyText = await response.text();
   let json: unknown;
@@ -99,6 +99,16 @@ export async function postDelivery(url: string, delivery: Delivery, timeoutMs = 
     bodyText,
     ...(json === undefined ? {} : { json }),
   };
+}
+
+/** The most useful word on why fetch failed: the socket error code (ECONNREFUSED, ENOTFOUND) or the timeout. */
+function describeFetchFailure(error: unknown, timeoutMs: number): string {
+  // Read by shape, not instanceof: fetch's errors may come from another realm (a test sandbox).
+  const failure = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (failure?.name === 'TimeoutError') return `nothing within ${timeoutMs} ms`;
+  if (typeof failure?.cause?.code === 'string') return failure.cause.code;
+  if (typeof failure?.cause?.message === 'string') return failure.cause.message;
+  return typeof failure?.message === 'string' ? failure.message : String(error);
 }
 
 /** The local receiver's URL when no state file says otherwise (PORT, default 3000). */

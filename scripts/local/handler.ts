@@ -13,10 +13,9 @@ export interface LocalHandlerSettings {
  * function's (TABLE_NAME, the secret) plus what points the SDK at DynamoDB Local. The handler reads its settings once,
  * at import, exactly as on a cold start; so this must run before anything else imports it.
  */
-export function loadIngestHandler(
-  settings: LocalHandlerSettings,
-  env: NodeJS.ProcessEnv = process.env,
-): HttpApiHandler {
+export function loadIngestHandler(settings: LocalHandlerSettings): HttpApiHandler {
+  // process.env itself, whatever a caller reads its own settings from: the handler module reads process.env.
+  const env = process.env;
   applyLocalAwsEnv(settings.dynamodbEndpoint, env);
   env.TABLE_NAME = settings.tableName;
   env.VOUCHERIFY_WEBHOOK_SECRET = settings.webhookSecret;

@@ -22,6 +22,10 @@ export interface InvokeOptions {
   readonly eventOut?: string;
   /** The local mode's folder (state file, persisted secret). */
   readonly dir: string;
+  /**
+   * Where settings are read from (VOUCHERIFY_WEBHOOK_SECRET, TABLE_NAME, WEBHOOK_PATH). The handler itself always gets
+   * its settings through process.env, as in Lambda.
+   */
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
 }
@@ -67,10 +71,7 @@ export async function invokeFile(options: InvokeOptions): Promise<InvokeOutcome>
     });
     if (options.eventOut) writeFileSync(options.eventOut, `${JSON.stringify(event, null, 2)}\n`);
 
-    const handler = loadIngestHandler(
-      { dynamodbEndpoint: endpoint, tableName: table, webhookSecret: receiverSecret },
-      env,
-    );
+    const handler = loadIngestHandler({ dynamodbEndpoint: endpoint, tableName: table, webhookSecret: receiverSecret });
     const result = await handler(event, { awsRequestId: event.requestContext.requestId });
     if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
       throw new Error('the ingest handler returned something other than a structured HTTP API result');
