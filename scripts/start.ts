@@ -1,15 +1,19 @@
 /**
  * `npm start`: the receiver on this machine. Starts DynamoDB Local (data in .local/ unless --in-memory), creates the
  * events table as the stack does, and serves the deployed Lambda handler at http://127.0.0.1:3000/webhooks/voucherify
- * behind a small HTTP server that plays API Gateway. Ctrl-C stops everything it started.
+ * behind a small HTTP server that plays API Gateway. The alerts path runs too: fauxqs (SNS/SQS) in this process, the
+ * table's stream read as Lambda's event source mapping would and handed to the deployed alerts handler, and a queue
+ * subscribed to the alert topic drained to the console. Ctrl-C stops everything it started.
  *
  * Environment: PORT (3000), HOST (127.0.0.1), DYNAMODB_PORT (a free one), TABLE_NAME (voucherify-events),
  * VOUCHERIFY_WEBHOOK_SECRET (else a generated development secret), LOCAL_IN_MEMORY=1, LOCAL_DIR (.local), and the
- * handler's own MAX_BODY_BYTES, RETENTION_DAYS, LOG_LEVEL, WEBHOOK_PATH.
+ * handler's own MAX_BODY_BYTES, RETENTION_DAYS, LOG_LEVEL, WEBHOOK_PATH; SNS_PORT (a free one) and INCLUDE_CUSTOMER_EMAIL
+ * for the alerts.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readIngestSettings } from '../functions/core/config';
+import { localAlertsServices } from './local/alerts';
 import { LOCAL_REGION, localDynamoDbClient } from './local/aws-env';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from './local/dynamodb-local';
 import { ensureEventsTable, LOCAL_TABLE_NAME } from './local/events-table';
@@ -23,7 +27,8 @@ const USAGE = `Usage: npm start [-- --in-memory]
 
 Runs the webhook receiver locally on DynamoDB Local (needs Java 17+).
   --in-memory   keep no data between runs (same as LOCAL_IN_MEMORY=1)
-Environment: PORT, HOST, DYNAMODB_PORT, TABLE_NAME, VOUCHERIFY_WEBHOOK_SECRET, LOCAL_DIR, MAX_BODY_BYTES, LOG_LEVEL`;
+Environment: PORT, HOST, DYNAMODB_PORT, SNS_PORT, TABLE_NAME, VOUCHERIFY_WEBHOOK_SECRET, LOCAL_DIR, MAX_BODY_BYTES,
+LOG_LEVEL, INCLUDE_CUSTOMER_EMAIL`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -51,11 +56,17 @@ async function main(): Promise<void> {
     );
   }
   const secret = resolveWebhookSecret(dir, env);
+  const snsPort = env.SNS_PORT ? portSetting('SNS_PORT', 0) : undefined;
 
   // Each piece of the local mode is a service; the alerts work adds the stream reader and SNS/SQS here.
   let dynamodb: DynamoDbLocal | undefined;
   let server: LocalServer | undefined;
   let webhookUrl = '';
+  const alerts = localAlertsServices({
+    dynamodbEndpoint: () => required(dynamodb).endpoint,
+    tableName: table,
+    ...(snsPort ? { snsPort } : {}),
+  });
   const services: LocalService[] = [
     {
       name: 'DynamoDB Local',
@@ -112,6 +123,7 @@ async function main(): Promise<void> {
       },
       stop: async () => server?.close(),
     },
+    ...alerts.services,
   ];
 
   let stopping = false;
@@ -155,10 +167,16 @@ async function main(): Promise<void> {
     startedAt: new Date().toISOString(),
   };
   writeState(dir, state);
-  printBanner(state, secret.source, dir, db.pid);
+  printBanner(state, secret.source, dir, db.pid, alerts.banner());
 }
 
-function printBanner(state: LocalModeState, secretSource: string, dir: string, javaPid: number): void {
+function printBanner(
+  state: LocalModeState,
+  secretSource: string,
+  dir: string,
+  javaPid: number,
+  alertsBanner: string,
+): void {
   const secretNote =
     secretSource === 'VOUCHERIFY_WEBHOOK_SECRET'
       ? 'from VOUCHERIFY_WEBHOOK_SECRET'
@@ -171,6 +189,7 @@ Voucherify webhook receiver, running locally
                    (${secretNote})
   DynamoDB Local   ${state.endpoint}   (pid ${javaPid}, data ${storage})
   table            ${state.table}
+${alertsBanner}
 
 Send a signed sample event:
   npm run send -- fixtures/redemption.rollback.failed.json
@@ -179,7 +198,7 @@ Run the Lambda handler once, without the HTTP server:
 Look at what is stored:
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb scan --endpoint-url ${state.endpoint} --region ${state.region} --table-name ${state.table}
 
-Ctrl-C stops the receiver and DynamoDB Local.
+Ctrl-C stops the receiver, the alerts, fauxqs and DynamoDB Local.
 `);
 }
 

@@ -1,0 +1,334 @@
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { matchesAlertFilter } from '../../functions/alerts/filter';
+import { type AlertFacts, buildEmailText } from '../../functions/core/alert-message';
+import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env';
+import { StreamPoller, type StreamPollerOptions } from './stream-poller';
+
+/** The alerts function as Lambda calls it (the deployed `functions/alerts/handler.ts` export). */
+export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+
+/** The local SNS/SQS stand-in: fauxqs, in this process. */
+export interface LocalSns {
+  /** `http://127.0.0.1:<port>`: the endpoint for both SNS and SQS clients. */
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts fauxqs on a free port. It is an ES module and this project compiles to CommonJS; `module: Node16` keeps this
+ * `import()` a real dynamic import instead of turning it into `require`, which would fail.
+ */
+export async function startLocalSns(options: { port?: number } = {}): Promise<LocalSns> {
+  const { startFauxqs } = await import('fauxqs');
+  const server = await startFauxqs({ port: options.port ?? 0, logger: false });
+  return { endpoint: server.address, stop: () => server.stop() };
+}
+
+const clientConfig = (endpoint: string) => ({
+  endpoint,
+  region: LOCAL_REGION,
+  credentials: LOCAL_CREDENTIALS,
+  maxAttempts: 2,
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 30_000 }),
+});
+
+/** An SNS client for fauxqs. */
+export function localSnsClient(endpoint: string): SNSClient {
+  return new SNSClient(clientConfig(endpoint));
+}
+
+/**
+ * An SQS client for fauxqs. The explicit endpoint matters: fauxqs's queue URLs name the host sqs.us-east-1.localhost,
+ * which does not resolve everywhere.
+ */
+export function localSqsClient(endpoint: string): SQSClient {
+  return new SQSClient(clientConfig(endpoint));
+}
+
+/** Creates (or finds: CreateTopic is idempotent) the alert topic. */
+export async function createAlertTopic(sns: SNSClient, name = 'voucherify-alerts'): Promise<string> {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
+  if (!TopicArn) throw new Error(`CreateTopic ${name} returned no TopicArn`);
+  return TopicArn;
+}
+
+/** Creates a queue and subscribes it to the topic (optionally with a filter policy on the message attributes). */
+export async function subscribeQueue(
+  sns: SNSClient,
+  sqs: SQSClient,
+  topicArn: string,
+  queueName: string,
+  filterPolicy?: Record<string, unknown>,
+): Promise<{ queueUrl: string; queueArn: string }> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+  if (!QueueUrl) throw new Error(`CreateQueue ${queueName} returned no QueueUrl`);
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  const queueArn = Attributes?.QueueArn;
+  if (!queueArn) throw new Error(`queue ${queueName} has no QueueArn`);
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: queueArn,
+      ...(filterPolicy ? { Attributes: { FilterPolicy: JSON.stringify(filterPolicy) } } : {}),
+    }),
+  );
+  return { queueUrl: QueueUrl, queueArn };
+}
+
+/** The stream of a table (DynamoDB Local creates it with the table). */
+export async function latestStreamArn(dynamodb: DynamoDBClient, tableName: string): Promise<string> {
+  const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!Table?.LatestStreamArn) throw new Error(`table ${tableName} has no stream; the alerts need NEW_IMAGE`);
+  return Table.LatestStreamArn;
+}
+
+export interface LocalAlertsHandlerSettings {
+  readonly dynamodbEndpoint: string;
+  readonly snsEndpoint: string;
+  readonly tableName: string;
+  readonly topicArn: string;
+}
+
+/**
+ * The deployed alerts Lambda's `handler`, loaded after this process's environment is set as the stack sets the
+ * function's (TOPIC_ARN, TABLE_NAME) plus the endpoints of the local stand-ins. The handler reads its settings and
+ * builds its clients once, at import, as on a cold start, so nothing may import it before this runs.
+ */
+export function loadAlertsHandler(
+  settings: LocalAlertsHandlerSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): StreamHandler {
+  applyLocalAwsEnv(settings.dynamodbEndpoint, env);
+  env.AWS_ENDPOINT_URL_SNS = settings.snsEndpoint;
+  env.TOPIC_ARN = settings.topicArn;
+  env.TABLE_NAME = settings.tableName;
+  // require, not a static import: the module must be evaluated only now, with the environment above in place.
+  const module = require('../../functions/alerts/handler') as typeof import('../../functions/alerts/handler');
+  return module.handler;
+}
+
+/** A stream poller with the event source mapping's settings (filter, batch size, retries, TRIM_HORIZON). */
+export function alertsStreamPoller(options: {
+  dynamodbEndpoint: string;
+  streamArn: string;
+  invoke: StreamHandler;
+  onGiveUp?: StreamPollerOptions['onGiveUp'];
+  log?: StreamPollerOptions['log'];
+  retryDelayMs?: StreamPollerOptions['retryDelayMs'];
+  pollIntervalMs?: number;
+}): { poller: StreamPoller; client: DynamoDBStreamsClient } {
+  const client = new DynamoDBStreamsClient({
+    endpoint: options.dynamodbEndpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 5_000 }),
+  });
+  const poller = new StreamPoller({
+    client,
+    streamArn: options.streamArn,
+    region: LOCAL_REGION,
+    invoke: options.invoke,
+    filter: matchesAlertFilter,
+    batchSize: 10,
+    startingPosition: 'TRIM_HORIZON',
+    retryAttempts: 10,
+    bisectBatchOnError: true,
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.onGiveUp ? { onGiveUp: options.onGiveUp } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return { poller, client };
+}
+
+/** One alert as a queue subscriber receives it. */
+export interface ReceivedAlert {
+  readonly messageId: string;
+  readonly subject?: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** The `default` body: the versioned JSON facts. */
+  readonly facts: AlertFacts;
+  /** The `email` body when the emulator passed it through; real SNS sends SQS only `default`. */
+  readonly email?: string;
+}
+
+/**
+ * Reads an SNS notification from an SQS message body (not raw delivery). Real SNS gives an SQS subscriber the
+ * `default` body of a `MessageStructure: json` publish; fauxqs 1.9 passes the whole per-protocol document through.
+ * Both are read the same way here.
+ */
+export function parseAlertNotification(body: string): ReceivedAlert {
+  const notification = JSON.parse(body) as {
+    MessageId: string;
+    Subject?: string | null;
+    Message: string;
+    MessageAttributes?: Record<string, { Type: string; Value: string }>;
+  };
+  const message = JSON.parse(notification.Message) as Record<string, unknown>;
+  const perProtocol = typeof message.default === 'string' && typeof message.email === 'string';
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(notification.MessageAttributes ?? {})) attributes[name] = value.Value;
+  return {
+    messageId: notification.MessageId,
+    ...(notification.Subject ? { subject: notification.Subject } : {}),
+    attributes,
+    facts: (perProtocol ? JSON.parse(message.default as string) : message) as AlertFacts,
+    ...(perProtocol ? { email: message.email as string } : {}),
+  };
+}
+
+/** An alert as the console shows it: subject, attributes, then the email text (rebuilt from the JSON facts). */
+export function formatAlert(alert: ReceivedAlert): string {
+  const attributes = Object.entries(alert.attributes)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('  ');
+  const text = buildEmailText(alert.facts)
+    .split('\n')
+    .map((l) => `  | ${l}`)
+    .join('\n');
+  return `\n[alert] ${alert.subject ?? '(no subject)'}\n  attributes: ${attributes}\n${text}\n`;
+}
+
+/**
+ * Receives from a queue until `signal` aborts, handing each alert to `onAlert` and deleting it. Long polling keeps an
+ * idle loop cheap; each wait is short so stopping is quick.
+ */
+export async function drainAlerts(options: {
+  sqs: SQSClient;
+  queueUrl: string;
+  signal: AbortSignal;
+  onAlert: (alert: ReceivedAlert) => void;
+  onError?: (error: unknown) => void;
+}): Promise<void> {
+  const { sqs, queueUrl, signal } = options;
+  while (!signal.aborted) {
+    try {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const done: { Id: string; ReceiptHandle: string }[] = [];
+      for (const [index, message] of (Messages ?? []).entries()) {
+        if (message.Body) {
+          try {
+            options.onAlert(parseAlertNotification(message.Body));
+          } catch (error) {
+            options.onError?.(error);
+          }
+        }
+        if (message.ReceiptHandle) done.push({ Id: String(index), ReceiptHandle: message.ReceiptHandle });
+      }
+      if (done.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done }));
+    } catch (error) {
+      if (signal.aborted) return;
+      options.onError?.(error);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+export interface LocalAlertsOptions {
+  /** DynamoDB Local's endpoint, known once that service has started. */
+  readonly dynamodbEndpoint: () => string;
+  readonly tableName: string;
+  /** fauxqs's port; a free one when absent. */
+  readonly snsPort?: number;
+  /** Where alerts and problems are printed. */
+  readonly print?: (text: string) => void;
+  readonly printError?: (text: string) => void;
+}
+
+/**
+ * The alerts path of `npm start`, as two local-mode services: fauxqs with the alert topic and a queue subscribed to
+ * it, then the alerts handler fed from the table's stream, with the queue drained to the console.
+ */
+export function localAlertsServices(options: LocalAlertsOptions): {
+  services: { name: string; start(): Promise<void>; stop(): Promise<void> }[];
+  banner(): string;
+} {
+  const print = options.print ?? ((text: string) => console.log(text));
+  const printError = options.printError ?? ((text: string) => console.error(text));
+  let sns: LocalSns | undefined;
+  let topicArn = '';
+  let queueUrl = '';
+  let poller: StreamPoller | undefined;
+  let streams: DynamoDBStreamsClient | undefined;
+  let drain: Promise<void> | undefined;
+  const stopDrain = new AbortController();
+  const clients: { destroy(): void }[] = [];
+
+  return {
+    services: [
+      {
+        name: 'SNS/SQS (fauxqs)',
+        start: async () => {
+          sns = await startLocalSns(options.snsPort ? { port: options.snsPort } : {});
+          const snsClient = localSnsClient(sns.endpoint);
+          const sqs = localSqsClient(sns.endpoint);
+          clients.push(snsClient, sqs);
+          topicArn = await createAlertTopic(snsClient);
+          ({ queueUrl } = await subscribeQueue(snsClient, sqs, topicArn, 'voucherify-alerts-console'));
+        },
+        stop: async () => {
+          for (const client of clients.splice(0)) client.destroy();
+          await sns?.stop();
+        },
+      },
+      {
+        name: 'alerts',
+        start: async () => {
+          const dynamodbEndpoint = options.dynamodbEndpoint();
+          const snsEndpoint = sns?.endpoint;
+          if (!snsEndpoint) throw new Error('internal: the alerts start before SNS');
+          const handler = loadAlertsHandler({ dynamodbEndpoint, snsEndpoint, tableName: options.tableName, topicArn });
+          const dynamodb = new DynamoDBClient(clientConfig(dynamodbEndpoint));
+          const streamArn = await latestStreamArn(dynamodb, options.tableName).finally(() => dynamodb.destroy());
+          ({ poller, client: streams } = alertsStreamPoller({
+            dynamodbEndpoint,
+            streamArn,
+            invoke: handler,
+            onGiveUp: (records, reason) =>
+              printError(
+                `[alerts] gave up on ${records.length} stream record(s) (${reason}); in AWS they would go to the ` +
+                  `alerts DLQ: ${records.map((r) => r.dynamodb?.SequenceNumber).join(', ')}`,
+              ),
+            log: (line) => printError(`[alerts] ${line}`),
+          }));
+          await poller.start();
+          const sqs = localSqsClient(snsEndpoint);
+          drain = drainAlerts({
+            sqs,
+            queueUrl,
+            signal: stopDrain.signal,
+            onAlert: (alert) => print(formatAlert(alert)),
+            onError: (error) => printError(`[alerts] queue: ${error instanceof Error ? error.message : String(error)}`),
+          }).finally(() => sqs.destroy());
+        },
+        stop: async () => {
+          stopDrain.abort();
+          await poller?.stop();
+          streams?.destroy();
+          await drain;
+        },
+      },
+    ],
+    banner: () =>
+      [
+        `  SNS/SQS (fauxqs) ${sns?.endpoint ?? '(not started)'}`,
+        `  alert topic      ${topicArn}`,
+        `                   (alerts from the table's stream are printed here as their email text)`,
+      ].join('\n'),
+  };
+}
