@@ -130,7 +130,7 @@ export class NodeFunction extends NodejsFunction {
    * value) and grants, in the same call, exactly the access `grant` gives. Wiring a resource without deciding its
    * permission is then impossible, and the permission sits next to the variable that needs it.
    *
-   * @example fn.bind('TABLE_NAME', table.tableName, (grantee) => table.grant(grantee, 'dynamodb:PutItem'))
+   * @example fn.bind('ALERT_TOPIC_ARN', topic.topicArn, (grantee) => topic.grantPublish(grantee))
    */
   bind(name: string, value: string, grant: (grantee: IGrantable) => Grant): this {
     this.addEnvironment(name, value);

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
-import { newApp, STACK_NAME } from './helpers';
+import { ingestFunction, newApp, STACK_NAME } from './helpers';
 
 // The one test that lets NodejsFunction really run esbuild (locally, no Docker), as `cdk synth` does.
 describe('ingest bundle', () => {
@@ -12,12 +13,10 @@ describe('ingest bundle', () => {
     const app = newApp({ 'aws:cdk:enable-asset-metadata': true }, { bundle: true });
     VoucherifyWebhooksStack.fromContext(app, STACK_NAME);
     const assembly = app.synth();
-    const template = assembly.getStackByName(STACK_NAME).template as {
-      Resources: Record<string, { Type: string; Metadata?: Record<string, unknown> }>;
-    };
-    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
-    expect(fn?.Metadata?.['aws:asset:is-bundled']).toBe(true);
-    bundleDir = path.join(assembly.directory, String(fn?.Metadata?.['aws:asset:path']));
+    const template = Template.fromJSON(assembly.getStackByName(STACK_NAME).template);
+    const metadata = ingestFunction(template).resource.Metadata;
+    expect(metadata['aws:asset:is-bundled']).toBe(true);
+    bundleDir = path.join(assembly.directory, metadata['aws:asset:path']);
   });
 
   test('is one minified file with its source map', () => {

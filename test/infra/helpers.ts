@@ -40,24 +40,68 @@ export function templateFromContext(context: Record<string, unknown> = {}): Temp
   return Template.fromStack(stackFromContext(context));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON; tests read them as such.
+type Json = any;
+
+/** One resource of a template: its logical id (found, never written down), its properties and the whole entry. */
+export interface Found {
+  readonly id: string;
+  readonly properties: Json;
+  readonly resource: Json;
+}
+
+/** The resource a logical id names, checking its type. */
+export function resourceById(template: Template, id: string, type: string): Found {
+  const resource = template.toJSON().Resources?.[id];
+  if (resource?.Type !== type) throw new Error(`${id} is ${resource?.Type ?? 'missing'}, expected ${type}`);
+  return { id, properties: resource.Properties ?? {}, resource };
+}
+
 /** The one resource of `type`, failing the test if there is not exactly one. */
-export function onlyResource(template: Template, type: string): { id: string; properties: Record<string, unknown> } {
+export function onlyResource(template: Template, type: string): Found {
   const found = Object.entries(template.findResources(type));
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   const [id, resource] = found[0]!;
-  return { id, properties: (resource as { Properties?: Record<string, unknown> }).Properties ?? {} };
+  return { id, properties: resource.Properties ?? {}, resource };
 }
 
 /** The logical id a `{ Ref }` or `{ Fn::GetAtt: [id, attr] }` points to. */
 export function referencedId(value: unknown): string {
   const ref = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
-  const id = ref.Ref ?? ref['Fn::GetAtt']?.[0];
+  const id = ref?.Ref ?? ref?.['Fn::GetAtt']?.[0];
   if (!id) throw new Error(`not a Ref or Fn::GetAtt: ${JSON.stringify(value)}`);
   return id;
 }
 
+/**
+ * The ingest function: the Lambda function the HTTP API's integration calls. Found through the API rather than as
+ * "the only function", so these tests keep working when the alerts function joins the stack.
+ */
+export function ingestFunction(template: Template): Found {
+  const integration = onlyResource(template, 'AWS::ApiGatewayV2::Integration');
+  return resourceById(template, referencedId(integration.properties.IntegrationUri), 'AWS::Lambda::Function');
+}
+
 /** The ingest function's environment variables. */
-export function ingestEnvironment(template: Template): Record<string, unknown> {
-  const fn = onlyResource(template, 'AWS::Lambda::Function');
-  return (fn.properties.Environment as { Variables: Record<string, unknown> }).Variables;
+export function ingestEnvironment(template: Template): Record<string, Json> {
+  return ingestFunction(template).properties.Environment.Variables;
+}
+
+/** The events table: the one the ingest function's TABLE_NAME names. */
+export function eventsTable(template: Template): Found {
+  return resourceById(template, referencedId(ingestEnvironment(template).TABLE_NAME), 'AWS::DynamoDB::Table');
+}
+
+/** The webhook secret: the one the ingest function's WEBHOOK_SECRET_ARN names. */
+export function webhookSecret(template: Template): Found {
+  return resourceById(
+    template,
+    referencedId(ingestEnvironment(template).WEBHOOK_SECRET_ARN),
+    'AWS::SecretsManager::Secret',
+  );
+}
+
+/** The log group a function's LoggingConfig points to. */
+export function functionLogGroup(template: Template, fn: Found): Found {
+  return resourceById(template, referencedId(fn.properties.LoggingConfig.LogGroup), 'AWS::Logs::LogGroup');
 }

@@ -8,7 +8,15 @@ import {
   resolveSettings,
   SettingsError,
 } from '../../lib/config';
-import { ingestEnvironment, stackFromContext, stackFromProps, templateFromContext } from './helpers';
+import {
+  eventsTable,
+  ingestEnvironment,
+  ingestFunction,
+  stackFromContext,
+  stackFromProps,
+  templateFromContext,
+  webhookSecret,
+} from './helpers';
 
 describe('settings from the CDK context', () => {
   test('retentionDays given with -c (a string) reaches the function as RETENTION_DAYS', () => {
@@ -25,23 +33,24 @@ describe('settings from the CDK context', () => {
       logLevel: 'debug',
     });
     expect(ingestEnvironment(template)).toMatchObject({ MAX_BODY_BYTES: '131072', LOG_LEVEL: 'debug' });
-    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024 });
+    expect(ingestFunction(template).properties.MemorySize).toBe(1024);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
     });
     const retentions = Object.values(template.findResources('AWS::Logs::LogGroup')).map(
       (group) => group.Properties.RetentionInDays,
     );
-    expect(retentions).toEqual([90, 90]);
+    expect(retentions.length).toBeGreaterThanOrEqual(2); // the function's and the API's
+    expect(retentions.every((days) => days === 90)).toBe(true);
   });
 
   test('a throw-away stack: removalPolicy destroy with deletionProtection false', () => {
     const template = templateFromContext({ removalPolicy: 'destroy', deletionProtection: 'false' });
-    template.hasResource('AWS::DynamoDB::Table', {
+    expect(eventsTable(template).resource).toMatchObject({
       DeletionPolicy: 'Delete',
-      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+      Properties: { DeletionProtectionEnabled: false },
     });
-    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+    expect(webhookSecret(template).resource.DeletionPolicy).toBe('Delete');
   });
 
   test('optional names are passed through', () => {
@@ -51,17 +60,17 @@ describe('settings from the CDK context', () => {
       ingestFunctionName: 'voucherify-ingest',
       apiName: 'voucherify-webhooks',
     });
-    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'voucherify-events' });
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'voucherify/webhook-secret' });
-    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'voucherify-ingest' });
+    expect(eventsTable(template).properties.TableName).toBe('voucherify-events');
+    expect(webhookSecret(template).properties.Name).toBe('voucherify/webhook-secret');
+    expect(ingestFunction(template).properties.FunctionName).toBe('voucherify-ingest');
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Name: 'voucherify-webhooks' });
   });
 
   test('without names, the API is named after the stack and the rest is left to CloudFormation', () => {
     const template = templateFromContext();
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Name: 'VoucherifyWebhooks' });
-    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: Match.absent() });
-    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: Match.absent() });
+    expect(eventsTable(template).properties.TableName).toBeUndefined();
+    expect(ingestFunction(template).properties.FunctionName).toBeUndefined();
   });
 
   test('an unknown context key (a typo) is reported as a warning, not silently ignored', () => {
