@@ -139,12 +139,17 @@ async function main(): Promise<void> {
     console.error(`\n${message}`);
     await stop(1);
   };
+  let firstSignalAt = 0;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (stopping) {
-        console.error('\nstill stopping; forcing exit');
+        // One Ctrl-C can arrive twice (from the terminal and relayed by a wrapper such as npm or tsx): only a second
+        // press, a moment later, forces the exit. The exit still kills Java (see startDynamoDbLocal).
+        if (Date.now() - firstSignalAt < 1_500) return;
+        console.error(`\n${signal} again: forcing exit`);
         process.exit(130);
       }
+      firstSignalAt = Date.now();
       console.log(`\n${signal}: stopping…`);
       void stop(0);
     });
