@@ -4,6 +4,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
+import { Alerts } from './alerts';
 import {
   type ResolvedSettings,
   resolveSettings,
@@ -19,8 +20,10 @@ import { functionEntry } from './paths';
 /**
  * The secret's value when the stack creates it: an empty list, which the receiver reads as "not configured" and
  * answers 503, so Voucherify keeps retrying (for about 2.5 days) until an operator sets the real value with
- * `aws secretsmanager put-secret-value`. CloudFormation only writes this value when it creates the secret or when
- * this string changes, so redeploying does not undo what the operator set. Do not change it.
+ * `aws secretsmanager put-secret-value`. CloudFormation writes this value when it creates the secret and again only
+ * when this string changes in the template, so redeploying does not undo what the operator set. Do not change it:
+ * the next deploy would overwrite the real secret, and a wrong secret means 401s until Voucherify disables the webhook.
+ * (Leaving the value out is no better: CDK's default is a generated random string, which reads as a configured secret.)
  */
 export const WEBHOOK_SECRET_PLACEHOLDER = '[]';
 
@@ -65,6 +68,7 @@ export class VoucherifyWebhooksStack extends Stack {
   readonly webhookSecret: Secret;
   readonly ingestFunction: NodeFunction;
   readonly api: WebhookApi;
+  readonly alerts: Alerts;
 
   constructor(scope: Construct, id: string, props: VoucherifyWebhooksStackProps = {}) {
     super(scope, id, {
@@ -137,6 +141,16 @@ export class VoucherifyWebhooksStack extends Stack {
       apiName: settings.apiName,
     });
 
+    // --- Alerts (rollback failures, read from the table's stream) -----------------------------------------------
+    this.alerts = new Alerts(this, 'Alerts', {
+      table,
+      alertEmails: settings.alertEmails,
+      includeCustomerEmail: settings.includeCustomerEmail,
+      logRetention: settings.logRetentionDays,
+      logLevel: settings.logLevel,
+      removalPolicy: settings.removalPolicy,
+    });
+
     // --- Outputs ----------------------------------------------------------------------------------------------
     new CfnOutput(this, 'WebhookUrl', {
       description: 'Paste into Voucherify: Project settings > Webhooks > URL',
@@ -151,6 +165,15 @@ export class VoucherifyWebhooksStack extends Stack {
     new CfnOutput(this, 'IngestFunctionName', {
       description: 'The ingest Lambda (logs, aws lambda invoke)',
       value: this.ingestFunction.functionName,
+    });
+    new CfnOutput(this, 'AlertTopicArn', {
+      description:
+        'Rollback-failure alerts: aws sns subscribe --topic-arn <this> --protocol email (see docs/alerts.md)',
+      value: this.alerts.topic.topicArn,
+    });
+    new CfnOutput(this, 'AlertsDlqUrl', {
+      description: 'Alert batches given up after retries (the DLQ alarm fires when it is not empty)',
+      value: this.alerts.deadLetterQueue.queueUrl,
     });
   }
 }
