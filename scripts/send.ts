@@ -14,7 +14,7 @@ import {
   ReceiverUnreachableError,
   readDeliveryFile,
 } from './local/delivery';
-import { localDir, readState } from './local/state';
+import { localDir, readPersistedSecret, readState } from './local/state';
 
 const USAGE = `Usage: npm run send -- <file.json> [--url URL] [--secret SECRET] [--raw]
 
@@ -38,11 +38,14 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   const file = positionals[0] as string;
-  const state = readState(localDir());
+  const dir = localDir();
+  const state = readState(dir);
   const url = values.url ?? state?.url ?? defaultWebhookUrl();
-  // The running local mode's secret only fits its own URL; for any other URL use what the environment says.
+  // The running local mode's secret only fits its own URL; for any other URL use what the environment says. With no
+  // local mode running, the local URL still gets the development secret, so the answer is "nothing is listening".
   const stateSecret = state && url === state.url ? state.secret : undefined;
-  const secret = values.secret ?? stateSecret ?? parseSecrets(process.env.VOUCHERIFY_WEBHOOK_SECRET)[0];
+  const localSecret = !state && url === defaultWebhookUrl() ? readPersistedSecret(dir) : undefined;
+  const secret = values.secret ?? stateSecret ?? parseSecrets(process.env.VOUCHERIFY_WEBHOOK_SECRET)[0] ?? localSecret;
   if (!secret) {
     console.error('No webhook secret to sign with: pass --secret, set VOUCHERIFY_WEBHOOK_SECRET, or run `npm start`.');
     return 2;

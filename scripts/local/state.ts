@@ -61,6 +61,15 @@ export function removeState(dir: string, pid: number): void {
   }
 }
 
+/** The development secret `npm start` generated earlier, if any (never creates one). */
+export function readPersistedSecret(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, SECRET_FILE), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface WebhookSecret {
   /** The value for VOUCHERIFY_WEBHOOK_SECRET (one secret, or a JSON array during a rotation). */
   readonly value: string;
@@ -79,13 +88,9 @@ export function resolveWebhookSecret(dir: string, env: NodeJS.ProcessEnv = proce
     const first = parseSecrets(configured)[0];
     if (first) return { value: configured, signing: first, source: 'VOUCHERIFY_WEBHOOK_SECRET' };
   }
+  const persisted = readPersistedSecret(dir);
+  if (persisted) return { value: persisted, signing: persisted, source: 'persisted' };
   const file = join(dir, SECRET_FILE);
-  try {
-    const persisted = readFileSync(file, 'utf8').trim();
-    if (persisted) return { value: persisted, signing: persisted, source: 'persisted' };
-  } catch {
-    // Not generated yet.
-  }
   const generated = `local-dev-${randomBytes(24).toString('base64url')}`;
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, `${generated}\n`, { mode: 0o600 });
