@@ -19,6 +19,7 @@ import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from './loca
 import { ensureEventsTable, LOCAL_TABLE_NAME } from './local/events-table';
 import { loadIngestHandler } from './local/handler';
 import { watchLauncher } from './local/launcher-watch';
+import { canConnect } from './local/net';
 import { type LocalServer, startLocalServer } from './local/server';
 import { type LocalService, startServices, stopServices } from './local/services';
 import { type LocalModeState, localDir, readState, removeState, resolveWebhookSecret, writeState } from './local/state';
@@ -49,8 +50,9 @@ async function main(): Promise<void> {
   const host = env.HOST?.trim() || '127.0.0.1';
   const table = env.TABLE_NAME?.trim() || LOCAL_TABLE_NAME;
 
+  // A live pid alone could be a reused one after a crash: only an answering DynamoDB makes it a running local mode.
   const other = readState(dir);
-  if (other) {
+  if (other && (await canConnect(other.endpoint))) {
     throw new Error(
       `a local mode is already running (pid ${other.pid}, ${other.url}); stop it first (Ctrl-C there, or kill ${other.pid}).`,
     );
