@@ -124,6 +124,19 @@ export interface WebhooksSettings {
    * @default - the stack name
    */
   readonly apiName?: string;
+
+  /**
+   * Email addresses subscribed to the rollback-failure alert topic (each confirms from the mail AWS sends). In context:
+   * a JSON array in cdk.json, or `-c alertEmails=a@example.com,b@example.com`.
+   * @default [] - subscribe later (see docs/alerts.md)
+   */
+  readonly alertEmails?: readonly string[];
+
+  /**
+   * Put the customer's email address into alerts.
+   * @default false - the customer's name, id and source id identify them
+   */
+  readonly includeCustomerEmail?: boolean;
 }
 
 /** The settings with every default applied; what the stack builds from. */
@@ -142,6 +155,8 @@ export const DEFAULT_SETTINGS = {
   logLevel: 'info',
   removalPolicy: RemovalPolicy.RETAIN,
   deletionProtection: true,
+  alertEmails: [],
+  includeCustomerEmail: false,
 } as const satisfies ResolvedSettings;
 
 /** A deployment setting that is missing, malformed or out of range. Lists every problem found, one per line. */
@@ -212,12 +227,18 @@ export function resolveSettings(settings: WebhooksSettings): ResolvedSettings {
     check,
   );
   checkName(resolved.apiName, /^.{1,128}$/, 'apiName must be 1-128 characters', check);
+  for (const address of resolved.alertEmails) {
+    check(
+      /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/.test(address),
+      `alertEmails must be email addresses; got ${JSON.stringify(address)}`,
+    );
+  }
 
   if (problems.length > 0) throw new SettingsError(problems);
   return resolved;
 }
 
-type Kind = 'number' | 'boolean' | 'string' | 'removalPolicy';
+type Kind = 'number' | 'boolean' | 'string' | 'stringList' | 'removalPolicy';
 
 /** Each setting's context key (the same as the prop name) and how its value is read. */
 export const CONTEXT_KEYS = {
@@ -234,6 +255,8 @@ export const CONTEXT_KEYS = {
   webhookSecretName: 'string',
   ingestFunctionName: 'string',
   apiName: 'string',
+  alertEmails: 'stringList',
+  includeCustomerEmail: 'boolean',
 } as const satisfies Record<keyof WebhooksSettings, Kind>;
 
 /**
@@ -276,6 +299,12 @@ function readContextValue(raw: unknown, kind: Kind): unknown {
       return undefined;
     case 'string':
       return text;
+    case 'stringList':
+      if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) return raw.map((item) => item.trim());
+      return text
+        ?.split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
     case 'removalPolicy':
       if (text?.toLowerCase() === 'retain') return RemovalPolicy.RETAIN;
       if (text?.toLowerCase() === 'destroy') return RemovalPolicy.DESTROY;
@@ -291,6 +320,8 @@ function describeKind(kind: Kind): string {
       return 'true or false';
     case 'string':
       return 'a string';
+    case 'stringList':
+      return 'a list of strings (a JSON array, or comma-separated)';
     case 'removalPolicy':
       return 'retain or destroy';
   }

@@ -4,6 +4,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
+import { Alerts } from './alerts';
 import {
   type ResolvedSettings,
   resolveSettings,
@@ -67,6 +68,7 @@ export class VoucherifyWebhooksStack extends Stack {
   readonly webhookSecret: Secret;
   readonly ingestFunction: NodeFunction;
   readonly api: WebhookApi;
+  readonly alerts: Alerts;
 
   constructor(scope: Construct, id: string, props: VoucherifyWebhooksStackProps = {}) {
     super(scope, id, {
@@ -139,6 +141,16 @@ export class VoucherifyWebhooksStack extends Stack {
       apiName: settings.apiName,
     });
 
+    // --- Alerts (rollback failures, read from the table's stream) -----------------------------------------------
+    this.alerts = new Alerts(this, 'Alerts', {
+      table,
+      alertEmails: settings.alertEmails,
+      includeCustomerEmail: settings.includeCustomerEmail,
+      logRetention: settings.logRetentionDays,
+      logLevel: settings.logLevel,
+      removalPolicy: settings.removalPolicy,
+    });
+
     // --- Outputs ----------------------------------------------------------------------------------------------
     new CfnOutput(this, 'WebhookUrl', {
       description: 'Paste into Voucherify: Project settings > Webhooks > URL',
@@ -153,6 +165,15 @@ export class VoucherifyWebhooksStack extends Stack {
     new CfnOutput(this, 'IngestFunctionName', {
       description: 'The ingest Lambda (logs, aws lambda invoke)',
       value: this.ingestFunction.functionName,
+    });
+    new CfnOutput(this, 'AlertTopicArn', {
+      description:
+        'Rollback-failure alerts: aws sns subscribe --topic-arn <this> --protocol email (see docs/alerts.md)',
+      value: this.alerts.topic.topicArn,
+    });
+    new CfnOutput(this, 'AlertsDlqUrl', {
+      description: 'Alert batches given up after retries (the DLQ alarm fires when it is not empty)',
+      value: this.alerts.deadLetterQueue.queueUrl,
     });
   }
 }

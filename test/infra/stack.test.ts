@@ -354,7 +354,11 @@ describe('cdk-nag AwsSolutions', () => {
       Metadata?: { cdk_nag?: { rules_to_suppress?: Suppression[] } };
     }[];
     const suppressions = resources.flatMap((resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []);
-    expect(suppressions.map((s) => s.id).sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-SMG4']);
+    expect(suppressions.map((s) => s.id).sort()).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SQS3',
+    ]);
     for (const suppression of suppressions) expect(suppression.reason.length).toBeGreaterThan(80);
   });
 });

@@ -1,0 +1,255 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { ALERT_MARKER } from '../functions/adapters/dynamodb-alert-ledger';
+import { EVENTS_TABLE } from '../functions/adapters/table';
+import { ALERTS_FILTER_PATTERN } from '../functions/alerts/filter';
+import type { LogLevel } from '../functions/core/ports';
+import { NodeFunction } from './constructs/node-function';
+import { functionEntry } from './paths';
+
+export interface AlertsProps {
+  /** The events table; its stream (NEW_IMAGE) is the outbox the alerts are read from. */
+  readonly table: ITable;
+
+  /**
+   * Addresses subscribed to the alert topic by email. Each must confirm the subscription from the mail AWS sends.
+   * @default - none (subscribe later, or through another protocol)
+   */
+  readonly alertEmails?: readonly string[];
+
+  /**
+   * Put the customer's email address into alerts.
+   * @default false - alerts go to mailboxes and queues; the customer id and source id identify the customer.
+   */
+  readonly includeCustomerEmail?: boolean;
+
+  /** Retention of the alerts function's log group. */
+  readonly logRetention: RetentionDays;
+
+  /**
+   * The alerts function's log level.
+   * @default 'info'
+   */
+  readonly logLevel?: LogLevel;
+
+  /**
+   * What happens to the topic's KMS key when it leaves the stack (a destroyed key is deleted after 30 days).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * How far behind the stream the alerts may fall before the iterator-age alarm fires.
+   * @default Duration.minutes(5)
+   */
+  readonly iteratorAgeThreshold?: Duration;
+}
+
+/**
+ * Rollback failures reach people through SNS, read from the events table's stream (a transactional outbox: a stored
+ * event is an alert that will be sent, even if SNS is down when it arrives; the webhook answer never waits on SNS).
+ *
+ * Table stream → event source mapping (filter: new `redemption.rollback.failed` items; batches of 10, split on error,
+ * 10 retries, 6 h at most, partial-batch responses, then the DLQ) → `alerts` function → KMS-encrypted topic (TLS only)
+ * → email and other subscribers. Three alarms notify the same topic: DLQ not empty, function errors, iterator age.
+ */
+export class Alerts extends Construct {
+  readonly key: Key;
+  readonly topic: Topic;
+  readonly deadLetterQueue: Queue;
+  readonly function: NodeFunction;
+  readonly eventSourceMapping: EventSourceMapping;
+  readonly alarms: { readonly deadLetters: Alarm; readonly functionErrors: Alarm; readonly iteratorAge: Alarm };
+
+  constructor(scope: Construct, id: string, props: AlertsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { table } = props;
+    const streamArn = table.tableStreamArn;
+    if (!streamArn) throw new Error('Alerts: the events table must have a stream (NEW_IMAGE)');
+
+    // --- Topic ------------------------------------------------------------------------------------------------
+    this.key = new Key(this, 'TopicKey', {
+      description: 'Encrypts the Voucherify rollback-failure alert topic',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // CloudWatch alarms publish to the topic as the CloudWatch service, which needs the key to do so; without this
+    // statement the alarms deploy cleanly and their notifications are dropped. The form AWS documents for SNS
+    // encryption with CloudWatch: conditions on this statement are not documented as carried by the KMS request.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToUseTheKey',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'Voucherify rollback failures',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    // Only this account's alarms, in this region (the confused-deputy guard for a service principal).
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowThisAccountsAlarmsToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        },
+      }),
+    );
+    for (const address of props.alertEmails ?? []) this.topic.addSubscription(new EmailSubscription(address));
+
+    // --- Dead-letter queue --------------------------------------------------------------------------------------
+    // Receives a description of each batch given up (shard, sequence numbers), not the records: those stay in the
+    // stream for 24 h and the events stay in the table, where docs/alerts.md shows how to find the unalerted ones.
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(this.deadLetterQueue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is the dead-letter queue itself: the on-failure destination of the alerts event source ' +
+          'mapping, which cdk-nag does not recognise (it only sees redrive policies and function DLQs).',
+      },
+    ]);
+
+    // --- Function ---------------------------------------------------------------------------------------------
+    this.function = new NodeFunction(this, 'Function', {
+      entry: functionEntry('alerts'),
+      description: 'Publishes an SNS alert for each new redemption.rollback.failed event in the events table',
+      // A batch is at most 10 records, each one GetItem, one Publish and one UpdateItem with the SDK's own retries
+      // (5 s per request): far below a minute. A timeout fails the batch, which is split and retried; records already
+      // published carry their marker, so a retry does not mail twice.
+      timeout: Duration.seconds(60),
+      logRetention: props.logRetention,
+      environment: {
+        INCLUDE_CUSTOMER_EMAIL: String(props.includeCustomerEmail ?? false),
+        LOG_LEVEL: props.logLevel ?? 'info',
+      },
+    })
+      // sns:Publish on this topic, and the two KMS actions SNS performs with the caller's rights to encrypt the
+      // message (grantPublish would add `kms:GenerateDataKey*`, a wildcard action the function does not need).
+      .bind('TOPIC_ARN', this.topic.topicArn, (grantee) =>
+        Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] }).combine(
+          Grant.addToPrincipal({
+            grantee,
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resourceArns: [this.key.keyArn],
+          }),
+        ),
+      )
+      // The alert marker: GetItem to check it, UpdateItem to set it. UpdateItem may touch only the marker's
+      // attributes (and the key its condition names), with no ReturnValues that would read the rest of the item:
+      // the alerts function can never rewrite a stored event.
+      .bind('TABLE_NAME', table.tableName, (grantee) =>
+        Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem'], resourceArns: [table.tableArn] }).combine(
+          Grant.addToPrincipal({
+            grantee,
+            actions: ['dynamodb:UpdateItem'],
+            resourceArns: [table.tableArn],
+            conditions: {
+              'ForAllValues:StringEquals': {
+                'dynamodb:Attributes': [EVENTS_TABLE.partitionKey, ALERT_MARKER.alertedAt, ALERT_MARKER.messageId],
+              },
+              StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+            },
+          }),
+        ),
+      );
+
+    // Reading the stream: the four actions Lambda's poller needs (CreateEventSourceMapping checks for ListStreams),
+    // on this stream only; the CDK's grantStreamRead would add ListStreams on "*".
+    Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      resourceArns: [streamArn],
+    }).assertSuccess();
+
+    // --- Event source mapping -----------------------------------------------------------------------------------
+    this.eventSourceMapping = new EventSourceMapping(this, 'StreamMapping', {
+      target: this.function,
+      eventSourceArn: streamArn,
+      // TRIM_HORIZON, not LATEST: LATEST would skip rollback failures stored while the mapping was being created.
+      // Older records replayed on the first start are harmless: the function skips events already alerted.
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      // Same rule as the handler's own check and the local mode's poller (functions/alerts/filter.ts). Items are
+      // written once, so INSERT is one alert per event; the marker write (MODIFY) and TTL deletes never invoke.
+      filters: [FilterCriteria.filter(structuredClone(ALERTS_FILTER_PATTERN) as Record<string, unknown>)],
+      batchSize: 10,
+      // No batching window: an alert should leave within seconds.
+      maxBatchingWindow: Duration.seconds(0),
+      reportBatchItemFailures: true,
+      // A thrown error (timeout, crash) splits the batch, so one poison record cannot hold the others back.
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      // After 6 h an alert is stale; the DLQ alarm tells people to look (the stream itself keeps records 24 h).
+      maxRecordAge: Duration.hours(6),
+      onFailure: new SqsDlq(this.deadLetterQueue),
+    });
+
+    // --- Alarms -----------------------------------------------------------------------------------------------
+    const notify: IAlarmAction = new SnsAction(this.topic);
+    const iteratorAgeThreshold = props.iteratorAgeThreshold ?? Duration.minutes(5);
+    this.alarms = {
+      deadLetters: new Alarm(this, 'DeadLetterQueueNotEmptyAlarm', {
+        alarmDescription:
+          'Rollback-failure alerts were given up after 10 retries or 6 hours and their batch descriptions are in the ' +
+          'alerts DLQ. Some alerts were NOT sent. See docs/alerts.md, "When an alarm fires".',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      functionErrors: new Alarm(this, 'FunctionErrorsAlarm', {
+        alarmDescription:
+          'The alerts function failed (threw or timed out). Batches are split and retried; alerts may be late. ' +
+          'See docs/alerts.md, "When an alarm fires".',
+        metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      iteratorAge: new Alarm(this, 'IteratorAgeAlarm', {
+        alarmDescription:
+          `Rollback-failure alerts are more than ${iteratorAgeThreshold.toHumanString()} behind the events table ` +
+          '(publishing keeps failing, or the function is stuck). See docs/alerts.md, "When an alarm fires".',
+        metric: this.function.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: iteratorAgeThreshold.toMilliseconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    };
+    for (const alarm of Object.values(this.alarms)) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
+  }
+}
