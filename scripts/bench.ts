@@ -1,0 +1,242 @@
+/**
+ * `npm run bench`: how fast the receiver is, measured against what cannot be avoided, in one run on the same payloads
+ * (the two seed events in full, compact envelopes). See docs/performance.md for the method and the decisions taken.
+ *
+ *  1-4. CPU per event without I/O: the parse-and-verify floor, the product's core, ajv anchors, and their ratios.
+ *  5.   Cold start of the minified Lambda bundle in a fresh node process against DynamoDB Local, bundle sizes and
+ *       composition.
+ *  6.   End to end through the local HTTP server into DynamoDB Local, beside raw PutItem at the same concurrency.
+ *
+ * Ratios are taken within this run; absolute times depend on this machine and whatever else runs on it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
+import {
+  type Bundle,
+  bundle,
+  composition,
+  entryExists,
+  FUNCTION_ENTRIES,
+  instrumentedIngestOptions,
+  runtimeAjvOptions,
+} from './bench/bundles';
+import { type ColdRun, runColdStarts } from './bench/cold-start';
+import { drivePutItem, driveReceiver, freshPayloads, startE2EServer, type Throughput } from './bench/e2e';
+import { fmt, median } from './bench/measure';
+import { runMicro } from './bench/micro';
+import { seedPayloads } from './bench/payloads';
+import { localDynamoDbClient } from './local/aws-env';
+import { type DynamoDbLocal, startDynamoDbLocal } from './local/dynamodb-local';
+import { ensureEventsTable } from './local/events-table';
+
+const MICRO_ROUNDS = 15;
+const COLD_RUNS = 7;
+const E2E_ROUNDS = 3;
+/** Requests per measured round, and per warm-up, at each concurrency. */
+const E2E_PLAN = [
+  { concurrency: 1, requests: 300, warmup: 60 },
+  { concurrency: 32, requests: 1_500, warmup: 300 },
+] as const;
+const TABLE_NAME = 'bench-events';
+
+const out = (line = '') => console.log(line);
+
+async function main(): Promise<void> {
+  // The SDK's Node 20 end-of-support notice says nothing about the measurements; keep the output readable.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const started = performance.now();
+  const payloads = seedPayloads();
+  out(`npm run bench, ${new Date().toISOString()}`);
+  out(
+    `node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  out(`payloads: ${payloads.map((p) => `${p.name} (${p.body.length} B compact)`).join(', ')}`);
+  out();
+  out(`1-3. CPU time per event, no I/O: median of ${MICRO_ROUNDS} interleaved rounds (process CPU, µs per event)`);
+  const micro = await runMicro(payloads, { rounds: MICRO_ROUNDS });
+
+  const workDir = mkdtempSync(join(tmpdir(), 'voucherify-bench-'));
+  let dynamodb: DynamoDbLocal | undefined;
+  try {
+    const bundles = await buildBundles(workDir);
+    dynamodb = await startDynamoDbLocal();
+    const client = localDynamoDbClient(dynamodb.endpoint);
+    await ensureEventsTable(client, TABLE_NAME);
+
+    out();
+    await coldStartSection(bundles, dynamodb.endpoint);
+    out();
+    await endToEndSection(bundles.e2eServer.file, dynamodb, client);
+    client.destroy();
+  } finally {
+    await dynamodb?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  out();
+  out(`core per event (2b, mean of seeds): ${fmt(micro.coreMicros)} µs; Lambda handler with SDK, transport stubbed`);
+  out(`(2d): ${fmt(micro.handlerMicros)} µs. npm run cost turns these into dollars.`);
+  out(`bench took ${fmt((performance.now() - started) / 1000, 1)} s`);
+}
+
+interface Bundles {
+  readonly ingest: Bundle;
+  readonly ingestTimed: Bundle;
+  readonly runtimeAjv: Bundle;
+  readonly alerts?: Bundle;
+  readonly harness: Bundle;
+  readonly e2eServer: Bundle;
+}
+
+async function buildBundles(dir: string): Promise<Bundles> {
+  const alertsEntry = FUNCTION_ENTRIES.alerts;
+  return {
+    ingest: await bundle(FUNCTION_ENTRIES.ingest, join(dir, 'ingest', 'index.js')),
+    ingestTimed: await bundle(
+      FUNCTION_ENTRIES.ingest,
+      join(dir, 'ingest-timed', 'index.js'),
+      instrumentedIngestOptions(),
+    ),
+    runtimeAjv: await bundle(
+      'scripts/bench/ingest-runtime-ajv.ts',
+      join(dir, 'runtime', 'index.js'),
+      runtimeAjvOptions(),
+    ),
+    ...(entryExists(alertsEntry) ? { alerts: await bundle(alertsEntry, join(dir, 'alerts', 'index.js')) } : {}),
+    harness: await bundle('scripts/bench/cold-harness.ts', join(dir, 'harness.js')),
+    e2eServer: await bundle('scripts/bench/e2e-server.ts', join(dir, 'e2e-server.js')),
+  };
+}
+
+async function coldStartSection(bundles: Bundles, endpoint: string): Promise<void> {
+  const variants = [
+    { label: 'ahead-of-time validators (the production bundle)', bundle: bundles.ingestTimed.file, nodeOptions: '' },
+    {
+      label: '  same, NODE_OPTIONS=--enable-source-maps (stack setting)',
+      bundle: bundles.ingestTimed.file,
+      nodeOptions: '--enable-source-maps',
+    },
+    { label: 'ajv compiles the schemas at load (runtime variant)', bundle: bundles.runtimeAjv.file, nodeOptions: '' },
+  ];
+  out(
+    `5. Cold start: a fresh node per run loads the minified bundle and answers 2 requests into DynamoDB Local; median of ${COLD_RUNS} interleaved runs`,
+  );
+  const results = await runColdStarts(variants, {
+    harness: bundles.harness.file,
+    runs: COLD_RUNS,
+    dynamodbEndpoint: endpoint,
+    tableName: TABLE_NAME,
+  });
+  const columns = [
+    'load (INIT)',
+    'validators',
+    '1st request',
+    'load + 1st',
+    '2nd request',
+    'node boot',
+    'process',
+    'RSS',
+  ];
+  out(`   ${'variant'.padEnd(58)}${columns.map((c) => c.padStart(12)).join('')}`);
+  const med = (runs: readonly ColdRun[], pick: (run: ColdRun) => number) => median(runs.map(pick));
+  for (const variant of variants) {
+    const runs = results.get(variant.label) ?? [];
+    const ms = (value: number) => `${fmt(value)} ms`.padStart(12);
+    out(
+      `   ${variant.label.padEnd(58)}${[
+        ms(med(runs, (r) => r.loadMs)),
+        ms(med(runs, (r) => r.validatorsMs)),
+        ms(med(runs, (r) => r.firstMs)),
+        ms(med(runs, (r) => r.loadMs + r.firstMs)),
+        ms(med(runs, (r) => r.secondMs)),
+        ms(med(runs, (r) => r.bootMs)),
+        ms(med(runs, (r) => r.processMs)),
+        `${fmt(
+          med(runs, (r) => r.rssMb),
+          0,
+        )} MB`.padStart(12),
+      ].join('')}`,
+    );
+  }
+  const aot = median((results.get(variants[0]?.label ?? '') ?? []).map((r) => r.validatorsMs));
+  out(`   target: validator creation at cold start ≤ 5 ms: ${aot <= 5 ? 'met' : 'NOT met'} (${fmt(aot)} ms)`);
+  out(
+    '   "validators" = evaluating the generated module (and, for the runtime variant, loading ajv and compiling); the',
+  );
+  out('   timed bundle is the production one plus two timing statements around that module.');
+
+  out(
+    '   bundle sizes (minified as the stack builds them; source map beside it, not loaded unless source maps are on):',
+  );
+  const size = (b: Bundle) => `${fmt(b.bytes, 0)} B (map ${fmt(b.mapBytes, 0)} B)`;
+  out(`     ingest ${size(bundles.ingest)}; runtime-ajv variant ${size(bundles.runtimeAjv)}`);
+  out(
+    `     alerts ${bundles.alerts ? size(bundles.alerts) : `not built: ${FUNCTION_ENTRIES.alerts} does not exist yet`}`,
+  );
+  out('   what the ingest bundle holds (esbuild metafile, bytes in the minified output):');
+  const parts = composition(bundles.ingest);
+  const shown = parts.slice(0, 10);
+  const rest = parts.slice(10).reduce((sum, p) => sum + p.bytes, 0);
+  const share = (bytes: number) => `${((bytes / bundles.ingest.bytes) * 100).toFixed(0)}%`;
+  for (const part of shown)
+    out(`     ${part.group.padEnd(48)}${fmt(part.bytes, 0).padStart(9)} B ${share(part.bytes).padStart(4)}`);
+  out(
+    `     ${`${parts.length - shown.length} more`.padEnd(48)}${fmt(rest, 0).padStart(9)} B ${share(rest).padStart(4)}`,
+  );
+}
+
+async function endToEndSection(
+  serverBundle: string,
+  dynamodb: DynamoDbLocal,
+  client: ReturnType<typeof localDynamoDbClient>,
+): Promise<void> {
+  out(
+    `6. End to end, local: HTTP POST -> local server (scripts/local/server.ts, own process) -> ingest handler -> DynamoDB Local,`,
+  );
+  out(
+    `   beside the same conditional PutItem straight to DynamoDB Local (the ceiling); median of ${E2E_ROUNDS} alternating rounds`,
+  );
+  const server = await startE2EServer(serverBundle, dynamodb.endpoint, TABLE_NAME);
+  try {
+    const url = `${server.origin}${DEFAULT_INGEST_CONFIG.webhookPath}`;
+    const head = ['req/s', 'p50', 'p99'].map((h) => h.padStart(9)).join('');
+    out(
+      `   ${'concurrency'.padEnd(13)}${'receiver:'.padEnd(10)}${head}   ${'PutItem:'.padEnd(10)}${head}   receiver ÷ PutItem`,
+    );
+    let tag = 0;
+    for (const plan of E2E_PLAN) {
+      const fresh = (count: number) => freshPayloads(count, `${process.pid}_${tag++}`);
+      await driveReceiver(url, fresh(plan.warmup), plan.concurrency);
+      await drivePutItem(client, TABLE_NAME, fresh(plan.warmup), plan.concurrency);
+      const receiver: Throughput[] = [];
+      const putItem: Throughput[] = [];
+      for (let round = 0; round < E2E_ROUNDS; round++) {
+        receiver.push(await driveReceiver(url, fresh(plan.requests), plan.concurrency));
+        putItem.push(await drivePutItem(client, TABLE_NAME, fresh(plan.requests), plan.concurrency));
+      }
+      const cells = (runs: Throughput[]) =>
+        [
+          fmt(median(runs.map((r) => r.perSecond)), 0),
+          `${fmt(median(runs.map((r) => r.p50Ms)))}ms`,
+          `${fmt(median(runs.map((r) => r.p99Ms)))}ms`,
+        ]
+          .map((c) => c.padStart(9))
+          .join('');
+      const ratio = median(receiver.map((r, i) => r.perSecond / (putItem[i] as Throughput).perSecond));
+      const target = plan.concurrency === 32 ? `   target ≥ 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'}` : '';
+      out(
+        `   ${String(plan.concurrency).padEnd(13)}${''.padEnd(10)}${cells(receiver)}   ${''.padEnd(10)}${cells(putItem)}   ${fmt(ratio).padStart(9)}${target}`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});

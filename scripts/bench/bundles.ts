@@ -1,0 +1,123 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { COLD_MARKS_KEY } from './cold-marks';
+
+export const PROJECT_ROOT = join(__dirname, '..', '..');
+
+/**
+ * How the CDK stack bundles a function (lib/constructs/node-function.ts: NodejsFunction with minify, external source
+ * maps without sources content, CommonJS, the AWS SDK bundled, packages' ES module builds preferred), written out here
+ * so the benchmark does not depend on the stack. esbuild's output for this code is byte-identical for node22 and node24.
+ */
+export const LAMBDA_BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  sourcemap: 'external',
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  external: [],
+  metafile: true,
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
+
+/** The Lambda entries, by function name. A function whose entry does not exist (yet) is skipped. */
+export const FUNCTION_ENTRIES = {
+  ingest: 'functions/ingest/handler.ts',
+  alerts: 'functions/alerts/handler.ts',
+} as const;
+
+export interface Bundle {
+  readonly file: string;
+  readonly bytes: number;
+  readonly mapBytes: number;
+  readonly metafile: Metafile;
+}
+
+/** Bundles one entry the way the stack does (plus `extra`, for the benchmark's instrumented variants). */
+export async function bundle(entry: string, outfile: string, extra: Partial<BuildOptions> = {}): Promise<Bundle> {
+  const result = await build({
+    ...LAMBDA_BUILD_OPTIONS,
+    entryPoints: [join(PROJECT_ROOT, entry)],
+    outfile,
+    absWorkingDir: PROJECT_ROOT,
+    ...extra,
+  });
+  const mapFile = `${outfile}.map`;
+  return {
+    file: outfile,
+    bytes: statSync(outfile).size,
+    mapBytes: existsSync(mapFile) ? statSync(mapFile).size : 0,
+    metafile: result.metafile as Metafile,
+  };
+}
+
+/** Whether a function's entry exists in the working tree. */
+export function entryExists(entry: string): boolean {
+  return existsSync(join(PROJECT_ROOT, entry));
+}
+
+/** Bytes in the output per npm package (or per project folder), largest first. */
+export function composition(built: Bundle): { group: string; bytes: number }[] {
+  const output = Object.entries(built.metafile.outputs).find(([file]) => file.endsWith('.js'))?.[1];
+  const groups = new Map<string, number>();
+  for (const [file, input] of Object.entries(output?.inputs ?? {})) {
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+    const group = pkg ?? relative(PROJECT_ROOT, join(PROJECT_ROOT, file)).replace(/\/[^/]+$/, '/');
+    groups.set(group, (groups.get(group) ?? 0) + input.bytesInOutput);
+  }
+  return [...groups].map(([group, bytes]) => ({ group, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+const GENERATED_VALIDATORS = /functions[\\/]core[\\/]schemas[\\/]generated[\\/]validators\.js$/;
+const AJV_ENTRY_MODULES = /node_modules[\\/](ajv[\\/]dist[\\/]ajv|ajv-formats[\\/]dist[\\/]index)\.js$/;
+
+/**
+ * Wraps CommonJS modules with code that adds the time their top-level code takes (including the modules they require
+ * on the way) to the cold-start marks. Only the outermost timed module counts, so nested ones are not counted twice.
+ * The "use strict" directive stays first, so the module's semantics do not change.
+ */
+function timeModules(filter: RegExp): Plugin {
+  const marks = `globalThis.${COLD_MARKS_KEY}`;
+  return {
+    name: 'bench-time-modules',
+    setup(builder) {
+      builder.onLoad({ filter }, ({ path }) => {
+        const source = readFileSync(path, 'utf8');
+        const directive = /^\s*(["'])use strict\1;?/.exec(source)?.[0] ?? '';
+        const start = `const __benchMarks=(${marks}??={depth:0,validatorsMs:0});const __benchStart=__benchMarks.depth++===0?performance.now():-1;`;
+        const end = `\nif(--__benchMarks.depth===0)__benchMarks.validatorsMs+=performance.now()-__benchStart;`;
+        return { contents: `${directive}${start}${source.slice(directive.length)}${end}`, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * Replaces the generated ahead-of-time validators with empty functions, so the runtime-compiling variant ships and
+ * loads only ajv, as a receiver without ahead-of-time compilation would.
+ */
+const stubGeneratedValidators: Plugin = {
+  name: 'bench-stub-generated-validators',
+  setup(builder) {
+    builder.onLoad({ filter: GENERATED_VALIDATORS }, () => ({
+      contents: ['validateEnvelope', 'validateRedemptionData', 'validateRollbackData']
+        .map((name) => `exports.${name}=function ${name}(){throw new Error("stubbed in the benchmark");};`)
+        .join(''),
+      loader: 'js',
+    }));
+  },
+};
+
+/** The production ingest bundle, with the evaluation of the generated validators timed. */
+export function instrumentedIngestOptions(): Partial<BuildOptions> {
+  return { plugins: [timeModules(GENERATED_VALIDATORS)] };
+}
+
+/** The runtime-compiling variant: generated validators stubbed out, ajv's module evaluation timed. */
+export function runtimeAjvOptions(): Partial<BuildOptions> {
+  return { plugins: [stubGeneratedValidators, timeModules(AJV_ENTRY_MODULES)] };
+}

@@ -1,0 +1,165 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
+import { buildEventRecord, type EventRecord } from '../../functions/core/event-record';
+import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
+import { localAwsEnv } from '../local/aws-env';
+import { E2E_READY_PREFIX } from './e2e-server';
+import { percentile } from './measure';
+import { deliveryHeaders, type Payload, SEED_NAMES, uniquePayload } from './payloads';
+
+/** The end-to-end run could not start its server or got answers other than 202. */
+export class EndToEndError extends Error {
+  override name = 'EndToEndError';
+}
+
+export interface Throughput {
+  readonly requests: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** Fresh events, alternating the two seeds, each with its own id so every request is a first delivery. */
+export function freshPayloads(count: number, tag: string): Payload[] {
+  return Array.from({ length: count }, (_, i) =>
+    uniquePayload(SEED_NAMES[i % SEED_NAMES.length] as (typeof SEED_NAMES)[number], `evbench_${tag}_${i}`),
+  );
+}
+
+/** Runs `work` on every item with at most `concurrency` in flight; returns each item's latency and the total time. */
+async function drive<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<Throughput> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      const sent = performance.now();
+      await work(item);
+      latencies.push(performance.now() - sent);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsedMs = performance.now() - started;
+  return {
+    requests: items.length,
+    perSecond: (items.length / elapsedMs) * 1000,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
+}
+
+/** The receiver behind the local HTTP server, in a process of its own. */
+export interface E2EServer {
+  readonly origin: string;
+  stop(): Promise<void>;
+}
+
+export async function startE2EServer(bundle: string, dynamodbEndpoint: string, tableName: string): Promise<E2EServer> {
+  const child: ChildProcess = spawn(process.execPath, [bundle], {
+    env: {
+      PATH: process.env.PATH,
+      ...localAwsEnv(dynamodbEndpoint),
+      LOG_LEVEL: 'info',
+      BENCH_E2E_INPUT: JSON.stringify({ dynamodbEndpoint, tableName }),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const origin = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split('\n').find((l) => l.startsWith(E2E_READY_PREFIX));
+      if (!line) return;
+      // The handler's log lines keep coming: drop them unread so the pipe never fills and stalls the server.
+      child.stdout?.off('data', onData);
+      child.stdout?.resume();
+      resolve(line.slice(E2E_READY_PREFIX.length).trim());
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) =>
+      reject(new EndToEndError(`the e2e server exited with ${code}\n${stderr.slice(-2000)}`)),
+    );
+  });
+  return {
+    origin,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** POSTs every payload to the receiver through the local HTTP server, keep-alive, `concurrency` at a time. */
+export async function driveReceiver(
+  url: string,
+  payloads: readonly Payload[],
+  concurrency: number,
+): Promise<Throughput> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL(url);
+  const post = (payload: Payload) =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: { ...deliveryHeaders(payload), 'content-length': String(payload.body.length) },
+        },
+        (res) => {
+          res.resume();
+          res.once('end', () =>
+            res.statusCode === 202
+              ? resolve()
+              : reject(new EndToEndError(`${payload.eventId}: answered ${res.statusCode}, expected 202`)),
+          );
+        },
+      );
+      req.once('error', reject);
+      req.end(payload.body);
+    });
+  try {
+    return await drive(payloads, concurrency, post);
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** The ceiling: the same conditional PutItem the receiver makes, with the same items, straight to DynamoDB Local. */
+export async function drivePutItem(
+  client: DynamoDBClient,
+  tableName: string,
+  payloads: readonly Payload[],
+  concurrency: number,
+): Promise<Throughput> {
+  const store = new DynamoDbEventStore(client, tableName);
+  // Items are built before the clock starts: this measures the database and the SDK, not the core.
+  const records: EventRecord[] = payloads.map((payload) =>
+    buildEventRecord({
+      eventId: payload.eventId,
+      status: 'ACCEPTED',
+      rawBody: payload.body,
+      parsed: JSON.parse(payload.body.toString('utf8')),
+      receivedAtMs: Date.now(),
+      retentionDays: DEFAULT_INGEST_CONFIG.retentionDays,
+    }),
+  );
+  return drive(records, concurrency, async (record) => {
+    if ((await store.putIfAbsent(record)) !== 'created') throw new EndToEndError(`${record.eventId} already existed`);
+  });
+}

@@ -1,0 +1,166 @@
+import { toItem } from '../../functions/adapters/dynamodb-event-store';
+import { encodeBody } from '../../functions/core/body-codec';
+import { buildEventRecord, extractFields } from '../../functions/core/event-record';
+import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
+import { jsonLogger } from '../../functions/core/logger';
+import type { EventStore } from '../../functions/core/ports';
+import { createAjv } from '../../functions/core/schemas/compile';
+import { verifySignature } from '../../functions/core/signature';
+import { validateEvent } from '../../functions/core/validation';
+import { type Candidate, fmt, medianOf, type RoundTimes, ratioOf, timeRounds } from './measure';
+import { apiGatewayEventOf, BENCH_SECRET, ingestRequest, type Payload } from './payloads';
+import { compileValidatorsAtRuntime } from './runtime-validators';
+import { coreWithItem, coreWithRawItem, floor, verifyParseValidate } from './steps';
+import { stubbedIngestHandler } from './stubbed-handler';
+
+/** What later sections and the cost model take from the micro-benchmarks. */
+export interface MicroResults {
+  /** Mean over the seeds of the whole core with item building, CPU µs per event. */
+  readonly coreMicros: number;
+  /** Mean over the seeds of the Lambda handler with the SDK (transport stubbed), CPU µs per event. */
+  readonly handlerMicros: number;
+  readonly lines: readonly string[];
+}
+
+/** A store that takes every write and keeps nothing: the core's I/O removed, not mocked into a different path. */
+const acceptingStore: EventStore = { putIfAbsent: async () => 'created' };
+
+const ROWS = {
+  floor: '1.  floor: hex-decode + HMAC-SHA256 + timingSafeEqual + JSON.parse',
+  vpv: '2a. core: verify + parse + validate (ahead-of-time validators)',
+  item: '2b. core: 2a + build the stored item (fields, deflate+dict, TTL, toItem)',
+  itemRaw: "2b'. core: 2b with the body stored raw (what compressing costs)",
+  ingest: '2c. makeIngest with an in-memory store (2b + decision, answer, log line)',
+  handler: '2d. Lambda handler + DynamoDB client, transport stubbed (SDK marshal+sign)',
+  runtimeOnce: '3a. anchor: ajv compiled once per process (createAjv), verify+parse+validate',
+  perCall: '3b. anchor: new Ajv + compile per call (Powertools validate() w/o instance)',
+  stepVerify: '    step: verifySignature (HMAC, constant-time compare)',
+  stepParse: '    step: JSON.parse',
+  stepValidate: '    step: validateEvent (ahead-of-time)',
+  stepEncode: '    step: encodeBody (deflate-raw + dictionary)',
+  stepItem: '    step: extractFields + buildEventRecord w/o body + toItem',
+} as const;
+type Row = keyof typeof ROWS;
+
+const name = (row: Row, payload: Payload) => `${row}:${payload.name}`;
+
+/** Sections 1 to 4: the floor, the product's core, the ajv anchors and their ratios, in CPU µs per event. */
+export async function runMicro(payloads: readonly Payload[], options: { rounds: number }): Promise<MicroResults> {
+  const runtimeValidators = compileValidatorsAtRuntime();
+  const ingest = makeIngest({
+    secrets: { get: async () => [BENCH_SECRET] },
+    store: acceptingStore,
+    logger: jsonLogger({ write: () => {} }),
+    config: DEFAULT_INGEST_CONFIG,
+  });
+  const { handler } = stubbedIngestHandler();
+
+  const candidates: Candidate[] = [];
+  const perCall: Candidate[] = [];
+  for (const p of payloads) {
+    const request = ingestRequest(p);
+    const event = apiGatewayEventOf(p);
+    const parsed: unknown = JSON.parse(p.body.toString('utf8'));
+    const record = buildEventRecord({
+      eventId: p.eventId,
+      status: 'ACCEPTED',
+      rawBody: p.body,
+      parsed,
+      receivedAtMs: Date.now(),
+      retentionDays: DEFAULT_INGEST_CONFIG.retentionDays,
+    });
+    // Sanity first: every candidate must take the path the product takes for a valid event.
+    verifyParseValidate(p, runtimeValidators);
+    if ((await ingest(request)).outcome.kind !== 'accepted') throw new Error(`${p.name}: makeIngest did not accept`);
+    if ((await handler(event)).statusCode !== 202) throw new Error(`${p.name}: the handler did not answer 202`);
+
+    const loop =
+      (fn: () => unknown) =>
+      (n: number): void => {
+        for (let i = 0; i < n; i++) fn();
+      };
+    const loopAsync = (fn: () => Promise<unknown>) => async (n: number) => {
+      for (let i = 0; i < n; i++) await fn();
+    };
+    candidates.push(
+      { name: name('floor', p), run: loop(() => floor(p)) },
+      { name: name('vpv', p), run: loop(() => verifyParseValidate(p)) },
+      { name: name('item', p), run: loop(() => coreWithItem(p)) },
+      { name: name('itemRaw', p), run: loop(() => coreWithRawItem(p)) },
+      { name: name('ingest', p), run: loopAsync(() => ingest(request)) },
+      { name: name('handler', p), run: loopAsync(() => handler(event)) },
+      { name: name('runtimeOnce', p), run: loop(() => verifyParseValidate(p, runtimeValidators)) },
+      { name: name('stepVerify', p), run: loop(() => verifySignature(p.body, p.signature, [BENCH_SECRET])) },
+      { name: name('stepParse', p), run: loop(() => JSON.parse(p.body.toString('utf8'))) },
+      { name: name('stepValidate', p), run: loop(() => validateEvent(parsed)) },
+      { name: name('stepEncode', p), run: loop(() => encodeBody(p.body)) },
+      {
+        name: name('stepItem', p),
+        run: loop(() => toItem({ ...record, ...extractFields(parsed), receivedAt: new Date().toISOString() })),
+      },
+    );
+    const type = (parsed as { type: string }).type;
+    perCall.push({
+      name: name('perCall', p),
+      run: loop(() => verifyParseValidate(p, compileValidatorsAtRuntime(createAjv(), [type]))),
+    });
+  }
+
+  const times = await timeRounds(candidates, { rounds: options.rounds, batchMs: 15, warmupMs: 150 });
+  // Compiling per call takes over 100 ms a time: a few rounds say enough, more would blow the time budget.
+  const perCallTimes = await timeRounds(perCall, { rounds: 3, batchMs: 1, warmupMs: 1 });
+  const all = new Map([...times, ...perCallTimes]);
+
+  const lines = printTable(all, payloads);
+  const mean = (row: Row) => payloads.reduce((sum, p) => sum + medianOf(all, name(row, p)), 0) / payloads.length;
+  return { coreMicros: mean('item'), handlerMicros: mean('handler'), lines };
+}
+
+function printTable(times: RoundTimes, payloads: readonly Payload[]): string[] {
+  const lines: string[] = [];
+  const out = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  const width = 78;
+  const column = 26;
+  const seedHeads = payloads.map((p) => `${p.name.replace('redemption.', '')} (${p.body.length} B)`.padStart(column));
+  out(`${''.padEnd(width)}${seedHeads.join('')}${'mean'.padStart(10)}`);
+  const row = (key: Row) => {
+    const values = payloads.map((p) => medianOf(times, name(key, p)));
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    out(
+      `${ROWS[key].padEnd(width)}${values.map((v) => `${fmt(v)} µs`.padStart(34)).join('')}${fmt(mean).padStart(10)}`,
+    );
+  };
+  for (const key of ['floor', 'vpv', 'item', 'itemRaw', 'ingest', 'handler'] as const) row(key);
+  for (const key of ['stepVerify', 'stepParse', 'stepValidate', 'stepEncode', 'stepItem'] as const) row(key);
+  for (const key of ['runtimeOnce', 'perCall'] as const) row(key);
+
+  out('');
+  out('4. Ratios (median over rounds of the per-round ratio; both seeds summed, each seed in brackets)');
+  const ratio = (label: string, num: Row, den: Row, target?: number) => {
+    const both = ratioOf(
+      times,
+      payloads.map((p) => name(num, p)),
+      payloads.map((p) => name(den, p)),
+    );
+    const each = payloads.map((p) => fmt(ratioOf(times, [name(num, p)], [name(den, p)])));
+    const verdict = target === undefined ? '' : `target ≤ ${target}: ${both <= target ? 'met' : 'NOT met'}`;
+    out(`   ${label.padEnd(64)}${fmt(both).padStart(9)}  [${each.join(', ')}]  ${verdict}`);
+  };
+  ratio('(2a)/(1)  verify + parse + validate ÷ floor', 'vpv', 'floor', 1.3);
+  ratio('(2b)/(1)  whole core with item building ÷ floor', 'item', 'floor', 4);
+  ratio("(2b')/(1) the same with the body stored raw ÷ floor", 'itemRaw', 'floor');
+  ratio('(2c)/(1)  makeIngest with in-memory store ÷ floor', 'ingest', 'floor');
+  ratio('(2d)/(1)  Lambda handler with SDK, transport stubbed ÷ floor', 'handler', 'floor');
+  ratio('(3a)/(2a) ajv compiled at runtime once ÷ ahead-of-time', 'runtimeOnce', 'vpv');
+  // Per-call compilation was timed in its own 3 rounds: compare medians rather than rounds.
+  const perCall = payloads.map((p) => medianOf(times, name('perCall', p)));
+  const vpv = payloads.map((p) => medianOf(times, name('vpv', p)));
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const each = perCall.map((value, i) => fmt(value / (vpv[i] as number), 0));
+  const label = '(3b)/(2a) new Ajv + compile per call ÷ ahead-of-time';
+  out(`   ${label.padEnd(64)}${fmt(sum(perCall) / sum(vpv), 0).padStart(9)}  [${each.join(', ')}]  (ratio of medians)`);
+  return lines;
+}
