@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const secret = resolveWebhookSecret(dir, env);
   const snsPort = env.SNS_PORT ? portSetting('SNS_PORT', 0) : undefined;
 
-  // Each piece of the local mode is a service; the alerts work adds the stream reader and SNS/SQS here.
+  // Each piece of the local mode is a service; the alerts path brings two (fauxqs, then the stream reader).
   let dynamodb: DynamoDbLocal | undefined;
   let server: LocalServer | undefined;
   let webhookUrl = '';
