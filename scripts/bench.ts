@@ -9,6 +9,7 @@
  *
  * Ratios are taken within this run; absolute times depend on this machine and whatever else runs on it.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,13 +33,15 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './local/dynamodb-local';
 import { ensureEventsTable } from './local/events-table';
 
 const MICRO_ROUNDS = 15;
-const COLD_RUNS = 7;
+const COLD_RUNS = 9;
 const E2E_ROUNDS = 3;
 /** Requests per measured round, and per warm-up, at each concurrency. */
 const E2E_PLAN = [
   { concurrency: 1, requests: 300, warmup: 60 },
   { concurrency: 32, requests: 1_500, warmup: 300 },
 ] as const;
+/** Requests each side gets at 32 concurrent before anything is measured. */
+const E2E_WARMUP = 1_500;
 const TABLE_NAME = 'bench-events';
 
 const out = (line = '') => console.log(line);
@@ -48,7 +51,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = performance.now();
   const payloads = seedPayloads();
-  out(`npm run bench, ${new Date().toISOString()}`);
+  out(`npm run bench, ${new Date().toISOString()}, commit ${gitCommit()}`);
   out(
     `node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg()
       .map((l) => l.toFixed(2))
@@ -80,6 +83,17 @@ async function main(): Promise<void> {
   out(`core per event (2b, mean of seeds): ${fmt(micro.coreMicros)} µs; Lambda handler with SDK, transport stubbed`);
   out(`(2d): ${fmt(micro.handlerMicros)} µs. npm run cost turns these into dollars.`);
   out(`bench took ${fmt((performance.now() - started) / 1000, 1)} s`);
+}
+
+/** The commit measured, marked when the working tree differs from it (other engineers work in the same tree). */
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
+    return dirty ? `${head} + uncommitted changes` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 interface Bundles {
@@ -197,7 +211,7 @@ async function endToEndSection(
     `6. End to end, local: HTTP POST -> local server (scripts/local/server.ts, own process) -> ingest handler -> DynamoDB Local,`,
   );
   out(
-    `   beside the same conditional PutItem straight to DynamoDB Local (the ceiling); median of ${E2E_ROUNDS} alternating rounds`,
+    `   beside the same conditional PutItem straight to DynamoDB Local (the ceiling); after ${E2E_WARMUP} requests each to warm up, median of ${E2E_ROUNDS} rounds, order alternating`,
   );
   const server = await startE2EServer(serverBundle, dynamodb.endpoint, TABLE_NAME);
   try {
@@ -207,15 +221,22 @@ async function endToEndSection(
       `   ${'concurrency'.padEnd(13)}${'receiver:'.padEnd(10)}${head}   ${'PutItem:'.padEnd(10)}${head}   receiver ÷ PutItem`,
     );
     let tag = 0;
+    const fresh = (count: number) => freshPayloads(count, `${process.pid}_${tag++}`);
+    // Both the receiver's JIT and DynamoDB Local's (Java) take a few thousand requests to settle: without this the
+    // first rounds measure warm-up, not throughput.
+    await drivePutItem(client, TABLE_NAME, fresh(E2E_WARMUP), 32);
+    await driveReceiver(url, fresh(E2E_WARMUP), 32);
     for (const plan of E2E_PLAN) {
-      const fresh = (count: number) => freshPayloads(count, `${process.pid}_${tag++}`);
       await driveReceiver(url, fresh(plan.warmup), plan.concurrency);
       await drivePutItem(client, TABLE_NAME, fresh(plan.warmup), plan.concurrency);
       const receiver: Throughput[] = [];
       const putItem: Throughput[] = [];
       for (let round = 0; round < E2E_ROUNDS; round++) {
-        receiver.push(await driveReceiver(url, fresh(plan.requests), plan.concurrency));
-        putItem.push(await drivePutItem(client, TABLE_NAME, fresh(plan.requests), plan.concurrency));
+        // Alternate which goes first, so drift during a round (warm-up, outside load) does not favour one side.
+        const runReceiver = async () => receiver.push(await driveReceiver(url, fresh(plan.requests), plan.concurrency));
+        const runPutItem = async () =>
+          putItem.push(await drivePutItem(client, TABLE_NAME, fresh(plan.requests), plan.concurrency));
+        for (const run of round % 2 === 0 ? [runReceiver, runPutItem] : [runPutItem, runReceiver]) await run();
       }
       const cells = (runs: Throughput[]) =>
         [

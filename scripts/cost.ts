@@ -5,7 +5,8 @@
  * Measured here: DynamoDB item sizes of the two seed events (as the adapter writes them), the ingest handler's CPU per
  * event (SDK included, network stubbed) and its log line. Read from the code: memory and retention (lib/config.ts when
  * it loads), the indexes (functions/adapters/table.ts's CreateTable input). Everything else is a stated assumption
- * (ASSUMPTIONS below, some overridable: --rollback-share=0.5 --memory=256 --cold-share=0.05 --retention-days=90).
+ * (ASSUMPTIONS below, some overridable: --rollback-share=0.5 --memory=256 --cold-share=0.05 --retention-days=90
+ * --table-class=standard-ia).
  * Prices: scripts/pricing.ts. docs/performance.md explains the model and the decisions.
  */
 import { deflateRawSync } from 'node:zlib';
@@ -27,6 +28,7 @@ import {
   PRICES_REGION,
   SECRETS_MANAGER,
   SNS,
+  type TableClassPrices,
 } from './pricing';
 
 const EVENTS = 1_000_000;
@@ -84,6 +86,8 @@ interface Settings {
   readonly memorySource: string;
   readonly indexes: readonly IndexSpec[];
   readonly indexSource: string;
+  /** This design's table class (the naive design keeps the default, Standard). */
+  readonly tableClass: 'standard' | 'standardIa';
 }
 
 /** One line of the bill: dollars per million events for this design and for the naive one. */
@@ -263,7 +267,9 @@ async function main(): Promise<void> {
     memorySource: argument('memory') !== undefined ? '--memory' : defaults.source,
     indexes,
     indexSource,
+    tableClass: process.argv.includes('--table-class=standard-ia') ? 'standardIa' : 'standard',
   };
+  const ourTable: TableClassPrices = DYNAMODB[settings.tableClass];
   const handler = await measureHandler(payloads);
 
   const ourItems = [
@@ -286,9 +292,9 @@ async function main(): Promise<void> {
   const alertsLambda =
     perMillion(rollbacks, LAMBDA.perMillionRequests) +
     rollbacks * (ASSUMPTIONS.alertsBilledMs / 1000) * (ASSUMPTIONS.alertsMemoryMb / 1024) * LAMBDA.perGbSecondArm64;
-  const alertsDynamo = (shape: StoredShape) =>
-    perMillion(rollbacks * shape.alertReadUnits, DYNAMODB.standard.perMillionReadUnits) +
-    perMillion(rollbacks * shape.alertWriteUnits, DYNAMODB.standard.perMillionWriteUnits);
+  const alertsDynamo = (shape: StoredShape, prices: TableClassPrices) =>
+    perMillion(rollbacks * shape.alertReadUnits, prices.perMillionReadUnits) +
+    perMillion(rollbacks * shape.alertWriteUnits, prices.perMillionWriteUnits);
   const storage = (shape: StoredShape) => ((EVENTS * (shape.itemBytes + shape.indexBytes)) / GB) * months;
 
   const lines: Line[] = [
@@ -311,17 +317,17 @@ async function main(): Promise<void> {
     },
     {
       label: `DynamoDB writes, table (WRU/event: ${fmt(ours.writeUnits)} | ${fmt(naive.writeUnits)})`,
-      ours: perMillion(EVENTS * ours.writeUnits, DYNAMODB.standard.perMillionWriteUnits),
+      ours: perMillion(EVENTS * ours.writeUnits, ourTable.perMillionWriteUnits),
       naive: perMillion(EVENTS * naive.writeUnits, DYNAMODB.standard.perMillionWriteUnits),
     },
     {
       label: `DynamoDB writes, ${settings.indexes.length} indexes (WRU/event: ${fmt(ours.indexWriteUnits)} | ${fmt(naive.indexWriteUnits)})`,
-      ours: perMillion(EVENTS * ours.indexWriteUnits, DYNAMODB.standard.perMillionWriteUnits),
+      ours: perMillion(EVENTS * ours.indexWriteUnits, ourTable.perMillionWriteUnits),
       naive: perMillion(EVENTS * naive.indexWriteUnits, DYNAMODB.standard.perMillionWriteUnits),
     },
     {
       label: `DynamoDB storage, ${fmt(months, 1)} months (B/event: ${fmt(ours.itemBytes + ours.indexBytes, 0)} | ${fmt(naive.itemBytes + naive.indexBytes, 0)})`,
-      ours: storage(ours) * DYNAMODB.standard.perGbMonth,
+      ours: storage(ours) * ourTable.perGbMonth,
       naive: storage(naive) * DYNAMODB.standard.perGbMonth,
     },
     {
@@ -336,8 +342,8 @@ async function main(): Promise<void> {
     },
     {
       label: `Alerts: ledger GetItem + UpdateItem (WRU: ${fmt(ours.alertWriteUnits)} | ${fmt(naive.alertWriteUnits)})`,
-      ours: alertsDynamo(ours),
-      naive: alertsDynamo(naive),
+      ours: alertsDynamo(ours, ourTable),
+      naive: alertsDynamo(naive, DYNAMODB.standard),
     },
     {
       label: 'Alerts: SNS publishes',
@@ -373,6 +379,9 @@ function printHeader(settings: Settings, handler: { cpuMicros: number; logBytes:
     `  retention: ${settings.retentionDays} days = ${fmt(months, 1)} months of storage per event (TTL deletes are free)`,
   );
   out(`  indexes: ${settings.indexes.length} (${settings.indexSource})`);
+  out(
+    `  table class: ${settings.tableClass === 'standardIa' ? 'Standard-IA (--table-class=standard-ia)' : "Standard (the stack's; try --table-class=standard-ia)"}; point-in-time recovery on`,
+  );
   for (const index of settings.indexes)
     out(`    ${index.name}: keys ${index.keys.join(', ')}; projection ${index.projection}`);
   out(
@@ -525,6 +534,23 @@ function printChoices(
       `  ${index.name.padEnd(40)}${fmt(bytes, 0).padStart(9)}${fmt(units).padStart(7)}${`$${writes.toFixed(2)}`.padStart(10)}${`$${stored.toFixed(2)}`.padStart(11)}${`$${(writes + stored).toFixed(2)}`.padStart(9)}`,
     );
   }
+  out('');
+
+  out("Where the bytes of this design's item go (mix-weighted; DynamoDB counts attribute names as data)");
+  let names = 0;
+  let body = 0;
+  let values = 0;
+  payloads.forEach((payload, i) => {
+    const weight = weights[i] as number;
+    const item = itemOf(payload);
+    names += weight * Object.keys(item).reduce((sum, key) => sum + Buffer.byteLength(key), 0);
+    body += weight * (item.body?.B?.byteLength ?? 0);
+    values += weight * (itemBytes(item) - Object.keys(item).reduce((sum, key) => sum + Buffer.byteLength(key), 0));
+  });
+  values -= body;
+  const whole = names + body + values;
+  const part = (label: string, bytes: number) => `${label} ${fmt(bytes, 0)} B (${((bytes / whole) * 100).toFixed(0)}%)`;
+  out(`  ${part('compressed body', body)}, ${part('attribute names', names)}, ${part('other values', values)}`);
   out('');
 
   out('Choice 4: table class for this design (writes + storage + PITR per million events, no indexes)');

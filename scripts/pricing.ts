@@ -30,6 +30,13 @@ export const LAMBDA = {
   initIsBilled: true,
 } as const;
 
+/** On-demand request and storage prices of one DynamoDB table class. */
+export interface TableClassPrices {
+  readonly perMillionWriteUnits: number;
+  readonly perMillionReadUnits: number;
+  readonly perGbMonth: number;
+}
+
 /** https://aws.amazon.com/dynamodb/pricing/on-demand/ (after the 50% on-demand price cut of 2024-11-01). */
 export const DYNAMODB = {
   standard: {
