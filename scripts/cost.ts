@@ -382,8 +382,10 @@ function printHeader(settings: Settings, handler: { cpuMicros: number; logBytes:
   out(
     `  table class: ${settings.tableClass === 'standardIa' ? 'Standard-IA (--table-class=standard-ia)' : "Standard (the stack's; try --table-class=standard-ia)"}; point-in-time recovery on`,
   );
-  for (const index of settings.indexes)
-    out(`    ${index.name}: keys ${index.keys.join(', ')}; projection ${index.projection}`);
+  for (const index of settings.indexes) {
+    const include = index.projection === 'INCLUDE' ? ` (${index.include.join(', ')})` : '';
+    out(`    ${index.name}: keys ${index.keys.join(', ')}; projection ${index.projection}${include}`);
+  }
   out(
     `  measured: ingest handler CPU ${fmt(handler.cpuMicros, 0)} µs/event on this machine (SDK marshal+sign, network stubbed); log line ${fmt(handler.logBytes, 0)} B`,
   );
@@ -553,7 +555,9 @@ function printChoices(
   out(`  ${part('compressed body', body)}, ${part('attribute names', names)}, ${part('other values', values)}`);
   out('');
 
-  out('Choice 4: table class for this design (writes + storage + PITR per million events, no indexes)');
+  out(
+    'Choice 4: table class for this design (writes + storage + PITR per million events, configured indexes included)',
+  );
   const ourShape = storedShape(
     payloads.map((payload, i) => ({ item: itemOf(payload), weight: weights[i] as number, rollback: i === 1 })),
     settings.indexes,
