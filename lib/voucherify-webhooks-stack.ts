@@ -3,6 +3,7 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { EVENTS_INDEX_LIST } from '../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
 import { Alerts } from './alerts';
 import {
@@ -12,7 +13,7 @@ import {
   unknownContextKeys,
   type WebhooksSettings,
 } from './config';
-import { EventsTable } from './constructs/events-table';
+import { EventsTable, globalSecondaryIndexProps } from './constructs/events-table';
 import { NodeFunction } from './constructs/node-function';
 import { WebhookApi } from './constructs/webhook-api';
 import { functionEntry } from './paths';
@@ -83,6 +84,8 @@ export class VoucherifyWebhooksStack extends Stack {
       tableName: settings.tableName,
       removalPolicy: settings.removalPolicy,
       deletionProtection: settings.deletionProtection,
+      // The CLI's access patterns (docs/operating.md); the same list local mode creates its table with.
+      indexes: EVENTS_INDEX_LIST.map(globalSecondaryIndexProps),
     });
 
     this.webhookSecret = new Secret(this, 'WebhookSecret', {

@@ -3,7 +3,7 @@ import { StorageUnavailableError } from '../core/errors';
 import type { EventRecord, EventStatus } from '../core/event-record';
 import type { EventStore, PutOutcome } from '../core/ports';
 import type { ValidationIssue } from '../core/validation';
-import { EVENTS_TABLE } from './table';
+import { EVENTS_TABLE, indexKeyAttributes } from './table';
 
 type Item = Record<string, AttributeValue>;
 
@@ -26,7 +26,10 @@ const STRING_FIELDS = [
   'bodyEncoding',
 ] as const satisfies readonly (keyof EventRecord)[];
 
-/** The DynamoDB item for a record. Absent fields are left out (never empty strings), so sparse indexes stay sparse. */
+/**
+ * The DynamoDB item for a record, with the index key attributes derived from it. Absent fields are left out (never
+ * empty strings), so sparse indexes stay sparse.
+ */
 export function toItem(record: EventRecord): Item {
   const item: Item = {
     [EVENTS_TABLE.partitionKey]: { S: record.eventId },
@@ -40,6 +43,8 @@ export function toItem(record: EventRecord): Item {
     if (value !== undefined) item[name] = { S: value };
   }
   if (record.issues) item.issues = { S: JSON.stringify(record.issues) };
+  // Derived only here, so the core stays unaware of how the table is indexed (see EVENTS_INDEXES).
+  for (const [name, value] of Object.entries(indexKeyAttributes(record))) item[name] = { S: value };
   return item;
 }
 

@@ -1,4 +1,8 @@
-import type { CreateTableCommandInput, UpdateTimeToLiveCommandInput } from '@aws-sdk/client-dynamodb';
+import type {
+  CreateTableCommandInput,
+  GlobalSecondaryIndex,
+  UpdateTimeToLiveCommandInput,
+} from '@aws-sdk/client-dynamodb';
 
 /**
  * The events table's shape, shared by the CDK stack, the DynamoDB adapter and the local mode so they cannot drift.
@@ -11,15 +15,148 @@ export const EVENTS_TABLE = {
 } as const;
 
 /**
- * CreateTable input for the events table: string key `pk`, stream with new images, on-demand billing. The local mode
- * and the integration tests create their tables from this, so they hold exactly what the CDK stack deploys (minus what
- * DynamoDB Local ignores: encryption, point-in-time recovery). TTL is a separate call: see `eventsTableTtlInput`.
+ * Attributes that exist only to key the indexes. `toItem` derives them from the record (the core knows nothing of
+ * them); every one is a short string, so an item grows by about 100 bytes.
+ * - `receivedDay`: the UTC day the event was received (`2026-11-22`), on every item.
+ * - `typeTime`: `<type>#<receivedAt>#<eventId>`, on every item: sorted by type first, then time, so one index serves
+ *   "all types, newest first" (merging the types of a partition) and "one type, newest first" (a key range) alike.
+ *   The event id makes it unique, which gives the CLI an exact paging cursor.
+ * - `customerId`: the lifted field itself (sparse: only events that name a customer).
+ * - `quarantined`: {@link QUARANTINED_PARTITION}, only while an event is QUARANTINED (sparse; replay removes it).
+ */
+export const INDEX_KEYS = {
+  receivedDay: 'receivedDay',
+  typeTime: 'typeTime',
+  customerId: 'customerId',
+  quarantined: 'quarantined',
+} as const;
+
+/** The one partition of the `quarantined` index: quarantined events are few, and a replay empties it. */
+export const QUARANTINED_PARTITION = 'QUARANTINED';
+
+/** The type part of `typeTime` for events without a type, or with one unfit for a key (see {@link typeKey}). */
+export const OTHER_TYPE_KEY = '?';
+
+/**
+ * The attributes every index copies besides its keys: what `list` shows and filters on, and what `stats` counts.
+ * Together with the keys about 300-450 bytes, so each index entry costs one write unit (billed per started KB).
+ * Never the body or the failure message: those would make every index write cost 2-4 units instead of 1.
+ */
+const LISTED_ATTRIBUTES = [
+  'type',
+  'status',
+  'failureCode',
+  'campaignId',
+  'campaignName',
+  'voucherCode',
+  'customerId',
+  'customerSourceId',
+] as const;
+
+/** One global secondary index of the events table, described for the stack, local mode, the CLI and the cost script. */
+export interface EventsIndex {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly projection: { readonly type: 'INCLUDE'; readonly nonKeyAttributes: readonly string[] };
+  /** Items without the partition key attribute are not in the index and cost it nothing. */
+  readonly sparse: boolean;
+  /** The CLI queries it serves (also in docs/operating.md). */
+  readonly serves: string;
+}
+
+function included(...keys: string[]): EventsIndex['projection'] {
+  return { type: 'INCLUDE', nonKeyAttributes: LISTED_ATTRIBUTES.filter((name) => !keys.includes(name)) };
+}
+
+/**
+ * The indexes, one per access pattern the CLI needs (see docs/operating.md). Each costs one write unit per event it
+ * holds, plus one when `replay` changes an event's status; the alerts marker touches no indexed attribute, so it
+ * costs the indexes nothing.
+ */
+export const EVENTS_INDEXES = {
+  byDay: {
+    name: 'byDay',
+    partitionKey: INDEX_KEYS.receivedDay,
+    sortKey: INDEX_KEYS.typeTime,
+    projection: included(),
+    sparse: false,
+    serves: 'list (all, --type, --status accepted, --campaign, --voucher, --failure-code), stats',
+  },
+  byCustomer: {
+    name: 'byCustomer',
+    partitionKey: INDEX_KEYS.customerId,
+    sortKey: INDEX_KEYS.typeTime,
+    projection: included(INDEX_KEYS.customerId),
+    sparse: true,
+    serves: 'list --customer',
+  },
+  quarantined: {
+    name: 'quarantined',
+    partitionKey: INDEX_KEYS.quarantined,
+    sortKey: INDEX_KEYS.typeTime,
+    projection: included(),
+    sparse: true,
+    serves: 'list --status quarantined, replay --quarantined',
+  },
+} as const satisfies Record<string, EventsIndex>;
+
+export type EventsIndexName = keyof typeof EVENTS_INDEXES;
+
+/** The indexes as a list, in a fixed order (for the stack, CreateTable and the cost script). */
+export const EVENTS_INDEX_LIST: readonly EventsIndex[] = Object.values(EVENTS_INDEXES);
+
+/**
+ * The type as it appears in `typeTime`. Voucherify's types (`redemption.rollback.failed`) are kept as they are; a
+ * missing type, or one with other characters, becomes `?`. Every kept character sorts after `$`, which the CLI relies
+ * on to step from one type to the next within a partition.
+ */
+export function typeKey(type: string | undefined): string {
+  return type !== undefined && /^[A-Za-z0-9_.-]{1,128}$/.test(type) ? type : OTHER_TYPE_KEY;
+}
+
+/** The index key attributes of an item, from the fields they are derived from. */
+export function indexKeyAttributes(record: {
+  readonly eventId: string;
+  readonly status: string;
+  readonly receivedAt: string;
+  readonly type?: string;
+}): Record<string, string> {
+  const keys: Record<string, string> = {
+    [INDEX_KEYS.receivedDay]: record.receivedAt.slice(0, 10),
+    [INDEX_KEYS.typeTime]: `${typeKey(record.type)}#${record.receivedAt}#${record.eventId}`,
+  };
+  if (record.status === 'QUARANTINED') keys[INDEX_KEYS.quarantined] = QUARANTINED_PARTITION;
+  return keys;
+}
+
+/** CreateTable's form of one index (on-demand: no throughput). */
+export function globalSecondaryIndexInput(index: EventsIndex): GlobalSecondaryIndex {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: index.projection.type, NonKeyAttributes: [...index.projection.nonKeyAttributes] },
+  };
+}
+
+/**
+ * CreateTable input for the events table: string key `pk`, the indexes of {@link EVENTS_INDEXES}, stream with new
+ * images, on-demand billing. The local mode and the integration tests create their tables from this, so they hold
+ * exactly what the CDK stack deploys (minus what DynamoDB Local ignores: encryption, point-in-time recovery). TTL is a
+ * separate call: see `eventsTableTtlInput`.
  */
 export function eventsTableCreateInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
-    AttributeDefinitions: [{ AttributeName: EVENTS_TABLE.partitionKey, AttributeType: 'S' }],
+    AttributeDefinitions: [EVENTS_TABLE.partitionKey, ...Object.values(INDEX_KEYS)].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S',
+    })),
     KeySchema: [{ AttributeName: EVENTS_TABLE.partitionKey, KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: EVENTS_INDEX_LIST.map(globalSecondaryIndexInput),
     BillingMode: 'PAY_PER_REQUEST',
     StreamSpecification: { StreamEnabled: true, StreamViewType: EVENTS_TABLE.streamViewType },
   };

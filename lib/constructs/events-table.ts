@@ -3,12 +3,24 @@ import {
   AttributeType,
   BillingMode,
   type GlobalSecondaryIndexProps,
+  ProjectionType,
   StreamViewType,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { EVENTS_TABLE } from '../../functions/adapters/table';
+import { EVENTS_TABLE, type EventsIndex } from '../../functions/adapters/table';
+
+/** The CDK form of one index of `EVENTS_INDEXES`, so the stack deploys what local mode creates. */
+export function globalSecondaryIndexProps(index: EventsIndex): GlobalSecondaryIndexProps {
+  return {
+    indexName: index.name,
+    partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+    sortKey: { name: index.sortKey, type: AttributeType.STRING },
+    projectionType: ProjectionType.INCLUDE,
+    nonKeyAttributes: [...index.projection.nonKeyAttributes],
+  };
+}
 
 export interface EventsTableProps {
   /**

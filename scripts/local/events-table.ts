@@ -4,9 +4,16 @@ import {
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { EVENTS_TABLE, eventsTableCreateInput, eventsTableTtlInput } from '../../functions/adapters/table';
+import {
+  EVENTS_INDEX_LIST,
+  EVENTS_TABLE,
+  eventsTableCreateInput,
+  eventsTableTtlInput,
+  globalSecondaryIndexInput,
+} from '../../functions/adapters/table';
 
 /** The table name the local mode uses unless TABLE_NAME says otherwise. */
 export const LOCAL_TABLE_NAME = 'voucherify-events';
@@ -36,6 +43,7 @@ export async function ensureEventsTable(client: DynamoDBClient, tableName: strin
   }
 
   const warnings = differences(table);
+  if (!created) warnings.push(...(await addMissingIndexes(client, table)));
   const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
   if (status === 'ENABLED' || status === 'ENABLING') {
@@ -46,6 +54,32 @@ export async function ensureEventsTable(client: DynamoDBClient, tableName: strin
     await client.send(new UpdateTimeToLiveCommand(eventsTableTtlInput(tableName)));
   }
   return { created, warnings };
+}
+
+/**
+ * Creates the indexes a table made by an older version lacks (a `.local` database from before the CLI), one per call
+ * as DynamoDB requires. Items stored before carry no index keys, so they stay out of the indexes: said in a warning.
+ */
+async function addMissingIndexes(client: DynamoDBClient, table: TableDescription): Promise<string[]> {
+  const tableName = table.TableName ?? '';
+  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const missing = EVENTS_INDEX_LIST.filter((index) => !present.has(index.name));
+  if (missing.length === 0) return [];
+  const definitions = eventsTableCreateInput(tableName).AttributeDefinitions;
+  for (const index of missing) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: definitions,
+        GlobalSecondaryIndexUpdates: [{ Create: globalSecondaryIndexInput(index) }],
+      }),
+    );
+    await waitUntilActive(client, tableName);
+  }
+  return [
+    `added the indexes ${missing.map((index) => index.name).join(', ')}; events stored before have no index keys, ` +
+      'so `npm run events -- list` does not show them',
+  ];
 }
 
 async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
@@ -61,7 +95,8 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string): Promi
   const deadline = Date.now() + 30_000;
   for (;;) {
     const table = await describe(client, tableName);
-    if (table?.TableStatus === 'ACTIVE') return table;
+    const indexesActive = (table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
+    if (table?.TableStatus === 'ACTIVE' && indexesActive) return table;
     if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE within 30 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
