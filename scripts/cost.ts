@@ -502,7 +502,15 @@ function printChoices(
       `  ${encoding.label.padEnd(34)}${fmt(body, 0).padStart(9)}${fmt(item, 0).padStart(9)}${fmt(units).padStart(7)}${fmt(cpu).padStart(9)}${`$${writes.toFixed(2)}`.padStart(10)}${`$${stored.toFixed(2)}`.padStart(11)}${`$${(writes + stored).toFixed(2)}`.padStart(9)}`,
     );
   }
-  out("  CPU is the bench machine's; at Lambda prices 10 µs per event is about $0.0002 per million events at 512 MB.");
+  // Unrounded: a few µs never cross a billed millisecond by themselves, but on average they move that many ms.
+  const tenMicros =
+    EVENTS *
+    ((10e-6 * ASSUMPTIONS.lambdaCpuSlowdown * ASSUMPTIONS.fullVcpuMb) / settings.memoryMb) *
+    (settings.memoryMb / 1024) *
+    LAMBDA.perGbSecondArm64;
+  out(
+    `  CPU is the bench machine's; at Lambda prices 10 µs more per event costs $${tenMicros.toFixed(4)} per million events at ${settings.memoryMb} MB.`,
+  );
   out('');
 
   out('Choice 3: what one more global secondary index costs per million events, by projection (mix-weighted)');
