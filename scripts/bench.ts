@@ -64,6 +64,16 @@ async function main(): Promise<void> {
 
   const workDir = mkdtempSync(join(tmpdir(), 'voucherify-bench-'));
   let dynamodb: DynamoDbLocal | undefined;
+  // Stopped by a signal sent to this process alone (not a terminal's Ctrl-C, which reaches the children too): do not
+  // leave Java running.
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    void (dynamodb?.stop() ?? Promise.resolve()).finally(() => {
+      rmSync(workDir, { recursive: true, force: true });
+      process.kill(process.pid, signal);
+    });
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   try {
     const bundles = await buildBundles(workDir);
     dynamodb = await startDynamoDbLocal();

@@ -21,9 +21,11 @@ async function main(): Promise<void> {
   const handler = loadIngestHandler({ ...input, webhookSecret: BENCH_SECRET });
   const server = await startLocalServer({ handler, port: 0, maxBodyBytes: DEFAULT_INGEST_CONFIG.maxBodyBytes });
   process.stdout.write(`${E2E_READY_PREFIX}${server.origin}\n`);
-  process.once('SIGTERM', () => {
-    void server.close().finally(() => process.exit(0));
-  });
+  const stop = () => void server.close().finally(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  // The benchmark holds our stdin open: when it ends, the benchmark is gone (even killed), and so is our reason to run.
+  process.stdin.once('end', stop);
+  process.stdin.resume();
 }
 
 // Only the bundled server, started with its input, runs; importing this file for its constant does nothing.

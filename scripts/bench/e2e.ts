@@ -69,7 +69,8 @@ export async function startE2EServer(bundle: string, dynamodbEndpoint: string, t
       LOG_LEVEL: 'info',
       BENCH_E2E_INPUT: JSON.stringify({ dynamodbEndpoint, tableName }),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays open until this process ends: the server exits when it closes (see e2e-server.ts).
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
