@@ -1,8 +1,8 @@
 /**
  * Lambda entry for the events table's stream (filtered to new rollback failures by the event source mapping).
  * Everything is built once per cold start; each batch runs `makeAlertsHandler`.
- * Environment: TOPIC_ARN, TABLE_NAME, INCLUDE_CUSTOMER_EMAIL, LOG_LEVEL. The SDK honours AWS_ENDPOINT_URL_SNS and
- * AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
+ * Environment: TOPIC_ARN, TABLE_NAME, INCLUDE_CUSTOMER_EMAIL, LOG_LEVEL, SERVICE_NAME and METRICS_NAMESPACE (metrics),
+ * METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -10,6 +10,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
 import { SnsAlertPublisher } from '../adapters/sns-publisher';
 import { jsonLogger } from '../core/logger';
+import { metricsFromSettings, readMetricsSettings } from '../core/metrics';
 import { makeAlertsHandler } from './make-handler';
 import { readAlertsSettings } from './settings';
 
@@ -24,5 +25,6 @@ export const handler = makeAlertsHandler({
   publisher: new SnsAlertPublisher(sns, settings.topicArn),
   ledger: new DynamoDbAlertLedger(dynamodb, settings.tableName),
   logger: jsonLogger({ level: settings.logLevel, base: { function: 'alerts' } }),
+  metrics: metricsFromSettings(readMetricsSettings(process.env)),
   options: { includeCustomerEmail: settings.includeCustomerEmail },
 });

@@ -12,6 +12,9 @@ import {
 } from '../core/alert-message';
 import { type AlertLedger, AlertPublishError, type AlertPublisher, errorSummary } from '../core/alert-ports';
 import { decodeBody } from '../core/body-codec';
+import { withFields } from '../core/logger';
+import type { Metrics } from '../core/metrics';
+import { alertsBatchMetrics } from '../core/operational-metrics';
 import type { Logger } from '../core/ports';
 import { matchesAlertFilter } from './filter';
 
@@ -21,6 +24,8 @@ export interface AlertsDeps {
   readonly logger: Logger;
   readonly options?: AlertOptions;
   readonly now?: () => number;
+  /** Where the batch's metrics go (EMF on stdout in Lambda); none when absent. */
+  readonly metrics?: Metrics;
 }
 
 /** What happened to one stream record. */
@@ -35,6 +40,16 @@ export class UnidentifiableRecordError extends Error {
 }
 
 type Item = Record<string, AttributeValue>;
+
+/** What every log line about a record carries: the event's id, type and send-out id (never payload data). */
+function recordContext(record: DynamoDBRecord): Record<string, string | undefined> {
+  const image = record.dynamodb?.NewImage;
+  return {
+    eventId: record.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S,
+    eventType: image?.type?.S,
+    sendoutId: image?.sendoutId?.S,
+  };
+}
 
 /**
  * Reads a stream image leniently: an attribute that cannot be converted is dropped rather than failing the record,
@@ -87,9 +102,11 @@ function readImage(record: DynamoDBRecord): { stored: AlertRecord; envelope?: un
  * window is a crash, timeout or failed marker write between Publish succeeding and the marker landing; a retry of
  * that record then publishes a second alert. SNS standard topics have no deduplication to close it.
  */
-export function makeAlertsHandler(deps: AlertsDeps): (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> {
+export function makeAlertsHandler(
+  deps: AlertsDeps,
+): (event: DynamoDBStreamEvent, context?: { readonly awsRequestId?: string }) => Promise<DynamoDBBatchResponse> {
   const now = deps.now ?? Date.now;
-  const { logger, ledger, publisher } = deps;
+  const { ledger, publisher } = deps;
 
   function build(input: AlertInput): { message: AlertMessage; fallback: boolean } {
     try {
@@ -101,7 +118,7 @@ export function makeAlertsHandler(deps: AlertsDeps): (event: DynamoDBStreamEvent
     }
   }
 
-  async function processRecord(record: DynamoDBRecord): Promise<RecordOutcome> {
+  async function processRecord(record: DynamoDBRecord, logger: Logger): Promise<RecordOutcome> {
     if (!matchesAlertFilter(record)) {
       return { kind: 'skipped', reason: `not a new rollback failure (${record.eventName ?? 'no event name'})` };
     }
@@ -155,14 +172,17 @@ export function makeAlertsHandler(deps: AlertsDeps): (event: DynamoDBStreamEvent
     return { kind: 'published', eventId, messageId, fallback };
   }
 
-  return async (event) => {
+  return async (event, context) => {
+    const requestId = context?.awsRequestId;
+    const batchLogger = withFields(deps.logger, { requestId });
     const batchItemFailures: { itemIdentifier: string }[] = [];
     const counts = { skipped: 0, duplicate: 0, published: 0, failed: 0 };
     const records = event.Records ?? [];
     for (const [index, record] of records.entries()) {
       const sequenceNumber = record.dynamodb?.SequenceNumber;
+      const logger = withFields(batchLogger, recordContext(record));
       try {
-        const outcome = await processRecord(record);
+        const outcome = await processRecord(record, logger);
         counts[outcome.kind] += 1;
         logger.log(outcome.kind === 'skipped' ? 'debug' : 'info', `alert ${outcome.kind}`, {
           sequenceNumber,
@@ -186,7 +206,13 @@ export function makeAlertsHandler(deps: AlertsDeps): (event: DynamoDBStreamEvent
         break;
       }
     }
-    logger.log('info', 'alerts batch done', { records: records.length, ...counts });
+    batchLogger.log('info', 'alerts batch done', { records: records.length, ...counts });
+    try {
+      deps.metrics?.record(alertsBatchMetrics(counts, requestId));
+    } catch (cause) {
+      // The batch is done and its failures reported: a metrics bug must not fail (and so repeat) it.
+      batchLogger.log('error', 'metrics not recorded', { error: errorSummary(cause) });
+    }
     return { batchItemFailures };
   };
 }

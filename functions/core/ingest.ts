@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { type Answer, type Outcome, toAnswer } from './answers';
 import { ReceiverNotConfiguredError, SecretsUnavailableError, StorageUnavailableError } from './errors';
 import { buildEventRecord, readEventId } from './event-record';
+import type { Metrics } from './metrics';
+import { ingestMetrics } from './operational-metrics';
 import type { EventStore, Logger, SecretSource } from './ports';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
 import { type ValidationIssue, type Validators, validateEvent, validatorsAheadOfTime } from './validation';
@@ -39,6 +41,8 @@ export interface IngestDeps {
   readonly config: IngestConfig;
   readonly now?: () => number;
   readonly validators?: Validators;
+  /** Where the outcome's metrics go (EMF on stdout in Lambda); none when absent. */
+  readonly metrics?: Metrics;
 }
 
 export interface IngestResult extends Answer {
@@ -100,7 +104,13 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       retentionDays: config.retentionDays,
       ...(issues ? { issues } : {}),
     });
-    const fields = { eventId, eventType: record.type, sendoutId: record.sendoutId, signedForm: verdict.form };
+    const fields = {
+      eventId,
+      eventType: record.type,
+      sendoutId: record.sendoutId,
+      failureCode: record.failureCode,
+      signedForm: verdict.form,
+    };
     const put = await deps.store.putIfAbsent(record);
     if (put === 'exists') return { outcome: { kind: 'duplicate', eventId }, fields };
     // Authentic but not what our schema expects: keep it and answer 2xx. Bouncing it would make Voucherify retry it
@@ -111,6 +121,7 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
   }
 
   return async (request) => {
+    const startedAtMs = now();
     let outcome: Outcome;
     let fields: Record<string, unknown> = {};
     try {
@@ -121,13 +132,21 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     }
     const answer = toAnswer(outcome);
     const level = answer.statusCode >= 500 ? 'error' : answer.statusCode >= 400 ? 'warn' : 'info';
+    const latencyMs = now() - startedAtMs;
     logger.log(level, `webhook ${outcome.kind}`, {
       outcome: outcome.kind,
       statusCode: answer.statusCode,
       requestId: request.requestId,
       bodyBytes: request.body.length,
+      latencyMs,
       ...fields,
     });
+    try {
+      deps.metrics?.record(ingestMetrics(outcome, { ...fields, latencyMs, requestId: request.requestId }));
+    } catch (cause) {
+      // The answer is decided and the event stored: a metrics bug must not turn it into a 500 and a retry.
+      logger.log('error', 'metrics not recorded', { requestId: request.requestId, error: errorSummary(cause) });
+    }
     return { ...answer, outcome };
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Lambda entry for POST /webhooks/voucherify. Everything is built once per cold start; each request runs the core.
  * Environment: TABLE_NAME, WEBHOOK_SECRET_ARN (or VOUCHERIFY_WEBHOOK_SECRET outside AWS), MAX_BODY_BYTES,
- * RETENTION_DAYS, LOG_LEVEL. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
+ * RETENTION_DAYS, LOG_LEVEL, SERVICE_NAME and METRICS_NAMESPACE (metrics), METRICS_DISABLED. The SDK honours
+ * AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -12,6 +13,7 @@ import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
 import { readIngestSettings } from '../core/config';
 import { makeIngest } from '../core/ingest';
 import { jsonLogger } from '../core/logger';
+import { metricsFromSettings, readMetricsSettings } from '../core/metrics';
 
 const settings = readIngestSettings(process.env);
 
@@ -31,5 +33,7 @@ export const handler = apiGatewayHandler(
     store: new DynamoDbEventStore(dynamodb, settings.tableName),
     logger: jsonLogger({ level: settings.logLevel, base: { function: 'ingest' } }),
     config: settings,
+    // EMF lines on stdout: CloudWatch extracts the metrics from the log group, no API call per request.
+    metrics: metricsFromSettings(readMetricsSettings(process.env)),
   }),
 );
