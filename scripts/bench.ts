@@ -24,8 +24,16 @@ import {
   runtimeAjvOptions,
 } from './bench/bundles';
 import { type ColdRun, runColdStarts } from './bench/cold-start';
-import { drivePutItem, driveReceiver, freshPayloads, startE2EServer, type Throughput } from './bench/e2e';
-import { fmt, median } from './bench/measure';
+import {
+  drivePutItem,
+  driveReceiver,
+  freshPayloads,
+  processCpuMs,
+  recordsOf,
+  startE2EServer,
+  type Throughput,
+} from './bench/e2e';
+import { cpuMicros, fmt, median } from './bench/measure';
 import { runMicro } from './bench/micro';
 import { seedPayloads } from './bench/payloads';
 import { localDynamoDbClient } from './local/aws-env';
@@ -232,22 +240,35 @@ async function endToEndSection(
     );
     let tag = 0;
     const fresh = (count: number) => freshPayloads(count, `${process.pid}_${tag++}`);
+    const pids = { server: server.pid, dynamodb: dynamodb.pid };
+    const cpuLines: string[] = [];
     // Both the receiver's JIT and DynamoDB Local's (Java) take a few thousand requests to settle: without this the
     // first rounds measure warm-up, not throughput.
-    await drivePutItem(client, TABLE_NAME, fresh(E2E_WARMUP), 32);
+    await drivePutItem(client, TABLE_NAME, recordsOf(fresh(E2E_WARMUP)), 32);
     await driveReceiver(url, fresh(E2E_WARMUP), 32);
     for (const plan of E2E_PLAN) {
       await driveReceiver(url, fresh(plan.warmup), plan.concurrency);
-      await drivePutItem(client, TABLE_NAME, fresh(plan.warmup), plan.concurrency);
+      await drivePutItem(client, TABLE_NAME, recordsOf(fresh(plan.warmup)), plan.concurrency);
       const receiver: Throughput[] = [];
       const putItem: Throughput[] = [];
+      const receiverCpu = new CpuTally();
+      const putItemCpu = new CpuTally();
       for (let round = 0; round < E2E_ROUNDS; round++) {
-        // Alternate which goes first, so drift during a round (warm-up, outside load) does not favour one side.
-        const runReceiver = async () => receiver.push(await driveReceiver(url, fresh(plan.requests), plan.concurrency));
+        // Payloads and items are made before the CPU tally starts: it should hold only the requests.
+        const payloads = fresh(plan.requests);
+        const records = recordsOf(fresh(plan.requests));
+        const runReceiver = async () =>
+          receiver.push(await receiverCpu.during(pids, () => driveReceiver(url, payloads, plan.concurrency)));
         const runPutItem = async () =>
-          putItem.push(await drivePutItem(client, TABLE_NAME, fresh(plan.requests), plan.concurrency));
+          putItem.push(
+            await putItemCpu.during(pids, () => drivePutItem(client, TABLE_NAME, records, plan.concurrency)),
+          );
+        // Alternate which goes first, so drift during a round (warm-up, outside load) does not favour one side.
         for (const run of round % 2 === 0 ? [runReceiver, runPutItem] : [runPutItem, runReceiver]) await run();
       }
+      cpuLines.push(
+        `   ${String(plan.concurrency).padEnd(13)}receiver: ${receiverCpu.describe(['server', 'dynamodb', 'client'])}; PutItem: ${putItemCpu.describe(['dynamodb', 'client'])}`,
+      );
       const cells = (runs: Throughput[]) =>
         [
           fmt(median(runs.map((r) => r.perSecond)), 0),
@@ -262,8 +283,48 @@ async function endToEndSection(
         `   ${String(plan.concurrency).padEnd(13)}${''.padEnd(10)}${cells(receiver)}   ${''.padEnd(10)}${cells(putItem)}   ${fmt(ratio).padStart(9)}${target}`,
       );
     }
+    out(
+      "   CPU per request, ms (user + system, from /proc; 2 cores shared by all of it and by other engineers' runs):",
+    );
+    for (const line of cpuLines) out(line);
   } finally {
     await server.stop();
+  }
+}
+
+/** CPU used per request by each process taking part in the end-to-end runs, summed over rounds. */
+class CpuTally {
+  private readonly totals = { server: 0, dynamodb: 0, client: 0 };
+  private requests = 0;
+  private complete = true;
+
+  async during(pids: { server: number; dynamodb: number }, run: () => Promise<Throughput>): Promise<Throughput> {
+    const before = { server: processCpuMs(pids.server), dynamodb: processCpuMs(pids.dynamodb), client: cpuMicros() };
+    const result = await run();
+    const server = processCpuMs(pids.server);
+    const dynamodb = processCpuMs(pids.dynamodb);
+    if (
+      before.server === undefined ||
+      before.dynamodb === undefined ||
+      server === undefined ||
+      dynamodb === undefined
+    ) {
+      this.complete = false;
+    } else {
+      this.totals.server += server - before.server;
+      this.totals.dynamodb += dynamodb - before.dynamodb;
+    }
+    this.totals.client += (cpuMicros() - before.client) / 1000;
+    this.requests += result.requests;
+    return result;
+  }
+
+  describe(parts: readonly ('server' | 'dynamodb' | 'client')[]): string {
+    if (!this.complete) return 'n/a (no /proc)';
+    const labels = { server: 'receiver process', dynamodb: 'DynamoDB Local', client: 'this process' };
+    const values = parts.map((part) => this.totals[part] / this.requests);
+    const sum = values.reduce((a, b) => a + b, 0);
+    return `${parts.map((part, i) => `${labels[part]} ${fmt(values[i] as number)}`).join(' + ')} = ${fmt(sum)}`;
   }
 }
 

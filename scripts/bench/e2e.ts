@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
@@ -58,6 +59,7 @@ async function drive<T>(
 /** The receiver behind the local HTTP server, in a process of its own. */
 export interface E2EServer {
   readonly origin: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function startE2EServer(bundle: string, dynamodbEndpoint: string, t
   });
   return {
     origin,
+    pid: child.pid as number,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -141,16 +144,9 @@ export async function driveReceiver(
   }
 }
 
-/** The ceiling: the same conditional PutItem the receiver makes, with the same items, straight to DynamoDB Local. */
-export async function drivePutItem(
-  client: DynamoDBClient,
-  tableName: string,
-  payloads: readonly Payload[],
-  concurrency: number,
-): Promise<Throughput> {
-  const store = new DynamoDbEventStore(client, tableName);
-  // Items are built before the clock starts: this measures the database and the SDK, not the core.
-  const records: EventRecord[] = payloads.map((payload) =>
+/** The items the receiver would store for these payloads, built ahead so that timing covers only the writes. */
+export function recordsOf(payloads: readonly Payload[]): EventRecord[] {
+  return payloads.map((payload) =>
     buildEventRecord({
       eventId: payload.eventId,
       status: 'ACCEPTED',
@@ -160,7 +156,35 @@ export async function drivePutItem(
       retentionDays: DEFAULT_INGEST_CONFIG.retentionDays,
     }),
   );
+}
+
+/** The ceiling: the same conditional PutItem the receiver makes, with the same items, straight to DynamoDB Local. */
+export async function drivePutItem(
+  client: DynamoDBClient,
+  tableName: string,
+  records: readonly EventRecord[],
+  concurrency: number,
+): Promise<Throughput> {
+  const store = new DynamoDbEventStore(client, tableName);
   return drive(records, concurrency, async (record) => {
     if ((await store.putIfAbsent(record)) !== 'created') throw new EndToEndError(`${record.eventId} already existed`);
   });
+}
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU milliseconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. Lets the
+ * benchmark say where the CPU of a run went: on 2 cores, the receiver, DynamoDB Local and the load generator compete.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name (which may contain spaces).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000;
+  } catch {
+    return undefined;
+  }
 }
