@@ -3,6 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
 import type { LogLevel } from '../functions/core/ports';
+import { sourceEntryProblems, VOUCHERIFY_REGIONS } from '../functions/core/source-ip';
 
 /** DynamoDB's hard limit for one item, attribute names included. */
 export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
@@ -137,6 +138,24 @@ export interface WebhooksSettings {
    * @default false - the customer's name, id and source id identify them
    */
   readonly includeCustomerEmail?: boolean;
+
+  /**
+   * Accept webhooks only from the sender addresses Voucherify publishes for these regions of its API (`eu1`, `us1`,
+   * `as1`); any other source is answered 403 before its signature is checked, and nothing is stored. In context:
+   * `-c allowedSourceRegions=eu1` or `eu1,us1`. Defence in depth only (the signature is the real check), and Voucherify
+   * may change its addresses: a change it makes would have authentic events refused until this list is updated, and
+   * after 12 refused tries of one send-out Voucherify disables the webhook. Keep it off unless a policy requires it.
+   * @default [] - off (with {@link allowedSourceIps} empty too, every source may call)
+   */
+  readonly allowedSourceRegions?: readonly string[];
+
+  /**
+   * More addresses or CIDR blocks allowed to call, besides the regions' (`203.0.113.7`, `198.51.100.0/24`,
+   * `2001:db8::/32`): a proxy in front of the API, an address Voucherify announced before this list knew it. Setting
+   * either this or {@link allowedSourceRegions} turns the allow-list on.
+   * @default [] - none
+   */
+  readonly allowedSourceIps?: readonly string[];
 }
 
 /** The settings with every default applied; what the stack builds from. */
@@ -157,6 +176,8 @@ export const DEFAULT_SETTINGS = {
   deletionProtection: true,
   alertEmails: [],
   includeCustomerEmail: false,
+  allowedSourceRegions: [],
+  allowedSourceIps: [],
 } as const satisfies ResolvedSettings;
 
 /** A deployment setting that is missing, malformed or out of range. Lists every problem found, one per line. */
@@ -234,6 +255,22 @@ export function resolveSettings(settings: WebhooksSettings): ResolvedSettings {
     );
   }
 
+  for (const region of resolved.allowedSourceRegions) {
+    check(
+      (VOUCHERIFY_REGIONS as readonly string[]).includes(region.trim().toLowerCase()),
+      `allowedSourceRegions must name Voucherify regions (${VOUCHERIFY_REGIONS.join(', ')}); got ${JSON.stringify(region)}`,
+    );
+  }
+  for (const problem of sourceEntryProblems(resolved.allowedSourceIps)) {
+    check(false, `allowedSourceIps must be IP addresses or CIDR blocks: ${problem}`);
+  }
+  // The list travels in an environment variable, and Lambda allows 4 KB for all of a function's variables together.
+  check(
+    resolved.allowedSourceIps.join(',').length <= 2048,
+    `allowedSourceIps is ${resolved.allowedSourceIps.join(',').length} characters long; at most 2048 fit beside the ` +
+      "function's other settings (use wider CIDR blocks)",
+  );
+
   if (problems.length > 0) throw new SettingsError(problems);
   return resolved;
 }
@@ -257,6 +294,8 @@ export const CONTEXT_KEYS = {
   apiName: 'string',
   alertEmails: 'stringList',
   includeCustomerEmail: 'boolean',
+  allowedSourceRegions: 'stringList',
+  allowedSourceIps: 'stringList',
 } as const satisfies Record<keyof WebhooksSettings, Kind>;
 
 /**

@@ -5,6 +5,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { EVENTS_INDEX_LIST } from '../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
+import { allowListEntries, formatSourceEntries } from '../functions/core/source-ip';
 import { Alerts } from './alerts';
 import {
   type ResolvedSettings,
@@ -109,6 +110,7 @@ export class VoucherifyWebhooksStack extends Stack {
     // --- Ingest path ------------------------------------------------------------------------------------------
     const table = this.eventsTable.table;
     const secret = this.webhookSecret;
+    const allowedSources = allowListEntries(settings.allowedSourceRegions, settings.allowedSourceIps);
     this.ingestFunction = new NodeFunction(this, 'IngestFunction', {
       entry: functionEntry('ingest'),
       description: 'Verifies, validates and stores Voucherify webhook events',
@@ -122,6 +124,9 @@ export class VoucherifyWebhooksStack extends Stack {
         MAX_BODY_BYTES: String(settings.maxBodyBytes),
         RETENTION_DAYS: String(settings.retentionDays),
         LOG_LEVEL: settings.logLevel,
+        // Off unless allowedSourceRegions or allowedSourceIps is set; then the regions' published addresses and the
+        // extra entries, already validated (the function validates them again at cold start).
+        ...(allowedSources.length > 0 ? { ALLOWED_SOURCE_IPS: formatSourceEntries(allowedSources) } : {}),
       },
     })
       // Only PutItem, on the table itself: not grantWriteData, which adds UpdateItem, DeleteItem and BatchWriteItem,

@@ -2,7 +2,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Answer } from '../core/answers';
 import type { IngestRequest } from '../core/ingest';
 
-/** An HTTP API (payload 2.0) event as the core's request: raw bytes (base64-decoded when flagged), lowercased headers. */
+/**
+ * An HTTP API (payload 2.0) event as the core's request: raw bytes (base64-decoded when flagged), lowercased headers,
+ * the source address.
+ */
 export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): IngestRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -14,6 +17,8 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): IngestReques
     headers,
     body,
     requestId: event.requestContext?.requestId,
+    // The address of the connection to API Gateway (the X-Forwarded-For header is the caller's to write).
+    sourceIp: event.requestContext?.http?.sourceIp,
   };
 }
 

@@ -5,6 +5,7 @@ export type Outcome =
   | { kind: 'accepted'; eventId: string }
   | { kind: 'duplicate'; eventId: string }
   | { kind: 'quarantined'; eventId: string; issues: readonly ValidationIssue[] }
+  | { kind: 'source_not_allowed'; sourceIp: string }
   | { kind: 'signature_missing' }
   | { kind: 'signature_malformed' }
   | { kind: 'signature_invalid' }
@@ -33,7 +34,7 @@ const error = (statusCode: number, code: string, message: string, headers: Recor
 /**
  * The one place outcomes become HTTP answers. Voucherify retries any non-2xx up to 12 times and then disables the
  * webhook, so: an authentic event always gets a 2xx (even one we cannot validate: it is quarantined, not bounced);
- * 401/413/404/405 go only to requests that are not proven authentic; our own trouble is a 503 so it retries later.
+ * 401/403/413/404/405 go only to requests that are not proven authentic; our own trouble is a 503 so it retries later.
  */
 export function toAnswer(outcome: Outcome): Answer {
   switch (outcome.kind) {
@@ -52,6 +53,14 @@ export function toAnswer(outcome: Outcome): Answer {
           errors: outcome.issues,
         },
       };
+    // Only reachable with the optional allow-list on (ALLOWED_SOURCE_IPS): a request from outside Voucherify's
+    // published sender addresses is refused before its signature is looked at, and nothing is stored.
+    case 'source_not_allowed':
+      return error(
+        403,
+        'source_not_allowed',
+        `Requests from ${outcome.sourceIp || 'an unknown address'} are not accepted: this receiver only accepts webhooks from the sender addresses it is configured with.`,
+      );
     case 'signature_missing':
       return error(401, 'signature_missing', 'The x-voucherify-signature header is missing.');
     case 'signature_malformed':

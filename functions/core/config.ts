@@ -1,5 +1,6 @@
 import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './ingest';
 import type { LogLevel } from './ports';
+import { parseSourceEntries, sourceEntryProblems } from './source-ip';
 
 /** A setting that is missing or wrong: the function stops at cold start with this message instead of misbehaving. */
 export class ConfigurationError extends Error {
@@ -29,6 +30,20 @@ export function logLevel(env: Env): LogLevel {
   throw new ConfigurationError(`LOG_LEVEL must be debug, info, warn or error, got "${env.LOG_LEVEL}"`);
 }
 
+/**
+ * A comma-separated list of IP addresses and CIDR blocks (blank: none). Every entry that is neither is named, so a
+ * typo stops the function at cold start instead of refusing Voucherify, or letting everyone in.
+ */
+export function sourceEntries(env: Env, name: string): string[] {
+  const entries = parseSourceEntries(env[name]);
+  const problems = sourceEntryProblems(entries);
+  if (problems.length > 0)
+    throw new ConfigurationError(
+      `${name} must list IP addresses or CIDR blocks, comma-separated: ${problems.join('; ')}`,
+    );
+  return entries;
+}
+
 /** The ingest function's settings, from its environment. */
 export interface IngestSettings extends IngestConfig {
   readonly tableName: string;
@@ -41,6 +56,7 @@ export interface IngestSettings extends IngestConfig {
 
 export function readIngestSettings(env: Env): IngestSettings {
   const arn = env.WEBHOOK_SECRET_ARN?.trim();
+  const allowedSourceIps = sourceEntries(env, 'ALLOWED_SOURCE_IPS');
   return {
     tableName: required(env, 'TABLE_NAME'),
     webhookPath: env.WEBHOOK_PATH?.trim() || DEFAULT_INGEST_CONFIG.webhookPath,
@@ -48,5 +64,6 @@ export function readIngestSettings(env: Env): IngestSettings {
     retentionDays: positiveNumber(env, 'RETENTION_DAYS', DEFAULT_INGEST_CONFIG.retentionDays),
     ...(arn ? { webhookSecretArn: arn } : { webhookSecretInline: env.VOUCHERIFY_WEBHOOK_SECRET }),
     logLevel: logLevel(env),
+    ...(allowedSourceIps.length > 0 ? { allowedSourceIps } : {}),
   };
 }

@@ -6,6 +6,7 @@ import type { Metrics } from './metrics';
 import { ingestMetrics } from './operational-metrics';
 import type { EventStore, Logger, SecretSource } from './ports';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
+import { sourceAllowList } from './source-ip';
 import { type ValidationIssue, type Validators, validateEvent, validatorsAheadOfTime } from './validation';
 
 /** One HTTP request as every door (API Gateway, the local server, the CLI) hands it to the core. */
@@ -17,6 +18,11 @@ export interface IngestRequest {
   /** The raw bytes as received (already base64-decoded if the door encoded them). */
   readonly body: Buffer;
   readonly requestId?: string;
+  /**
+   * The address the request came from, as the door saw the connection (API Gateway: `requestContext.http.sourceIp`,
+   * not a header a caller can set). Only read when {@link IngestConfig.allowedSourceIps} is set; missing is refused.
+   */
+  readonly sourceIp?: string;
 }
 
 export interface IngestConfig {
@@ -26,6 +32,12 @@ export interface IngestConfig {
   readonly maxBodyBytes: number;
   /** How long stored events are kept (DynamoDB TTL). */
   readonly retentionDays: number;
+  /**
+   * IP addresses and CIDR blocks allowed to call (ALLOWED_SOURCE_IPS); any other source gets 403 before its signature
+   * is checked. Defence in depth only: the signature is what proves a request comes from Voucherify.
+   * @default - none: every source may call
+   */
+  readonly allowedSourceIps?: readonly string[];
 }
 
 export const DEFAULT_INGEST_CONFIG: IngestConfig = {
@@ -54,8 +66,14 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
   const now = deps.now ?? Date.now;
   const validators = deps.validators ?? validatorsAheadOfTime;
   const { config, logger } = deps;
+  const allowList = config.allowedSourceIps?.length ? sourceAllowList(config.allowedSourceIps) : undefined;
 
   async function decide(request: IngestRequest): Promise<{ outcome: Outcome; fields: Record<string, unknown> }> {
+    // First and cheapest: with the allow-list on, nothing from elsewhere reaches the secret, the HMAC or the table.
+    if (allowList && !allowList.allows(request.sourceIp)) {
+      const sourceIp = request.sourceIp ?? '';
+      return { outcome: { kind: 'source_not_allowed', sourceIp }, fields: { sourceIp } };
+    }
     const path = request.path.length > 1 && request.path.endsWith('/') ? request.path.slice(0, -1) : request.path;
     if (path !== config.webhookPath) return { outcome: { kind: 'not_found', path }, fields: {} };
     if (request.method !== 'POST')
