@@ -17,6 +17,7 @@ import {
 import { EventsTable, globalSecondaryIndexProps } from './constructs/events-table';
 import { NodeFunction } from './constructs/node-function';
 import { WebhookApi } from './constructs/webhook-api';
+import { Observability } from './observability';
 import { functionEntry } from './paths';
 
 /**
@@ -71,6 +72,7 @@ export class VoucherifyWebhooksStack extends Stack {
   readonly ingestFunction: NodeFunction;
   readonly api: WebhookApi;
   readonly alerts: Alerts;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: VoucherifyWebhooksStackProps = {}) {
     super(scope, id, {
@@ -159,6 +161,17 @@ export class VoucherifyWebhooksStack extends Stack {
       removalPolicy: settings.removalPolicy,
     });
 
+    // --- Operations: dashboard and alarms on the functions' EMF metrics (docs/operating.md) ---------------------
+    this.observability = new Observability(this, 'Observability', {
+      ingestFunction: this.ingestFunction,
+      httpApi: this.api.httpApi,
+      table,
+      alarmTopic: this.alerts.topic,
+      alertsFunction: this.alerts.function,
+      deadLetterQueue: this.alerts.deadLetterQueue,
+      otherAlarms: Object.values(this.alerts.alarms),
+    });
+
     // --- Outputs ----------------------------------------------------------------------------------------------
     new CfnOutput(this, 'WebhookUrl', {
       description: 'Paste into Voucherify: Project settings > Webhooks > URL',
@@ -182,6 +195,10 @@ export class VoucherifyWebhooksStack extends Stack {
     new CfnOutput(this, 'AlertsDlqUrl', {
       description: 'Alert batches given up after retries (the DLQ alarm fires when it is not empty)',
       value: this.alerts.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The operations dashboard (alarms, events by outcome and type, failures, latency, alerts)',
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.observability.dashboard.dashboardName}`,
     });
   }
 }

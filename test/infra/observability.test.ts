@@ -5,7 +5,22 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { EVENTS_INDEX_LIST, eventsTableCreateInput } from '../../functions/adapters/table';
-import { eventsTable, templateFromContext } from './helpers';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/metrics';
+import { DIMENSION, ingestMetrics, METRIC } from '../../functions/core/operational-metrics';
+import {
+  eventsTable,
+  type Found,
+  ingestEnvironment,
+  ingestFunction,
+  onlyResource,
+  referencedId,
+  resourceById,
+  STACK_NAME,
+  templateFromContext,
+} from './helpers';
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON; tests read them as such.
+type Json = any;
 
 let template: Template;
 beforeAll(() => {
@@ -69,3 +84,167 @@ function normalise(index: IndexJson) {
     NonKeyAttributes: [...(index.Projection.NonKeyAttributes ?? [])].sort(),
   };
 }
+
+/** The alerts function: the one whose environment names the topic. */
+function alertsFunction(template: Template): Found {
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+    ([, resource]) => resource.Properties?.Environment?.Variables?.TOPIC_ARN !== undefined,
+  );
+  if (found.length !== 1) throw new Error(`expected one function with TOPIC_ARN, found ${found.length}`);
+  const [id, resource] = found[0]!;
+  return { id, properties: resource.Properties, resource };
+}
+
+/** The alert topic's logical id (the one the alerts function publishes to). */
+const alertTopicId = (template: Template) =>
+  resourceById(
+    template,
+    referencedId(alertsFunction(template).properties.Environment.Variables.TOPIC_ARN),
+    'AWS::SNS::Topic',
+  ).id;
+
+/** Every alarm, with its properties. */
+function alarms(template: Template): Json[] {
+  return Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+}
+
+/** The metric stats an alarm reads (a single metric, or the metrics of its expression). */
+function statsOf(alarm: Json): { Namespace: string; MetricName: string; Dimensions: Json[] }[] {
+  if (alarm.MetricName)
+    return [{ Namespace: alarm.Namespace, MetricName: alarm.MetricName, Dimensions: alarm.Dimensions }];
+  return (alarm.Metrics as Json[]).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric);
+}
+
+/** The one alarm that reads `metricName` in `namespace`. */
+function alarmOn(template: Template, namespace: string, metricName: string): Json {
+  const found = alarms(template).filter((alarm) =>
+    statsOf(alarm).some((stat) => stat.Namespace === namespace && stat.MetricName === metricName),
+  );
+  if (found.length !== 1) throw new Error(`expected one alarm on ${namespace} ${metricName}, found ${found.length}`);
+  return found[0];
+}
+
+const dimensionsOf = (stat: { Dimensions: Json[] }) =>
+  Object.fromEntries((stat.Dimensions ?? []).map((d: Json) => [d.Name, d.Value]));
+
+describe('metrics the functions write', () => {
+  test('both functions are told the Service dimension value: the stack name', () => {
+    expect(ingestEnvironment(template).SERVICE_NAME).toBe(STACK_NAME);
+    expect(alertsFunction(template).properties.Environment.Variables.SERVICE_NAME).toBe(STACK_NAME);
+  });
+
+  test('the quarantine alarm reads exactly the aggregation the ingest core writes for a quarantined event', () => {
+    const written = ingestMetrics({ kind: 'quarantined', eventId: 'e', issues: [] }, { latencyMs: 1 });
+    const directive = written.directives.find((d) => d.metrics.some((m) => m.name === METRIC.events));
+    const alarm = alarmOn(template, METRICS_NAMESPACE, METRIC.events);
+    const [stat] = statsOf(alarm);
+    const dims = dimensionsOf(stat!);
+    expect(dims).toEqual({ [SERVICE_DIMENSION]: STACK_NAME, [DIMENSION.outcome]: 'quarantined' });
+    // The EMF record is aggregated by [Service, Outcome] (Service is added by the writer).
+    expect(directive?.dimensionSets.map((set) => [...set])).toContainEqual([DIMENSION.outcome]);
+    expect(written.dimensions[DIMENSION.outcome]).toBe('quarantined');
+  });
+});
+
+describe('alarms', () => {
+  test('quarantined events: one or more in 5 minutes', () => {
+    expect(alarmOn(template, METRICS_NAMESPACE, METRIC.events)).toMatchObject({
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('signature failures: a burst of 10 in 5 minutes, all reasons together', () => {
+    const alarm = alarmOn(template, METRICS_NAMESPACE, METRIC.signatureFailures);
+    expect(alarm).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 10 });
+    expect(dimensionsOf(statsOf(alarm)[0]!)).toEqual({ [SERVICE_DIMENSION]: STACK_NAME });
+  });
+
+  test('API 5xx: any, on this API', () => {
+    const api = onlyResource(template, 'AWS::ApiGatewayV2::Api');
+    const alarm = alarmOn(template, 'AWS/ApiGateway', '5xx');
+    expect(alarm).toMatchObject({ Statistic: 'Sum', Threshold: 1 });
+    expect(dimensionsOf(statsOf(alarm)[0]!)).toEqual({ ApiId: { Ref: api.id } });
+  });
+
+  test("ingest errors: the ingest function's Lambda errors plus the core's own 5xx answers", () => {
+    const alarm = alarmOn(template, METRICS_NAMESPACE, METRIC.ingestErrors);
+    const lambda = statsOf(alarm).find((stat) => stat.Namespace === 'AWS/Lambda');
+    expect(lambda?.MetricName).toBe('Errors');
+    expect(dimensionsOf(lambda!)).toEqual({ FunctionName: { Ref: ingestFunction(template).id } });
+    expect(alarm.Threshold).toBe(1);
+  });
+
+  test('ingest throttles: Lambda throttles of the ingest function plus throttled PutItems on the events table', () => {
+    const alarm = alarmOn(template, 'AWS/Lambda', 'Throttles');
+    const lambda = statsOf(alarm).find((stat) => stat.MetricName === 'Throttles');
+    expect(dimensionsOf(lambda!)).toEqual({ FunctionName: { Ref: ingestFunction(template).id } });
+    const dynamo = statsOf(alarm).find((stat) => stat.Namespace === 'AWS/DynamoDB');
+    expect(dynamo?.MetricName).toBe('ThrottledRequests');
+    expect(dimensionsOf(dynamo!)).toEqual({ Operation: 'PutItem', TableName: { Ref: eventsTable(template).id } });
+  });
+
+  test('every alarm in the stack notifies the alert topic when it fires and when it clears', () => {
+    const topic = alertTopicId(template);
+    const all = alarms(template);
+    expect(all.length).toBeGreaterThanOrEqual(8);
+    for (const alarm of all) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topic }]);
+    }
+  });
+
+  test('every alarm of this construct names its runbook section in docs/operating.md', () => {
+    const own = alarms(template).filter((alarm) => String(alarm.AlarmDescription).includes('docs/operating.md'));
+    expect(own).toHaveLength(5);
+    for (const alarm of own) expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/operating\.md, "[^"]+"\./);
+  });
+});
+
+describe('dashboard', () => {
+  let body: string;
+  beforeAll(() => {
+    const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard');
+    // The body is a Fn::Join of JSON text and references: its text parts, with references as their logical ids.
+    const parts = dashboard.properties.DashboardBody['Fn::Join'][1] as Json[];
+    body = parts.map((part) => (typeof part === 'string' ? part : `<${referencedId(part)}>`)).join('');
+  });
+
+  test('is named after the stack and linked from an output', () => {
+    const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboard.properties.DashboardName).toBe(STACK_NAME);
+    const output = JSON.stringify(template.findOutputs('DashboardUrl'));
+    expect(output).toContain(`"#dashboards:name=",{"Ref":"${dashboard.id}"}`);
+  });
+
+  test('graphs every metric the functions write, in their namespace, for this service', () => {
+    for (const name of Object.values(METRIC)) expect(body).toMatch(new RegExp(`\\b${name}\\b`));
+    expect(body).toContain(`"${METRICS_NAMESPACE}"`);
+    expect(body).toContain(`"${SERVICE_DIMENSION}","${STACK_NAME}"`);
+  });
+
+  test('graphs API 4xx, 5xx and latency of the webhook API', () => {
+    const api = onlyResource(template, 'AWS::ApiGatewayV2::Api');
+    for (const metric of ['"4xx"', '"5xx"', '"Latency"', '"IntegrationLatency"', '"Count"'])
+      expect(body).toContain(`"AWS/ApiGateway",${metric},"ApiId","<${api.id}>"`);
+  });
+
+  test("graphs the alerts DLQ's depth", () => {
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as Json;
+    const dlq = referencedId(mapping.Properties.DestinationConfig.OnFailure.Destination);
+    expect(body).toContain(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","<${dlq}>"`);
+  });
+
+  test('shows every alarm of the stack in its alarm widget', () => {
+    const ids = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    for (const id of ids) expect(body).toContain(`<${id}>`);
+  });
+
+  test('reads the ingest log group for the latest non-accepted outcomes', () => {
+    const logGroup = referencedId(ingestFunction(template).properties.LoggingConfig.LogGroup);
+    expect(body).toContain(`SOURCE '<${logGroup}>'`);
+  });
+});

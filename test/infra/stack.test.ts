@@ -74,6 +74,7 @@ describe('ingest function', () => {
         'MAX_BODY_BYTES',
         'NODE_OPTIONS',
         'RETENTION_DAYS',
+        'SERVICE_NAME',
         'TABLE_NAME',
         'WEBHOOK_PATH',
         'WEBHOOK_SECRET_ARN',

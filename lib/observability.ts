@@ -1,0 +1,365 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IAlarm,
+  type IMetric,
+  LogQueryWidget,
+  MathExpression,
+  Metric,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type ITable, Operation } from 'aws-cdk-lib/aws-dynamodb';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../functions/core/metrics';
+import { DIMENSION, METRIC } from '../functions/core/operational-metrics';
+
+export interface ObservabilityProps {
+  /** The ingest function: its EMF metrics, errors, throttles and duration. */
+  readonly ingestFunction: LambdaFunction;
+  /** The webhook API: requests, 4xx, 5xx and latency. */
+  readonly httpApi: IHttpApi;
+  /** The events table: write throttles (an index throttling its writes throttles the table's too). */
+  readonly table: ITable;
+  /** Where every alarm of this construct sends its ALARM and OK notifications (the alert topic). */
+  readonly alarmTopic: ITopic;
+
+  /**
+   * The alerts function, to graph its EMF metrics, errors and iterator age.
+   * @default - no alerts widgets
+   */
+  readonly alertsFunction?: LambdaFunction;
+  /**
+   * The alerts' dead-letter queue, to graph its depth (its alarm belongs to the alerts construct).
+   * @default - no DLQ widget
+   */
+  readonly deadLetterQueue?: IQueue;
+  /**
+   * Alarms created elsewhere (the alerts construct's) to show beside these in the dashboard's alarm widget.
+   * @default - none
+   */
+  readonly otherAlarms?: readonly IAlarm[];
+
+  /**
+   * The `Service` dimension the functions write their metrics with (they are told it in SERVICE_NAME).
+   * @default - the stack name, so two deployments in one account never mix their metrics or alarms
+   */
+  readonly service?: string;
+  /**
+   * Signature failures within 5 minutes that count as a burst (a scanner, or a webhook secret that no longer matches).
+   * @default 10
+   */
+  readonly signatureFailureBurst?: number;
+  /**
+   * @default - the stack name
+   */
+  readonly dashboardName?: string;
+}
+
+/** The period of every alarm and graph: short enough to page quickly, long enough to be one datapoint per burst. */
+const PERIOD = Duration.minutes(5);
+
+/**
+ * What the people on call look at: one CloudWatch dashboard (events by outcome, type and failure code, signature
+ * failures, ingest errors and latency, API 4xx/5xx and latency, table throttles, alerts and their DLQ) and five alarms
+ * that notify the alert topic, each with a runbook entry in docs/operating.md:
+ * - quarantined events (any): an authentic event failed the schema;
+ * - signature failures (a burst): a scanner, or the webhook secret changed in Voucherify;
+ * - API 5xx (any): Voucherify got an error and will retry;
+ * - ingest errors (any): the function failed (crash, timeout) or answered 5xx itself (storage, secret);
+ * - ingest throttles (any): Lambda concurrency or DynamoDB writes were throttled.
+ *
+ * The functions write their metrics as EMF log lines (functions/core/metrics.ts); this construct tells them the
+ * `Service` dimension value and reads the same names (functions/core/operational-metrics.ts).
+ */
+export class Observability extends Construct {
+  readonly dashboard: Dashboard;
+  readonly alarms: {
+    readonly quarantinedEvents: Alarm;
+    readonly signatureFailures: Alarm;
+    readonly apiServerErrors: Alarm;
+    readonly ingestErrors: Alarm;
+    readonly ingestThrottles: Alarm;
+  };
+  /** The `Service` dimension value of this deployment's metrics. */
+  readonly service: string;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const service = props.service ?? stack.stackName;
+    this.service = service;
+    // The functions write the metrics this construct reads: tell them the dimension value in the same place.
+    props.ingestFunction.addEnvironment('SERVICE_NAME', service);
+    props.alertsFunction?.addEnvironment('SERVICE_NAME', service);
+
+    const own = (metricName: string, dimensions: Record<string, string> = {}, statistic: string = Stats.SUM) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { [SERVICE_DIMENSION]: service, ...dimensions },
+        statistic,
+        period: PERIOD,
+      });
+    /** Every series of a metric whatever the values of `dimensions` (graphs only: alarms cannot use SEARCH). */
+    const search = (metricName: string, dimensions: readonly string[], label: string) =>
+      new MathExpression({
+        expression:
+          `SEARCH('{${METRICS_NAMESPACE},${[SERVICE_DIMENSION, ...dimensions].join(',')}} ` +
+          `MetricName="${metricName}" ${SERVICE_DIMENSION}="${service}"', 'Sum', ${PERIOD.toSeconds()})`,
+        usingMetrics: {},
+        label,
+        period: PERIOD,
+      });
+    const sumOf = (label: string, metrics: Record<string, IMetric>) =>
+      new MathExpression({
+        expression: Object.keys(metrics)
+          .map((name) => `FILL(${name}, 0)`)
+          .join(' + '),
+        usingMetrics: metrics,
+        label,
+        period: PERIOD,
+      });
+
+    const events = (outcome: string) => own(METRIC.events, { [DIMENSION.outcome]: outcome });
+    const quarantined = events('quarantined');
+    const signatureFailures = own(METRIC.signatureFailures);
+    const ingestErrors = sumOf('Ingest errors (crashes, timeouts, own 5xx)', {
+      lambdaErrors: props.ingestFunction.metricErrors({ period: PERIOD, statistic: Stats.SUM }),
+      coreErrors: own(METRIC.ingestErrors),
+    });
+    const tableThrottles = props.table.metricThrottledRequestsForOperations({
+      operations: [Operation.PUT_ITEM],
+      period: PERIOD,
+    });
+    const ingestThrottles = sumOf('Ingest throttles (Lambda + DynamoDB PutItem)', {
+      lambdaThrottles: props.ingestFunction.metricThrottles({ period: PERIOD, statistic: Stats.SUM }),
+      tableThrottles,
+    });
+    const api5xx = props.httpApi.metricServerError({ period: PERIOD, statistic: Stats.SUM });
+
+    // --- Alarms -------------------------------------------------------------------------------------------------
+    const runbook = (section: string) => `Runbook: docs/operating.md, "${section}".`;
+    const alarm = (name: string, metric: IMetric, threshold: number, description: string, section: string): Alarm =>
+      new Alarm(this, name, {
+        alarmDescription: `${description} ${runbook(section)}`,
+        metric,
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // No traffic is no trouble: these count bad things, and a quiet hour has none.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    const burst = props.signatureFailureBurst ?? 10;
+    this.alarms = {
+      quarantinedEvents: alarm(
+        'QuarantinedEventsAlarm',
+        quarantined,
+        1,
+        'An authentic Voucherify event failed the schema check and was stored as QUARANTINED (answered 2xx, not lost).',
+        'Quarantined events',
+      ),
+      signatureFailures: alarm(
+        'SignatureFailuresAlarm',
+        signatureFailures,
+        burst,
+        `${burst} or more requests in 5 minutes were refused for their signature (401): a scanner, or the webhook ` +
+          'secret in Voucherify no longer matches ours.',
+        'Signature failures',
+      ),
+      apiServerErrors: alarm(
+        'ApiServerErrorsAlarm',
+        api5xx,
+        1,
+        'The webhook API answered 5xx: Voucherify will retry, and disables the webhook after 12 failed tries.',
+        'API 5xx',
+      ),
+      ingestErrors: alarm(
+        'IngestErrorsAlarm',
+        ingestErrors,
+        1,
+        'The ingest function failed (crash or timeout) or answered 503 itself (storage or secret unavailable, no ' +
+          'secret configured).',
+        'Ingest errors',
+      ),
+      ingestThrottles: alarm(
+        'IngestThrottlesAlarm',
+        ingestThrottles,
+        1,
+        'Ingest was throttled: Lambda concurrency, or DynamoDB writes (table or an index).',
+        'Ingest throttles',
+      ),
+    };
+    const notify = new SnsAction(props.alarmTopic);
+    for (const each of Object.values(this.alarms)) {
+      each.addAlarmAction(notify);
+      // The OK notification tells the people who were paged that it is over.
+      each.addOkAction(notify);
+    }
+
+    // --- Dashboard ----------------------------------------------------------------------------------------------
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName ?? stack.stackName,
+      defaultInterval: Duration.hours(24),
+    });
+    const wide = { width: 12, height: 6 } as const;
+    const third = { width: 8, height: 6 } as const;
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          `# Voucherify webhooks (${service})\n` +
+          'Events are found, inspected and replayed with `npx voucherify-events` (docs/operating.md); ' +
+          'every alarm below has a runbook entry there.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: [...Object.values(this.alarms), ...(props.otherAlarms ?? [])],
+        width: 24,
+        height: 3,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Events by outcome',
+        left: ['accepted', 'duplicate', 'quarantined'].map((outcome) => events(outcome).with({ label: outcome })),
+        stacked: true,
+        ...third,
+      }),
+      new GraphWidget({
+        title: 'Signature failures by reason (401)',
+        left: [search(METRIC.signatureFailures, [DIMENSION.reason], '')],
+        leftAnnotations: [{ value: burst, label: 'alarm' }],
+        ...third,
+      }),
+      new GraphWidget({
+        title: 'Ingest errors and throttles',
+        left: [ingestErrors, ingestThrottles],
+        ...third,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Events by type and outcome',
+        left: [search(METRIC.events, [DIMENSION.outcome, DIMENSION.eventType], '')],
+        ...wide,
+      }),
+      new GraphWidget({
+        title: 'Failures reported by Voucherify, by type and failure code',
+        left: [search(METRIC.failures, [DIMENSION.eventType, DIMENSION.failureCode], '')],
+        ...wide,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Ingest latency (ms)',
+        left: [
+          own(METRIC.ingestLatency, {}, Stats.p(50)).with({ label: 'in the core, p50' }),
+          own(METRIC.ingestLatency, {}, Stats.p(99)).with({ label: 'in the core, p99' }),
+          props.ingestFunction.metricDuration({ period: PERIOD, statistic: Stats.p(99) }).with({
+            label: 'Lambda duration, p99',
+          }),
+        ],
+        ...third,
+      }),
+      new GraphWidget({
+        title: 'API requests, 4xx, 5xx',
+        left: [props.httpApi.metricCount({ period: PERIOD, statistic: Stats.SUM }).with({ label: 'requests' })],
+        right: [
+          props.httpApi.metricClientError({ period: PERIOD, statistic: Stats.SUM }).with({ label: '4xx' }),
+          api5xx.with({ label: '5xx' }),
+        ],
+        ...third,
+      }),
+      new GraphWidget({
+        title: 'API latency (ms)',
+        left: [
+          props.httpApi.metricLatency({ period: PERIOD, statistic: Stats.p(99) }).with({ label: 'p99' }),
+          props.httpApi.metricLatency({ period: PERIOD, statistic: Stats.p(50) }).with({ label: 'p50' }),
+          props.httpApi
+            .metricIntegrationLatency({ period: PERIOD, statistic: Stats.p(99) })
+            .with({ label: 'integration p99' }),
+        ],
+        ...third,
+      }),
+    );
+    if (props.alertsFunction || props.deadLetterQueue) {
+      const row = [];
+      if (props.alertsFunction) {
+        row.push(
+          new GraphWidget({
+            title: 'Alerts',
+            left: [
+              own(METRIC.alertsPublished).with({ label: 'published' }),
+              own(METRIC.alertsFailed).with({ label: 'failed (retried)' }),
+              own(METRIC.alertsDuplicate).with({ label: 'already alerted' }),
+            ],
+            ...third,
+          }),
+          new GraphWidget({
+            title: 'Alerts function',
+            left: [
+              props.alertsFunction.metricErrors({ period: PERIOD, statistic: Stats.SUM }).with({ label: 'errors' }),
+            ],
+            right: [
+              props.alertsFunction
+                .metric('IteratorAge', { period: PERIOD, statistic: Stats.MAXIMUM })
+                .with({ label: 'iterator age (ms)' }),
+            ],
+            ...third,
+          }),
+        );
+      }
+      if (props.deadLetterQueue) {
+        row.push(
+          new GraphWidget({
+            title: 'Alerts DLQ depth (batches given up)',
+            left: [
+              props.deadLetterQueue
+                .metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: Stats.MAXIMUM })
+                .with({ label: 'messages' }),
+            ],
+            ...third,
+          }),
+        );
+      }
+      this.dashboard.addWidgets(...row);
+    }
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Events table writes',
+        left: [tableThrottles],
+        right: [
+          props.table
+            .metricConsumedWriteCapacityUnits({ period: PERIOD, statistic: Stats.SUM })
+            .with({ label: 'write units (table; indexes are billed on top)' }),
+        ],
+        ...wide,
+      }),
+      new LogQueryWidget({
+        title: 'Latest ingest outcomes other than accepted',
+        logGroupNames: [props.ingestFunction.logGroup.logGroupName],
+        queryLines: [
+          'fields @timestamp, outcome, statusCode, eventType, eventId, sendoutId, requestId, error',
+          "filter ispresent(statusCode) and outcome != 'accepted'",
+          'sort @timestamp desc',
+          'limit 50',
+        ],
+        ...wide,
+      }),
+    );
+  }
+}
