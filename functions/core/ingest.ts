@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { type Answer, type Outcome, toAnswer } from './answers';
 import { ReceiverNotConfiguredError, SecretsUnavailableError, StorageUnavailableError } from './errors';
@@ -110,6 +111,11 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       const result = validateEvent(parsed, validators);
       if (!result.ok) issues = result.issues;
     }
+    // JSON must be UTF-8. Bytes that are not were read with U+FFFD in their place, which keeps the id, the type (and so
+    // the alert) and the searchable fields; but those fields are then not what was sent, so the event is flagged.
+    if (!isUtf8(request.body)) {
+      issues = [{ pointer: '/', message: NOT_UTF8 }, ...(issues ?? [])];
+    }
 
     // An authentic event without a readable id still deduplicates: the same bytes give the same key.
     const eventId = readEventId(parsed) ?? `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
@@ -182,6 +188,8 @@ function errorSummary(cause: unknown): string {
   const inner = cause.cause instanceof Error ? ` (cause: ${cause.cause.name}: ${cause.cause.message})` : '';
   return `${cause.name}: ${cause.message}${inner}`;
 }
+
+const NOT_UTF8 = 'the body is not valid UTF-8; the invalid bytes were read as U+FFFD (the stored body is unchanged)';
 
 function describeParseError(cause: unknown): string {
   const message = cause instanceof Error ? cause.message : String(cause);

@@ -314,3 +314,40 @@ describe('logs', () => {
     expect(text).not.toContain(request.headers['x-voucherify-signature']);
   });
 });
+
+describe('bodies that are not UTF-8 (found by the fuzz suite)', () => {
+  it('quarantines an authentic event with an invalid byte inside a string, keyed and typed as it reads', async () => {
+    // Prepare: one 0xFF byte inside the customer's name; everything else as sent, signed over the exact bytes.
+    const { ingest, store } = setup();
+    const text = JSON.stringify(rollback());
+    const at = text.indexOf('Jack Webhook') + 4;
+    const body = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff]), Buffer.from(text.slice(at))]);
+
+    // Act
+    const result = await ingest(signedRequest(undefined, { body }));
+
+    // Assess: still the event's own id (duplicates dedupe, the rollback failure still alerts), but flagged.
+    expect(result.statusCode).toBe(202);
+    expect(result.body).toMatchObject({
+      status: 'quarantined',
+      eventId: 'evrrf_0e3ac8bf0a0531c400',
+      errors: [{ pointer: '/', message: expect.stringMatching(/not valid UTF-8/) }],
+    });
+    const record = store.records.get('evrrf_0e3ac8bf0a0531c400')!;
+    expect(record.status).toBe('QUARANTINED');
+    expect(record.type).toBe('redemption.rollback.failed');
+    expect(decodeBody(record.body, record.bodyEncoding).equals(body)).toBe(true);
+  });
+
+  it('lists the UTF-8 problem before the JSON one when the bytes are neither', async () => {
+    const { ingest } = setup();
+
+    const result = await ingest(signedBytes(Buffer.from([0x7b, 0xc3, 0x28])));
+
+    expect(result.body.status).toBe('quarantined');
+    expect((result.body.errors as { message: string }[]).map((e) => e.message)).toEqual([
+      expect.stringMatching(/not valid UTF-8/),
+      expect.stringMatching(/not valid JSON/),
+    ]);
+  });
+});
