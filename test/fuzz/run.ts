@@ -1,0 +1,186 @@
+/**
+ * Runs the fuzz suite: optionally the deterministic wrong-type sweep, then `numRuns` random cases from fast-check, each
+ * checked by the oracle against the real handler and table; then checks that the table holds exactly the events the
+ * answers said were stored, and measures the process's memory across the run.
+ */
+import fc from 'fast-check';
+import { fuzzCase, wrongTypeSweep } from './arbitraries';
+import type { FuzzCase } from './cases';
+import { type CaseResult, checkCase, type FuzzTarget, PropertyViolation, tableKeys } from './oracle';
+
+export interface FuzzRunOptions {
+  readonly target: FuzzTarget;
+  /** Random cases after the sweep. */
+  readonly numRuns: number;
+  /** Run the wrong-type sweep (every path of every seed, every other JSON kind) first. */
+  readonly sweep?: boolean;
+  readonly seed?: number;
+  /** Called every `progressEvery` cases. */
+  readonly onProgress?: (done: number, summary: Counts) => void;
+  readonly progressEvery?: number;
+  /** A full garbage collection (node --expose-gc), so memory figures are live data, not garbage. */
+  readonly gc?: () => void;
+}
+
+export interface Counts {
+  readonly cases: number;
+  readonly outcomes: ReadonlyMap<string, number>;
+  readonly byCategory: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
+export interface MemoryFigures {
+  readonly heapStartMb: number;
+  readonly heapEndMb: number;
+  readonly heapPeakMb: number;
+  readonly rssStartMb: number;
+  readonly rssEndMb: number;
+  readonly rssPeakMb: number;
+  /** Whether a garbage collection ran before each reading (node --expose-gc). */
+  readonly collected: boolean;
+}
+
+export interface FuzzSummary extends Counts {
+  readonly sweepCases: number;
+  readonly randomCases: number;
+  readonly seed: number;
+  readonly elapsedMs: number;
+  /** Events the answers said were stored, and items the table holds. */
+  readonly created: number;
+  readonly tableItems: number;
+  readonly memory: MemoryFigures;
+  /** Every property violation, unhandled rejection or exception; empty when the run passed. */
+  readonly failures: readonly string[];
+}
+
+const MB = 1024 * 1024;
+/** Cases before the memory baseline is taken: the SDK's connections, the JIT and the fixture caches warm up first. */
+const WARMUP_CASES = 200;
+
+export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
+  const started = performance.now();
+  const seed = options.seed ?? Date.now() ^ (Math.random() * 0x7fffffff);
+  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const outcomes = new Map<string, number>();
+  const byCategory = new Map<string, Map<string, number>>();
+  const created = new Set<string>();
+  const failures: string[] = [];
+  let cases = 0;
+  // Per execution, not per recorded case: a failing case that fast-check re-runs while shrinking gets new ids too.
+  let executions = 0;
+
+  const reading = () => {
+    options.gc?.();
+    const { heapUsed, rss } = process.memoryUsage();
+    return { heap: heapUsed / MB, rss: rss / MB };
+  };
+  let baseline = reading();
+  let peak = { heap: baseline.heap, rss: baseline.rss };
+  const counts = (): Counts => ({ cases, outcomes, byCategory });
+
+  const record = (result: CaseResult) => {
+    cases += 1;
+    outcomes.set(result.outcome, (outcomes.get(result.outcome) ?? 0) + 1);
+    const row = byCategory.get(result.category) ?? new Map<string, number>();
+    byCategory.set(result.category, row);
+    row.set(result.outcome, (row.get(result.outcome) ?? 0) + 1);
+    if (result.created !== undefined) created.add(result.created);
+    if (cases === WARMUP_CASES) baseline = reading();
+    if (cases % 100 === 0) {
+      const { heapUsed, rss } = process.memoryUsage();
+      peak = { heap: Math.max(peak.heap, heapUsed / MB), rss: Math.max(peak.rss, rss / MB) };
+    }
+    if (options.onProgress && cases % (options.progressEvery ?? 1_000) === 0) options.onProgress(cases, counts());
+  };
+  const run = async (c: FuzzCase) => record(await checkCase(options.target, c, `${runId}_${executions++}`));
+
+  const onUnhandled = (error: unknown) =>
+    failures.push(`unhandled: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  process.on('unhandledRejection', onUnhandled);
+  process.on('uncaughtException', onUnhandled);
+  let sweepCases = 0;
+  try {
+    if (options.sweep) {
+      for (const c of wrongTypeSweep()) {
+        try {
+          await run(c);
+        } catch (error) {
+          if (!(error instanceof PropertyViolation)) throw error;
+          failures.push(`sweep: ${error.message}\n  case: ${fc.stringify(c)}`);
+          if (failures.length >= 5) break;
+        }
+        sweepCases += 1;
+      }
+    }
+    const details = await fc.check(fc.asyncProperty(fuzzCase, run), { numRuns: options.numRuns, seed });
+    if (details.failed) {
+      const cause =
+        details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+      failures.push(`${cause}\n${fc.defaultReportMessage(details) ?? 'fast-check reported a failure'}`);
+    }
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    process.off('uncaughtException', onUnhandled);
+  }
+
+  const stored = await tableKeys(options.target);
+  const unexpected = [...stored].filter((key) => !created.has(key));
+  const missing = [...created].filter((key) => !stored.has(key));
+  // After a failure the table also holds what the failing case and its shrinks stored: only a clean run reconciles.
+  if (failures.length === 0) {
+    if (unexpected.length > 0)
+      failures.push(
+        `the table holds ${unexpected.length} item(s) no answer reported as stored: ${unexpected.slice(0, 5).join(', ')}`,
+      );
+    if (missing.length > 0)
+      failures.push(`${missing.length} stored event(s) are missing: ${missing.slice(0, 5).join(', ')}`);
+  }
+
+  const end = reading();
+  return {
+    ...counts(),
+    sweepCases,
+    randomCases: cases - sweepCases,
+    seed,
+    elapsedMs: performance.now() - started,
+    created: created.size,
+    tableItems: stored.size,
+    memory: {
+      heapStartMb: baseline.heap,
+      heapEndMb: end.heap,
+      heapPeakMb: Math.max(peak.heap, end.heap),
+      rssStartMb: baseline.rss,
+      rssEndMb: end.rss,
+      rssPeakMb: Math.max(peak.rss, end.rss),
+      collected: options.gc !== undefined,
+    },
+    failures,
+  };
+}
+
+const pad = (text: string, width: number) => text.padEnd(width);
+
+/** The summary as the fuzz script prints it. */
+export function formatSummary(summary: FuzzSummary): string {
+  const lines: string[] = [];
+  const seconds = summary.elapsedMs / 1000;
+  lines.push(
+    `${summary.cases} cases (${summary.sweepCases} sweep + ${summary.randomCases} random, seed ${summary.seed}) in ${seconds.toFixed(1)} s (${(summary.cases / seconds).toFixed(0)}/s)`,
+  );
+  lines.push('', 'outcomes:');
+  for (const [outcome, count] of [...summary.outcomes].sort((a, b) => b[1] - a[1]))
+    lines.push(`  ${pad(outcome, 32)}${String(count).padStart(7)}`);
+  lines.push('', 'by kind of input:');
+  for (const [category, row] of [...summary.byCategory].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const total = [...row.values()].reduce((a, b) => a + b, 0);
+    const parts = [...row].sort((a, b) => b[1] - a[1]).map(([outcome, count]) => `${outcome} ${count}`);
+    lines.push(`  ${pad(category, 32)}${String(total).padStart(7)}   ${parts.join(', ')}`);
+  }
+  const m = summary.memory;
+  lines.push(
+    '',
+    `stored: ${summary.created} events answered as stored, ${summary.tableItems} items in the table`,
+    `memory${m.collected ? ' (after full GC)' : ''}: heap ${m.heapStartMb.toFixed(1)} -> ${m.heapEndMb.toFixed(1)} MB (peak ${m.heapPeakMb.toFixed(1)}), rss ${m.rssStartMb.toFixed(1)} -> ${m.rssEndMb.toFixed(1)} MB (peak ${m.rssPeakMb.toFixed(1)}), baseline after ${WARMUP_CASES} cases`,
+  );
+  lines.push(summary.failures.length === 0 ? 'all properties held' : `FAILED:\n${summary.failures.join('\n')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,43 @@
+/**
+ * Property-based fuzzing of the deployed ingest handler on DynamoDB Local (test/fuzz/ has the generators and the
+ * oracle; `npm run fuzz` runs the same properties at 20,000+ cases with the full wrong-type sweep). Here: a few hundred
+ * random cases, so every `npm test` tries new ones (the seed is printed on failure to replay them).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { runFuzz } from '../fuzz/run';
+import { TEST_SECRET } from '../helpers/fixtures';
+import { createTestTable, testClient } from './support/dynamodb';
+import { coldStartHandler } from './support/receiver';
+
+const CASES = 300;
+
+let client: DynamoDBClient;
+let table: string;
+
+beforeAll(async () => {
+  client = testClient();
+  table = await createTestTable(client, 'fuzz');
+});
+
+afterAll(() => client.destroy());
+
+it(`holds every property for ${CASES} random requests (bad bytes, types, signatures, base64 flags, headers)`, async () => {
+  // Prepare: the deployed handler, quiet (only 5xx would log at error level, and a 5xx fails the run anyway).
+  process.env.LOG_LEVEL = 'error';
+  const handler = coldStartHandler({ tableName: table, webhookSecret: TEST_SECRET });
+  // Its metrics lines go to stdout too; the summary below says everything the run found.
+  const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+
+  // Act
+  const summary = await runFuzz({ target: { handler, client, table }, numRuns: CASES }).finally(() =>
+    quiet.mockRestore(),
+  );
+
+  // Assess
+  expect(summary.failures).toEqual([]);
+  expect(summary.cases).toBe(CASES);
+  expect(summary.tableItems).toBe(summary.created);
+  // The generators reach both sides of the contract, not just one of them.
+  const outcomes = [...summary.outcomes.keys()];
+  expect(outcomes).toEqual(expect.arrayContaining(['202 accepted', '202 quarantined', '401 signature_invalid']));
+});
