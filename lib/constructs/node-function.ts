@@ -3,6 +3,7 @@ import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { LOCK_FILE, PROJECT_ROOT } from '../paths';
 
@@ -123,6 +124,17 @@ export class NodeFunction extends NodejsFunction {
         logLevel: LogLevel.WARNING,
       },
     });
+    if ((props.tracing ?? Tracing.DISABLED) !== Tracing.ACTIVE) {
+      NagSuppressions.addResourceSuppressions(this, [
+        {
+          id: 'Serverless-LambdaTracing',
+          reason:
+            'X-Ray is off by design (see NodeFunctionProps.tracing): each function makes a few AWS calls per ' +
+            'request or record, whose timings and outcome its JSON log lines and EMF metrics already carry; active ' +
+            'tracing needs xray:PutTraceSegments on "*", the one wildcard this stack otherwise does without.',
+        },
+      ]);
+    }
   }
 
   /**

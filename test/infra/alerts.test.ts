@@ -247,11 +247,21 @@ describe('alerts permissions (least privilege)', () => {
     ]);
   });
 
-  test('may read an item, and update only the alert marker on it', () => {
+  test('may read and update only the alert marker on an item', () => {
     const tableArn = { 'Fn::GetAtt': [tableOf(template).id, 'Arn'] };
     const items = withAction('dynamodb:').filter((s) => !JSON.stringify(s.Resource).includes('StreamArn'));
     expect(items).toEqual([
-      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tableArn },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: tableArn,
+        Condition: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': ['pk', ALERT_MARKER.alertedAt, ALERT_MARKER.messageId],
+          },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      },
       {
         Effect: 'Allow',
         Action: 'dynamodb:UpdateItem',
@@ -356,7 +366,9 @@ describe('cdk-nag AwsSolutions on the alerts resources', () => {
     expect(findings.map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`)).toEqual([]);
 
     const queue = deadLetterQueueOf(Template.fromStack(stack)).resource;
-    expect(queue.Metadata.cdk_nag.rules_to_suppress.map((s: { id: string }) => s.id)).toEqual(['AwsSolutions-SQS3']);
+    const ids: string[] = queue.Metadata.cdk_nag.rules_to_suppress.map((s: { id: string }) => s.id);
+    // The Serverless pack's suppressions (nag.test.ts) sit on the same queue.
+    expect(ids.filter((id) => id.startsWith('AwsSolutions-'))).toEqual(['AwsSolutions-SQS3']);
   });
 });
 

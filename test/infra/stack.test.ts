@@ -4,27 +4,19 @@
  * between them (the API's integration names the ingest function, whose environment names the table and the secret),
  * never by logical id.
  */
-import { Aspects } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parseSecrets } from '../../functions/adapters/secrets';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
-import {
-  INGEST_TIMEOUT,
-  VoucherifyWebhooksStack,
-  WEBHOOK_SECRET_PLACEHOLDER,
-} from '../../lib/voucherify-webhooks-stack';
+import { INGEST_TIMEOUT, WEBHOOK_SECRET_PLACEHOLDER } from '../../lib/voucherify-webhooks-stack';
 import {
   eventsTable,
   functionLogGroup,
   ingestEnvironment,
   ingestFunction,
-  newApp,
   onlyResource,
   referencedId,
   resourceById,
-  STACK_NAME,
   templateFromContext,
   webhookSecret,
 } from './helpers';
@@ -327,38 +319,4 @@ describe('outputs', () => {
   });
 });
 
-interface Suppression {
-  id: string;
-  reason: string;
-}
-
-describe('cdk-nag AwsSolutions', () => {
-  let stack: VoucherifyWebhooksStack;
-  beforeAll(() => {
-    stack = VoucherifyWebhooksStack.fromContext(newApp(), STACK_NAME);
-    Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
-    Template.fromStack(stack); // synthesizing runs the checks
-  });
-
-  test('reports no unsuppressed finding', () => {
-    const annotations = Annotations.fromStack(stack);
-    const findings = [
-      ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')),
-      ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-')),
-    ].map((m) => `${m.id}: ${String(m.entry.data).split(':')[0]}`);
-    expect(findings).toEqual([]);
-  });
-
-  test('suppresses exactly the accepted findings, each with a written reason', () => {
-    const resources = Object.values(Template.fromStack(stack).toJSON().Resources) as {
-      Metadata?: { cdk_nag?: { rules_to_suppress?: Suppression[] } };
-    }[];
-    const suppressions = resources.flatMap((resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []);
-    expect(suppressions.map((s) => s.id).sort()).toEqual([
-      'AwsSolutions-APIG4',
-      'AwsSolutions-SMG4',
-      'AwsSolutions-SQS3',
-    ]);
-    for (const suppression of suppressions) expect(suppression.reason.length).toBeGreaterThan(80);
-  });
-});
+// cdk-nag (AwsSolutions and Serverless, the whole stack, the reviewed suppressions): nag.test.ts.

@@ -1,0 +1,176 @@
+/**
+ * cdk-nag over the whole stack (ingest, alerts, observability, whatever joins them): the AwsSolutions pack and the
+ * Serverless pack, on the default settings and with every optional resource switched on. No finding may be left
+ * unsuppressed, and the suppressions are an exact, reviewed list: each names the resource it sits on (found through
+ * the stack's public properties, never a logical id), and each reason must mention the facts that make it specific to
+ * this stack. A new suppression, or a generic reason, fails here until it is reviewed into the list.
+ */
+import { Aspects, CfnResource, type Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnSubscription } from 'aws-cdk-lib/aws-sns';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks, NagSuppressions, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
+import { newApp, STACK_NAME } from './helpers';
+
+/** Everything optional on: subscriptions, the allow-list, names, a throw-away table. */
+const EVERYTHING_ON = {
+  alertEmails: 'oncall@example.com,payments@example.com',
+  includeCustomerEmail: 'true',
+  allowedSourceRegions: 'eu1,us1',
+  allowedSourceIps: '198.51.100.0/24',
+  tableName: 'voucherify-events',
+  webhookSecretName: 'voucherify/webhook-secret',
+  ingestFunctionName: 'voucherify-ingest',
+  apiName: 'voucherify-webhooks',
+  removalPolicy: 'destroy',
+  deletionProtection: 'false',
+  logLevel: 'debug',
+  logRetentionDays: '90',
+};
+
+const RULE = /^(AwsSolutions|Serverless)-|CdkNagValidationFailure/;
+
+interface Suppression {
+  readonly id: string;
+  readonly reason: string;
+  readonly appliesTo?: unknown;
+}
+
+/** A stack built as `bin/app.ts` builds it, with both packs attached; synthesizing runs the checks. */
+function naggedStack(context: Record<string, unknown>): VoucherifyWebhooksStack {
+  const stack = VoucherifyWebhooksStack.fromContext(newApp(context), STACK_NAME);
+  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+  Aspects.of(stack).add(new ServerlessChecks({ verbose: true }));
+  return stack;
+}
+
+/** Every unsuppressed finding (error or warning), as `path: rule`. */
+function findings(stack: Stack): string[] {
+  const annotations = Annotations.fromStack(stack);
+  return [
+    ...annotations.findError('*', Match.stringLikeRegexp(RULE.source)),
+    ...annotations.findWarning('*', Match.stringLikeRegexp(RULE.source)),
+  ].map((message) => `${message.id}: ${String(message.entry.data).split(':')[0]}`);
+}
+
+/** Every suppression in the stack, with the construct path of the resource it sits on. */
+function suppressions(stack: Stack): (Suppression & { path: string })[] {
+  return stack.node
+    .findAll()
+    .filter(CfnResource.isCfnResource)
+    .flatMap((resource) => {
+      const metadata = resource.getMetadata('cdk_nag') as { rules_to_suppress?: Suppression[] } | undefined;
+      return (metadata?.rules_to_suppress ?? []).map((s) => ({ ...s, path: resource.node.path }));
+    });
+}
+
+const pathOf = (construct: IConstruct): string => (construct.node.defaultChild ?? construct).node.path;
+
+/** The reviewed list: resource, rule, and the words its reason must contain. */
+function expectedSuppressions(stack: VoucherifyWebhooksStack): { path: string; id: string; mentions: string[] }[] {
+  const route = stack.api.node.findAll().find((c) => c instanceof CfnRoute);
+  if (!route) throw new Error('the API has no route');
+  const subscriptions = stack.alerts.topic.node.findAll().filter((c) => c instanceof CfnSubscription);
+  return [
+    { path: pathOf(stack.webhookSecret), id: 'AwsSolutions-SMG4', mentions: ['issued by Voucherify', 'JSON array'] },
+    { path: route.node.path, id: 'AwsSolutions-APIG4', mentions: ['x-voucherify-signature', 'raw body', '401'] },
+    {
+      path: pathOf(stack.alerts.deadLetterQueue),
+      id: 'AwsSolutions-SQS3',
+      mentions: ['dead-letter queue itself', 'event source mapping'],
+    },
+    {
+      path: pathOf(stack.alerts.deadLetterQueue),
+      id: 'Serverless-SQSRedrivePolicy',
+      mentions: ['dead-letter queue itself', 'alarm'],
+    },
+    { path: pathOf(stack.ingestFunction), id: 'Serverless-LambdaTracing', mentions: ['xray:PutTraceSegments'] },
+    { path: pathOf(stack.ingestFunction), id: 'Serverless-LambdaDLQ', mentions: ['synchronously', 'Voucherify'] },
+    { path: pathOf(stack.alerts.function), id: 'Serverless-LambdaTracing', mentions: ['xray:PutTraceSegments'] },
+    {
+      path: pathOf(stack.alerts.function),
+      id: 'Serverless-LambdaDLQ',
+      mentions: ['event source mapping', 'on-failure destination'],
+    },
+    ...subscriptions.map((subscription) => ({
+      path: subscription.node.path,
+      id: 'Serverless-SNSRedrivePolicy',
+      mentions: ['customer-managed KMS key', 'events table', 'alertedAt'],
+    })),
+  ];
+}
+
+describe.each([
+  ['default settings', {}],
+  ['every option on', EVERYTHING_ON],
+])('cdk-nag AwsSolutions + Serverless, %s', (_, context) => {
+  let stack: VoucherifyWebhooksStack;
+  beforeAll(() => {
+    stack = naggedStack(context);
+  });
+
+  test('reports no unsuppressed finding', () => {
+    expect(findings(stack)).toEqual([]);
+  });
+
+  test('suppresses exactly the reviewed findings, on the resources they are about', () => {
+    const key = (s: { path: string; id: string }) => `${s.path} ${s.id}`;
+    expect(suppressions(stack).map(key).sort()).toEqual(expectedSuppressions(stack).map(key).sort());
+  });
+
+  test('each reason is specific to this stack: long enough, and naming the facts it rests on', () => {
+    const found = suppressions(stack);
+    for (const expected of expectedSuppressions(stack)) {
+      const suppression = found.find((s) => s.path === expected.path && s.id === expected.id);
+      expect(suppression?.reason.length).toBeGreaterThanOrEqual(120);
+      for (const words of expected.mentions) expect(suppression?.reason).toContain(words);
+    }
+    // No reason is copied from one rule to another.
+    const rulesByReason = new Map<string, Set<string>>();
+    for (const s of found) rulesByReason.set(s.reason, (rulesByReason.get(s.reason) ?? new Set()).add(s.id));
+    for (const rules of rulesByReason.values()) expect(rules.size).toBe(1);
+  });
+
+  test('nothing is suppressed wholesale: no appliesTo lists, no IAM wildcard rule (IAM4/IAM5) suppressed', () => {
+    for (const suppression of suppressions(stack)) {
+      expect(suppression.appliesTo).toBeUndefined();
+      expect(suppression.id).not.toMatch(/^AwsSolutions-IAM[45]$/);
+    }
+  });
+});
+
+test('with alertEmails set, every email subscription is in the reviewed list', () => {
+  const stack = naggedStack(EVERYTHING_ON);
+  const reviewed = expectedSuppressions(stack).filter((s) => s.id === 'Serverless-SNSRedrivePolicy');
+  expect(reviewed).toHaveLength(2);
+  expect(findings(stack)).toEqual([]);
+});
+
+describe('the checks are live (negative control)', () => {
+  test('a queue added without encryption settings or TLS enforcement is reported, unsuppressed', () => {
+    const stack = naggedStack({});
+    new Queue(stack, 'CarelessQueue');
+    const reported = findings(stack).filter((finding) => finding.includes('/CarelessQueue/'));
+    expect(reported).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('AwsSolutions-SQS3'),
+        expect.stringContaining('AwsSolutions-SQS4'),
+        expect.stringContaining('Serverless-SQSRedrivePolicy'),
+      ]),
+    );
+  });
+
+  test('a suppression without a reason of substance would fail the review above', () => {
+    const stack = naggedStack({});
+    const queue = new Queue(stack, 'WaivedQueue', { enforceSSL: true });
+    NagSuppressions.addResourceSuppressions(queue, [{ id: 'AwsSolutions-SQS3', reason: 'Not needed for this one.' }]);
+    const extra = suppressions(stack).filter((s) => s.path.includes('/WaivedQueue/'));
+    expect(extra.map((s) => s.id)).toEqual(['AwsSolutions-SQS3']);
+    const reviewed = expectedSuppressions(stack).map((s) => `${s.path} ${s.id}`);
+    expect(reviewed).not.toContain(`${extra[0]?.path} AwsSolutions-SQS3`);
+    expect(extra[0]?.reason.length).toBeLessThan(120);
+  });
+});
