@@ -2,13 +2,11 @@
  * Timings a cold-start run collects inside the bundle it loads, on a global both sides can see: the harness and the
  * function bundle are separate files, each with its own copy of this module.
  *
- * The key is also written out literally in `bundles.ts`, whose esbuild plugin wraps modules with timing code.
+ * The key is also used by `bundles.ts`, whose esbuild plugins put timing code into the bundle.
  */
 export const COLD_MARKS_KEY = '__benchColdMarks';
 
 export interface ColdMarks {
-  /** Nesting depth of timed module evaluations in progress (only the outermost one adds its time). */
-  depth: number;
   /** Milliseconds spent creating the validators: evaluating their modules, plus compiling when done at load. */
   validatorsMs: number;
 }
@@ -16,6 +14,6 @@ export interface ColdMarks {
 /** The marks of this process, created on first use. */
 export function coldMarks(): ColdMarks {
   const holder = globalThis as unknown as Record<string, ColdMarks | undefined>;
-  holder[COLD_MARKS_KEY] ??= { depth: 0, validatorsMs: 0 };
+  holder[COLD_MARKS_KEY] ??= { validatorsMs: 0 };
   return holder[COLD_MARKS_KEY];
 }

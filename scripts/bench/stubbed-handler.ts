@@ -1,54 +1,78 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { apiGatewayHandler } from '../../functions/adapters/api-gateway';
-import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
-import { staticSecrets } from '../../functions/adapters/secrets';
-import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
-import { jsonLogger } from '../../functions/core/logger';
+import { spawn } from 'node:child_process';
+import type { HttpApiHandler } from '../local/server';
 import { BENCH_SECRET } from './payloads';
 
-/**
- * Answers every HTTP request of the SDK with DynamoDB's empty 200 at once, without a socket. Lets the benchmark time
- * the CPU the Lambda handler spends per event (API Gateway event mapping, core, SDK marshalling, SigV4 signing,
- * retries middleware, the log line) without the network round trip, which the cost model adds as a stated assumption.
- */
-const stubRequestHandler = {
-  handle: async () => ({
-    response: {
-      statusCode: 200,
-      headers: { 'content-type': 'application/x-amz-json-1.0' },
-      body: new Uint8Array(Buffer.from('{}')),
-    },
-  }),
-  updateHttpClientConfig: () => {},
-  httpHandlerConfigs: () => ({}),
-};
+/** The stub endpoint did not come up. */
+export class StubEndpointError extends Error {
+  override name = 'StubEndpointError';
+}
 
 /**
- * The ingest Lambda handler composed as functions/ingest/handler.ts composes it (same adapters, same client options),
- * with the DynamoDB client's transport stubbed and log lines serialised but discarded (their bytes are counted: the
- * cost model prices them as CloudWatch Logs ingestion).
+ * A stand-in for DynamoDB that answers every request with the empty 200 a successful PutItem gets, in a process of its
+ * own: the handler under test then does all of its real work (SDK marshalling, SigV4 signing, the HTTP exchange on a
+ * socket) while none of the stand-in's work lands on this process's CPU clock.
  */
-export function stubbedIngestHandler() {
-  const dynamodb = new DynamoDBClient({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    maxAttempts: 3,
-    // The SDK's config type wants its own handler class; the stub has the same shape.
-    requestHandler: stubRequestHandler as unknown as DynamoDBClientConfig['requestHandler'],
+const STUB_SERVER = `
+const server = require('node:http').createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}'));
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.stdout.write('PORT ' + server.address().port + '\\n'));
+process.stdin.on('end', () => process.exit(0)).resume();
+`;
+
+export interface StubbedHandler {
+  /** The deployed ingest handler (functions/ingest/handler.ts as the stack bundles it, here run from source). */
+  readonly handler: HttpApiHandler;
+  /** Runs `work` with this process's stdout swallowed (the handler's log and metric lines), counting the bytes. */
+  quietly<T>(work: () => Promise<T>): Promise<T>;
+  /** Bytes the handler wrote to stdout inside `quietly` so far. */
+  stdoutBytes(): number;
+  stop(): void;
+}
+
+/**
+ * Loads the deployed ingest handler module with its DynamoDB client pointed at a stub endpoint. Once per process: the
+ * module reads its settings when first required, as on a cold start.
+ */
+export async function stubbedIngestHandler(): Promise<StubbedHandler> {
+  const child = spawn(process.execPath, ['-e', STUB_SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /PORT (\d+)/.exec(text);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new StubEndpointError(`the stub DynamoDB endpoint exited with ${code}`)));
   });
-  let loggedBytes = 0;
-  const handler = apiGatewayHandler(
-    makeIngest({
-      secrets: staticSecrets(BENCH_SECRET),
-      store: new DynamoDbEventStore(dynamodb, 'bench-events'),
-      logger: jsonLogger({
-        base: { function: 'ingest' },
-        write: (line) => {
-          loggedBytes += Buffer.byteLength(line) + 1;
-        },
-      }),
-      config: DEFAULT_INGEST_CONFIG,
-    }),
-  );
-  return { handler, loggedBytes: () => loggedBytes };
+  // require, not import: loadIngestHandler must set the environment before the handler module is evaluated.
+  const { loadIngestHandler } = require('../local/handler') as typeof import('../local/handler');
+  const handler = loadIngestHandler({
+    dynamodbEndpoint: `http://127.0.0.1:${port}`,
+    tableName: 'bench-events',
+    webhookSecret: BENCH_SECRET,
+  });
+
+  let bytes = 0;
+  return {
+    handler,
+    async quietly(work) {
+      const write = process.stdout.write;
+      process.stdout.write = ((chunk: string | Uint8Array) => {
+        bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+        return true;
+      }) as typeof process.stdout.write;
+      try {
+        return await work();
+      } finally {
+        process.stdout.write = write;
+      }
+    },
+    stdoutBytes: () => bytes,
+    stop: () => {
+      child.stdin.end();
+    },
+  };
 }
