@@ -6,8 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
+import { sdkRequestHandler } from '../adapters/http';
 import { SnsAlertPublisher } from '../adapters/sns-publisher';
 import { jsonLogger } from '../core/logger';
 import { metricsFromSettings, readMetricsSettings } from '../core/metrics';
@@ -17,7 +17,7 @@ import { readAlertsSettings } from './settings';
 const settings = readAlertsSettings(process.env);
 
 // No caller is waiting, but a hung connection would hold the whole shard: fail fast and let the SDK retry.
-const requestHandler = new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 });
+const requestHandler = sdkRequestHandler({ connectionTimeoutMs: 2_000, requestTimeoutMs: 5_000 });
 const sns = new SNSClient({ maxAttempts: 3, requestHandler });
 const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
 

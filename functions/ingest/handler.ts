@@ -6,9 +6,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { apiGatewayHandler } from '../adapters/api-gateway';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store';
+import { sdkRequestHandler } from '../adapters/http';
 import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
 import { readIngestSettings } from '../core/config';
 import { makeIngest } from '../core/ingest';
@@ -20,7 +20,7 @@ const settings = readIngestSettings(process.env);
 // Voucherify gives up on an answer after 10 s and the function times out at 8 s. Worst case, every attempt hanging to
 // its timeout: one secret read (0.5 + 1.2 s; a failed read is not cached, the next request tries again) + 3 puts
 // x (0.5 + 1.2) s + back-off stays under 8 s, so the answer is our own 503, not a timeout. A PutItem normally takes ms.
-const requestHandler = new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1_200 });
+const requestHandler = sdkRequestHandler({ connectionTimeoutMs: 500, requestTimeoutMs: 1_200 });
 const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
 
 const secrets = settings.webhookSecretArn
