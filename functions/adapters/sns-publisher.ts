@@ -35,7 +35,8 @@ export class SnsAlertPublisher implements AlertPublisher {
       const name = cause instanceof Error ? cause.name : '';
       throw new AlertPublishError(`SNS did not accept the alert for topic ${this.topicArn}`, {
         cause,
-        rejected: REJECTED.has(name),
+        // A URIError is the SDK failing to encode this very message before sending it: retrying cannot help either.
+        rejected: REJECTED.has(name) || cause instanceof URIError,
       });
     }
     // A 200 without a MessageId is not proof of delivery; treat it as a failure so the record is retried.

@@ -462,11 +462,19 @@ export function buildEmailText(facts: AlertFacts): string {
   return out.filter((l): l is string => l !== undefined).join('\n');
 }
 
-/** SNS String attribute values: printable, no control characters, bounded (filter policies match them exactly). */
+/** A UTF-16 surrogate without its other half (valid in a JSON string as an escape, not encodable as UTF-8). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * SNS String attribute values: printable, no control characters, bounded (filter policies match them exactly), and
+ * well-formed: the SDK URL-encodes attributes, and a lone surrogate makes that throw on every retry, so one signed
+ * event with `"\ud800"` in its customer id would never alert and would hold back its batch (found by the faults suite).
+ */
 function attribute(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const clean = value.replace(/[\p{Cc}]/gu, '').trim();
-  return clean === '' ? undefined : clean.slice(0, 256);
+  // Cut first, then repair: the cut may split a surrogate pair.
+  return clean === '' ? undefined : clean.slice(0, 256).replace(LONE_SURROGATE, '\ufffd');
 }
 
 /** Builds the whole alert for one stored rollback failure. Pure: same input, same message. */

@@ -306,3 +306,37 @@ describe('addMonthsUtc: the 3-month rollback window', () => {
     expect(alertFor(envelope, { now: end }).json.redemption?.olderThanRollbackWindow).toBe(true);
   });
 });
+
+describe('attributes are well-formed text (found by the faults suite)', () => {
+  const attributesFor = (envelope: Envelope) =>
+    buildAlertMessage({ record: storedRecord(envelope), envelope, now: Date.parse('2026-11-22T10:00:00.000Z') })
+      .attributes;
+
+  it('replaces a lone surrogate (a legal JSON escape) so the SDK can encode the attribute', () => {
+    const attributes = attributesFor(
+      setPath(loadFixture('redemption.rollback.failed'), 'data.customer.id', 'c_\ud800x'),
+    );
+
+    expect(attributes.customer_id).toBe('c_\ufffdx');
+    expect(() => encodeURIComponent(attributes.customer_id ?? '')).not.toThrow();
+  });
+
+  it('does not leave half of a surrogate pair where a long id is cut', () => {
+    const id = `${'a'.repeat(254)}\u{1F600}bb`;
+    const attributes = attributesFor(setPath(loadFixture('redemption.rollback.failed'), 'data.campaign.id', id));
+
+    expect(attributes.campaign).toBe(`${'a'.repeat(254)}\ufffd…`);
+  });
+
+  it('always gives URL-encodable values (property)', () => {
+    const codeUnits = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 300 });
+    fc.assert(
+      fc.property(codeUnits, (units) => {
+        const value = String.fromCharCode(...units);
+        const attributes = attributesFor(setPath(loadFixture('redemption.rollback.failed'), 'data.customer.id', value));
+        for (const text of Object.values(attributes)) encodeURIComponent(text ?? '');
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -52,6 +52,17 @@ describe('SnsAlertPublisher faults (injected; the success path is tested against
     expect(error).toMatchObject({ name: 'AlertPublishError', rejected, cause });
   });
 
+  it('marks a message the SDK cannot encode (URIError) as refused, so the minimal alert is tried', async () => {
+    const cause = new URIError('URI malformed');
+    sns.on(PublishCommand).rejects(cause);
+
+    const error = await new SnsAlertPublisher(new SNSClient({ region: 'us-east-1' }), TOPIC)
+      .publish(message)
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'AlertPublishError', rejected: true, cause });
+  });
+
   it('treats an answer without a MessageId as a failure', async () => {
     sns.on(PublishCommand).resolves({});
 
