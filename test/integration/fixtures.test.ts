@@ -127,7 +127,18 @@ const EXPECTED: Record<string, Record<string, string>> = {
 };
 
 /** Attributes every item has that are not lifted from the payload. */
-const BOOKKEEPING = ['pk', 'status', 'body', 'bodyBytes', 'bodyEncoding', 'expiresAt', 'receivedAt'];
+// The index keys (receivedDay, typeTime) are derived from these; test/unit/index-keys.test.ts covers them.
+const BOOKKEEPING = [
+  'pk',
+  'status',
+  'body',
+  'bodyBytes',
+  'bodyEncoding',
+  'expiresAt',
+  'receivedAt',
+  'receivedDay',
+  'typeTime',
+];
 
 let client: DynamoDBClient;
 let table: string;
