@@ -134,6 +134,9 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       sendoutId: record.sendoutId,
       failureCode: record.failureCode,
       signedForm: verdict.form,
+      // Which configured secret matched (0 = the first of the JSON array): during a rotation, when no event has been
+      // signed with the old one for Voucherify's retry window, the old one can go. The index only, never a secret.
+      secretIndex: verdict.secretIndex,
     };
     const put = await deps.store.putIfAbsent(record);
     if (put === 'exists') return { outcome: { kind: 'duplicate', eventId }, fields };
