@@ -96,7 +96,10 @@ function readImage(record: DynamoDBRecord): { stored: AlertRecord; envelope?: un
  * Builds the alerts function: for each stream record, in order, skip what is not a new rollback failure, skip what
  * was already alerted, build the message, publish it, mark the item. Returns partial batch failures: the first record
  * that could not be published and every record after it, because Lambda resumes a shard from the lowest reported
- * sequence number and later records would be retried anyway.
+ * sequence number and later records would be retried anyway. Except when the topic refuses a record's message as such
+ * (even the minimal one): that record is reported alone and the others are still published now, so one poison record
+ * neither holds them back nor takes them to the DLQ with it. Lambda still resumes at the poison; the records after it
+ * are then duplicates (their marker is set), and the poison goes to the DLQ after the retry cap.
  *
  * Duplicates: a record published and marked is never published again (`alertedAt` is read first). The remaining
  * window is a crash, timeout or failed marker write between Publish succeeding and the marker landing; a retry of
@@ -190,8 +193,20 @@ export function makeAlertsHandler(
           ...(outcome.kind === 'skipped' ? {} : { status: record.dynamodb?.NewImage?.status?.S }),
         });
       } catch (cause) {
+        if (cause instanceof AlertPublishError && cause.rejected) {
+          const id = record.dynamodb?.SequenceNumber;
+          if (!id) throw new UnidentifiableRecordError('a stream record has no sequence number', { cause });
+          counts.failed += 1;
+          logger.log('error', 'alert refused by the topic, even the minimal one; reporting it and going on', {
+            sequenceNumber,
+            eventId: record.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S,
+            error: errorSummary(cause),
+          });
+          batchItemFailures.push({ itemIdentifier: id });
+          continue;
+        }
         const rest = records.slice(index);
-        counts.failed = rest.length;
+        counts.failed += rest.length;
         logger.log('error', 'alert not published; reporting it and the records after it for retry', {
           sequenceNumber,
           eventId: record.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S,

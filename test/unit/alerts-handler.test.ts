@@ -197,6 +197,22 @@ describe('makeAlertsHandler', () => {
     expect(publisher.attempts).toHaveLength(2);
   });
 
+  it('reports a record the topic refuses for good alone, and still publishes the ones after it (poison)', async () => {
+    // Prepare: the topic refuses every message about record 2, the minimal alert included.
+    const { handle, publisher } = setup();
+    const records = [rollback(1), rollback(2), rollback(3)];
+    publisher.rejectIf = (message) => message.facts.eventId === 'evrrf_test_2';
+
+    // Act: the first invocation, then Lambda's retry from the lowest reported sequence number.
+    const first = await handle(batch(...records));
+    const retry = await handle(batch(...records.slice(1)));
+
+    // Assess
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: seq(records[1] as DynamoDBRecord) }]);
+    expect(retry.batchItemFailures).toEqual([{ itemIdentifier: seq(records[1] as DynamoDBRecord) }]);
+    expect(publisher.published.map((m) => m.facts.eventId)).toEqual(['evrrf_test_1', 'evrrf_test_3']);
+  });
+
   it('publishes when the marker cannot be read (a possible duplicate beats a lost alert)', async () => {
     const { handle, publisher, ledger } = setup();
     ledger.failReads = true;
