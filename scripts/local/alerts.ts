@@ -10,9 +10,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { matchesAlertFilter } from '../../functions/alerts/filter';
 import { type AlertFacts, buildEmailText } from '../../functions/core/alert-message';
 import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env';
+import { sqsOnFailureDestination } from './on-failure';
 import { StreamPoller, type StreamPollerOptions } from './stream-poller';
 
 /** The alerts function as Lambda calls it (the deployed `functions/alerts/handler.ts` export). */
@@ -239,6 +241,9 @@ export async function drainAlerts(options: {
   }
 }
 
+/** The local mode's stand-in for the alerts DLQ (the event source mapping's on-failure destination). */
+export const LOCAL_ALERTS_DLQ_NAME = 'voucherify-alerts-dlq';
+
 export interface LocalAlertsOptions {
   /** DynamoDB Local's endpoint, known once that service has started. */
   readonly dynamodbEndpoint: () => string;
@@ -263,6 +268,7 @@ export function localAlertsServices(options: LocalAlertsOptions): {
   let sns: LocalSns | undefined;
   let topicArn = '';
   let queueUrl = '';
+  let dlqUrl = '';
   let poller: StreamPoller | undefined;
   let streams: DynamoDBStreamsClient | undefined;
   let drain: Promise<void> | undefined;
@@ -280,6 +286,9 @@ export function localAlertsServices(options: LocalAlertsOptions): {
           clients.push(snsClient, sqs);
           topicArn = await createAlertTopic(snsClient);
           ({ queueUrl } = await subscribeQueue(snsClient, sqs, topicArn, 'voucherify-alerts-console'));
+          // The mapping's on-failure destination, as in AWS: one message per given-up batch, describing it.
+          const dlq = await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_ALERTS_DLQ_NAME }));
+          dlqUrl = dlq.QueueUrl ?? '';
         },
         stop: async () => {
           for (const client of clients.splice(0)) client.destroy();
@@ -295,15 +304,22 @@ export function localAlertsServices(options: LocalAlertsOptions): {
           const handler = loadAlertsHandler({ dynamodbEndpoint, snsEndpoint, tableName: options.tableName, topicArn });
           const dynamodb = new DynamoDBClient(clientConfig(dynamodbEndpoint));
           const streamArn = await latestStreamArn(dynamodb, options.tableName).finally(() => dynamodb.destroy());
+          const dlqSqs = localSqsClient(snsEndpoint);
+          clients.push(dlqSqs);
+          const toDlq = sqsOnFailureDestination(dlqSqs, dlqUrl);
           ({ poller, client: streams } = alertsStreamPoller({
             dynamodbEndpoint,
             streamArn,
             invoke: handler,
-            onGiveUp: (records, reason) =>
+            onGiveUp: async (records, reason, given) => {
+              await toDlq(records, reason, given);
               printError(
-                `[alerts] gave up on ${records.length} stream record(s) (${reason}); in AWS they would go to the ` +
-                  `alerts DLQ: ${records.map((r) => r.dynamodb?.SequenceNumber).join(', ')}`,
-              ),
+                `[alerts] gave up on ${records.length} stream record(s) (${reason}); the DLQ ${LOCAL_ALERTS_DLQ_NAME} ` +
+                  `got a message describing the batch (shard ${given.batch.shardId}, sequence numbers ` +
+                  `${given.batch.startSequenceNumber}..${given.batch.endSequenceNumber}); events: ` +
+                  records.map((r) => r.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S ?? '?').join(', '),
+              );
+            },
             log: (line) => printError(`[alerts] ${line}`),
           }));
           await poller.start();
@@ -328,6 +344,7 @@ export function localAlertsServices(options: LocalAlertsOptions): {
       [
         `  SNS/SQS (fauxqs) ${sns?.endpoint ?? '(not started)'}`,
         `  alert topic      ${topicArn}`,
+        `  alerts DLQ       ${dlqUrl}`,
         `                   (alerts from the table's stream are printed here as their email text)`,
       ].join('\n'),
   };

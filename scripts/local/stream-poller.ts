@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { toStreamImage } from '../../functions/adapters/dynamodb-stream';
+import { describeBatch, type StreamBatchInfo } from './on-failure';
 
 /**
  * Plays Lambda's event source mapping for DynamoDB Local's stream: reads every shard (parents before children, new
@@ -35,8 +36,16 @@ export interface StreamPollerOptions {
   readonly pollIntervalMs?: number;
   /** Wait before retry n (1-based). @default 100 ms doubling, at most 2 s */
   readonly retryDelayMs?: (attempt: number) => number;
-  /** Records given up after the last retry (in AWS they go to the on-failure destination, the DLQ). */
-  readonly onGiveUp?: (records: readonly DynamoDBRecord[], reason: string) => void;
+  /**
+   * Records given up after the last retry. In AWS the on-failure destination (the DLQ) then gets a message that
+   * describes the batch, not its records: `given.batch` is that description (see on-failure.ts). Awaited before the
+   * shard moves on, as Lambda sends to the destination before it checkpoints.
+   */
+  readonly onGiveUp?: (
+    records: readonly DynamoDBRecord[],
+    reason: string,
+    given: { readonly batch: StreamBatchInfo; readonly invokeCount: number },
+  ) => void | Promise<void>;
   /** Polling problems (not handler outcomes). */
   readonly log?: (line: string) => void;
 }
@@ -212,7 +221,7 @@ export class StreamPoller {
     const lambdaRecords = records.map((r) => toLambdaRecord(r, this.options.streamArn, this.options.region));
     const matching = this.options.filter ? lambdaRecords.filter(this.options.filter) : lambdaRecords;
     for (let i = 0; i < matching.length && !this.stopped; i += this.batchSize) {
-      await this.deliver(matching.slice(i, i + this.batchSize));
+      await this.deliver(matching.slice(i, i + this.batchSize), shard.id);
     }
     if (this.stopped) return records.length;
     const last = records.at(-1)?.dynamodb?.SequenceNumber;
@@ -226,7 +235,7 @@ export class StreamPoller {
   }
 
   /** Invokes the function with a batch until it succeeds, retrying as Lambda does. */
-  private async deliver(batch: readonly DynamoDBRecord[]): Promise<void> {
+  private async deliver(batch: readonly DynamoDBRecord[], shardId: string): Promise<void> {
     let pending = batch;
     for (let attempt = 1; pending.length > 0 && !this.stopped; attempt += 1) {
       let failedFrom: number;
@@ -243,8 +252,8 @@ export class StreamPoller {
       } catch (error) {
         if ((this.options.bisectBatchOnError ?? true) && pending.length > 1) {
           const middle = Math.ceil(pending.length / 2);
-          await this.deliver(pending.slice(0, middle));
-          await this.deliver(pending.slice(middle));
+          await this.deliver(pending.slice(0, middle), shardId);
+          await this.deliver(pending.slice(middle), shardId);
           return;
         }
         failedFrom = 0;
@@ -252,7 +261,10 @@ export class StreamPoller {
       }
       pending = pending.slice(failedFrom);
       if (attempt > this.retryAttempts) {
-        this.options.onGiveUp?.(pending, `${reason}, after ${this.retryAttempts} retries`);
+        await this.options.onGiveUp?.(pending, `${reason}, after ${this.retryAttempts} retries`, {
+          batch: describeBatch(pending, shardId, this.options.streamArn),
+          invokeCount: attempt,
+        });
         return;
       }
       await this.sleep(this.retryDelayMs(attempt));
