@@ -18,6 +18,7 @@ import {
   subscribeQueue,
 } from '../../../scripts/local/alerts';
 import type { HttpApiHandler } from '../../../scripts/local/server';
+import type { StreamPollerOptions } from '../../../scripts/local/stream-poller';
 import { signedRequest, TEST_SECRET } from '../../helpers/fixtures';
 import { createTestTable, dynamodbEndpoint, testClient } from './dynamodb';
 import { apiEvent, coldStartHandler, invoke, type ParsedResult } from './receiver';
@@ -78,6 +79,8 @@ export interface AlertsHarness {
     done: (alerts: readonly ReceivedAlert[]) => boolean,
     options?: { queueUrl?: string; timeoutMs?: number },
   ): Promise<ReceivedAlert[]>;
+  /** Starts the poller when the harness was made with `deferPolling`. */
+  startPolling(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,7 +91,13 @@ export interface AlertsHarness {
  */
 export async function startAlertsHarness(
   label: string,
-  options: { deps?: (real: { tableName: string; topicArn: string }) => Omit<AlertsDeps, 'logger'> } = {},
+  options: {
+    deps?: (real: { tableName: string; topicArn: string }) => Omit<AlertsDeps, 'logger'>;
+    /** Leave the poller stopped until `startPolling()`, so records written before it arrive in one batch. */
+    deferPolling?: boolean;
+    /** Also called when the poller gives a batch up (the mapping's on-failure destination). */
+    onGiveUp?: StreamPollerOptions['onGiveUp'];
+  } = {},
 ): Promise<AlertsHarness> {
   const dynamodb = testClient();
   const table = await createTestTable(dynamodb, label);
@@ -118,9 +127,12 @@ export async function startAlertsHarness(
     retryDelayMs: () => 50,
     pollIntervalMs: 50,
     log: (line) => problems.push(line),
-    onGiveUp: (records, reason) => problems.push(`gave up on ${records.length}: ${reason}`),
+    onGiveUp: async (records, reason, batch) => {
+      problems.push(`gave up on ${records.length}: ${reason}`);
+      await options.onGiveUp?.(records, reason, batch);
+    },
   });
-  await poller.start();
+  if (!options.deferPolling) await poller.start();
 
   async function receiveUntil(
     done: (alerts: readonly ReceivedAlert[]) => boolean,
@@ -159,6 +171,7 @@ export async function startAlertsHarness(
     subscribe: async (filterPolicy) =>
       (await subscribeQueue(sns, sqs, topicArn, `alerts-${label}-${unique()}`, filterPolicy)).queueUrl,
     receiveUntil,
+    startPolling: () => poller.start(),
     stop: async () => {
       await poller.stop();
       client.destroy();
