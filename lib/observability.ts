@@ -90,6 +90,7 @@ export class Observability extends Construct {
     readonly apiServerErrors: Alarm;
     readonly ingestErrors: Alarm;
     readonly ingestThrottles: Alarm;
+    readonly signedSourceRefused: Alarm;
   };
   /** The `Service` dimension value of this deployment's metrics. */
   readonly service: string;
@@ -199,6 +200,14 @@ export class Observability extends Construct {
         'Ingest was throttled: Lambda concurrency, or DynamoDB writes (table or an index).',
         'Ingest throttles',
       ),
+      signedSourceRefused: alarm(
+        'SignedSourceRefusedAlarm',
+        own(METRIC.sourceRefused, { [DIMENSION.signed]: 'yes' }),
+        1,
+        'A correctly signed webhook came from an address outside the source allow-list and was refused (403): ' +
+          'Voucherify is sending from a new address, and will disable the webhook after 12 failed tries.',
+        'Signed request from outside the allow-list',
+      ),
     };
     const notify = new SnsAction(props.alarmTopic);
     for (const each of Object.values(this.alarms)) {
@@ -240,8 +249,11 @@ export class Observability extends Construct {
         ...third,
       }),
       new GraphWidget({
-        title: 'Signature failures by reason (401)',
-        left: [search(METRIC.signatureFailures, [DIMENSION.reason], '')],
+        title: 'Refused: signature (401) by reason, source allow-list (403) by signed',
+        left: [
+          search(METRIC.signatureFailures, [DIMENSION.reason], ''),
+          search(METRIC.sourceRefused, [DIMENSION.signed], ''),
+        ],
         leftAnnotations: [{ value: burst, label: 'alarm' }],
         ...third,
       }),

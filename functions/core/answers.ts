@@ -5,7 +5,8 @@ export type Outcome =
   | { kind: 'accepted'; eventId: string }
   | { kind: 'duplicate'; eventId: string }
   | { kind: 'quarantined'; eventId: string; issues: readonly ValidationIssue[] }
-  | { kind: 'source_not_allowed'; sourceIp: string }
+  /** `signed`: the body carries a valid signature, i.e. Voucherify itself is calling from an unlisted address. */
+  | { kind: 'source_not_allowed'; sourceIp: string; signed: boolean }
   | { kind: 'signature_missing' }
   | { kind: 'signature_malformed' }
   | { kind: 'signature_invalid' }

@@ -69,11 +69,25 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
   const { config, logger } = deps;
   const allowList = config.allowedSourceIps?.length ? sourceAllowList(config.allowedSourceIps) : undefined;
 
+  /** Whether a request carries a valid signature; false when it cannot be told (no secret, store down, too big). */
+  async function isSignedByVoucherify(request: IngestRequest): Promise<boolean> {
+    if (request.body.length > config.maxBodyBytes) return false;
+    try {
+      return verifySignature(request.body, request.headers[SIGNATURE_HEADER], await deps.secrets.get()).ok;
+    } catch {
+      return false;
+    }
+  }
+
   async function decide(request: IngestRequest): Promise<{ outcome: Outcome; fields: Record<string, unknown> }> {
     // First and cheapest: with the allow-list on, nothing from elsewhere reaches the secret, the HMAC or the table.
     if (allowList && !allowList.allows(request.sourceIp)) {
       const sourceIp = request.sourceIp ?? '';
-      return { outcome: { kind: 'source_not_allowed', sourceIp }, fields: { sourceIp } };
+      // Refused either way (the operator chose the list). But a *signed* request refused here is Voucherify sending
+      // from an address the list lacks: after 12 tries it switches the webhook off, so that case is counted apart
+      // and alarmed on. Only then is the secret read and the HMAC computed.
+      const signed = await isSignedByVoucherify(request);
+      return { outcome: { kind: 'source_not_allowed', sourceIp, signed }, fields: { sourceIp, signed } };
     }
     const path = request.path.length > 1 && request.path.endsWith('/') ? request.path.slice(0, -1) : request.path;
     if (path !== config.webhookPath) return { outcome: { kind: 'not_found', path }, fields: {} };

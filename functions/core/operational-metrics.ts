@@ -12,6 +12,11 @@ export const METRIC = {
   failures: 'Failures',
   /** Requests refused for their signature, by reason (missing / malformed / invalid). */
   signatureFailures: 'SignatureFailures',
+  /**
+   * Requests refused by the source allow-list, by whether they were signed (`Signed` = yes / no). A signed refusal
+   * means Voucherify is sending from an address the list does not have.
+   */
+  sourceRefused: 'SourceRefused',
   /** Requests answered 5xx by the ingest core itself (storage or secrets unavailable, not configured, a bug). */
   ingestErrors: 'IngestErrors',
   /** Time from receiving a request to answering it, inside the function. */
@@ -29,6 +34,7 @@ export const DIMENSION = {
   eventType: 'EventType',
   failureCode: 'FailureCode',
   reason: 'Reason',
+  signed: 'Signed',
 } as const;
 
 /** The outcomes {@link METRIC.events} is written for. */
@@ -91,6 +97,12 @@ export function ingestMetrics(outcome: Outcome, details: IngestMetricDetails): M
     directives.push({
       dimensionSets: [[], [DIMENSION.reason]],
       metrics: [{ name: METRIC.signatureFailures, unit: 'Count', value: 1 }],
+    });
+  } else if (outcome.kind === 'source_not_allowed') {
+    dimensions[DIMENSION.signed] = outcome.signed ? 'yes' : 'no';
+    directives.push({
+      dimensionSets: [[DIMENSION.signed]],
+      metrics: [{ name: METRIC.sourceRefused, unit: 'Count', value: 1 }],
     });
   } else if ((ERROR_OUTCOMES as readonly string[]).includes(kind)) {
     directives.push({

@@ -147,6 +147,17 @@ describe('metrics the functions write', () => {
 });
 
 describe('alarms', () => {
+  test('a signed request refused by the source allow-list: one is enough, on exactly what the core writes', () => {
+    const written = ingestMetrics(
+      { kind: 'source_not_allowed', sourceIp: '203.0.113.9', signed: true },
+      { latencyMs: 1 },
+    );
+    const alarm = alarmOn(template, METRICS_NAMESPACE, METRIC.sourceRefused);
+    expect(dimensionsOf(statsOf(alarm)[0]!)).toEqual({ [SERVICE_DIMENSION]: STACK_NAME, [DIMENSION.signed]: 'yes' });
+    expect(written.dimensions[DIMENSION.signed]).toBe('yes');
+    expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+  });
+
   test('quarantined events: one or more in 5 minutes', () => {
     expect(alarmOn(template, METRICS_NAMESPACE, METRIC.events)).toMatchObject({
       Statistic: 'Sum',
@@ -199,7 +210,7 @@ describe('alarms', () => {
 
   test('every alarm of this construct names its runbook section in docs/operating.md', () => {
     const own = alarms(template).filter((alarm) => String(alarm.AlarmDescription).includes('docs/operating.md'));
-    expect(own).toHaveLength(5);
+    expect(own).toHaveLength(6);
     for (const alarm of own) expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/operating\.md, "[^"]+"\./);
   });
 });

@@ -242,6 +242,18 @@ describe('ingestMetrics', () => {
     });
   });
 
+  test.each([
+    [true, 'yes'],
+    [false, 'no'],
+  ])('a request refused by the source allow-list (signed: %s) counts SourceRefused with Signed=%s', (signed, value) => {
+    const record = ingestMetrics({ kind: 'source_not_allowed', sourceIp: '203.0.113.9', signed }, { latencyMs: 1 });
+    expect(record.dimensions).toEqual({ Outcome: 'source_not_allowed', Signed: value });
+    expect(record.directives).toContainEqual({
+      dimensionSets: [['Signed']],
+      metrics: [{ name: METRIC.sourceRefused, unit: 'Count', value: 1 }],
+    });
+  });
+
   test('an event without a failure code counts no failure', () => {
     const record = ingestMetrics({ kind: 'accepted', eventId: 'e' }, { ...details, failureCode: undefined });
     expect(record.directives.flatMap((d) => d.metrics.map((m) => m.name))).not.toContain(METRIC.failures);

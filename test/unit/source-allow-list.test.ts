@@ -179,7 +179,7 @@ describe('the API Gateway door', () => {
 
 describe('the 403 answer', () => {
   test('has a code and a sentence naming the refused address', () => {
-    const answer = toAnswer({ kind: 'source_not_allowed', sourceIp: '203.0.113.9' });
+    const answer = toAnswer({ kind: 'source_not_allowed', sourceIp: '203.0.113.9', signed: false });
     expect(answer.statusCode).toBe(403);
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
     expect(answer.body).toEqual({
@@ -189,7 +189,7 @@ describe('the 403 answer', () => {
   });
 
   test('without an address it still reads as a sentence', () => {
-    expect(toAnswer({ kind: 'source_not_allowed', sourceIp: '' }).body.message).toMatch(
+    expect(toAnswer({ kind: 'source_not_allowed', sourceIp: '', signed: false }).body.message).toMatch(
       /^Requests from an unknown address are not accepted/,
     );
   });
@@ -227,21 +227,39 @@ describe('the ingest decision with the allow-list on', () => {
     expect(store.records.size).toBe(1);
   });
 
-  test('an authentic event from elsewhere is refused 403, nothing stored, the secret never read', async () => {
-    const { ingest, store, secrets, lines } = setup(EU1);
+  test('an authentic event from elsewhere is refused 403, nothing stored, and flagged as signed', async () => {
+    const { ingest, store, lines } = setup(EU1);
     const answer = await ingest(from('100.25.106.67'));
     expect(answer.statusCode).toBe(403);
     expect(answer.body).toEqual({ code: 'source_not_allowed', message: expect.any(String) });
+    expect(answer.outcome).toEqual({ kind: 'source_not_allowed', sourceIp: '100.25.106.67', signed: true });
     expect(store.records.size).toBe(0);
-    expect(secrets.reads).toBe(0);
     expect(lines).toEqual([
       expect.objectContaining({
         level: 'warn',
         outcome: 'source_not_allowed',
         statusCode: 403,
         sourceIp: '100.25.106.67',
+        signed: true,
       }),
     ]);
+  });
+
+  test('a refused request is flagged unsigned when its signature is wrong, missing, or cannot be checked', async () => {
+    const { ingest } = setup(EU1);
+    const forged = signedRequest(loadFixture('redemption.failed'), { secret: 'not-the-secret' });
+    const unsigned = { ...signedRequest(loadFixture('redemption.failed')), headers: {} };
+    for (const request of [forged, unsigned]) {
+      expect((await ingest(from('203.0.113.9', request))).outcome).toMatchObject({ signed: false });
+    }
+    const down = makeIngest({
+      secrets: { get: () => Promise.reject(new Error('Secrets Manager down')) },
+      store: new MemoryEventStore(),
+      logger: { log() {} },
+      config: { ...DEFAULT_INGEST_CONFIG, allowedSourceIps: EU1 },
+    });
+    const answer = await down(from('203.0.113.9'));
+    expect(answer).toMatchObject({ statusCode: 403, outcome: { signed: false } });
   });
 
   test('the address is checked before the signature: an unsigned request from elsewhere gets 403, not 401', async () => {
