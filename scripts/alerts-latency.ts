@@ -10,24 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
-import {
-  alertsStreamPoller,
-  createAlertTopic,
-  latestStreamArn,
-  loadAlertsHandler,
-  localSnsClient,
-  localSqsClient,
-  parseAlertNotification,
-  startLocalSns,
-  subscribeQueue,
-} from './local/alerts';
-import { localDynamoDbClient } from './local/aws-env';
+import { type localSqsClient, parseAlertNotification } from './local/alerts';
 import { postDelivery, prepareDelivery } from './local/delivery';
-import { startDynamoDbLocal } from './local/dynamodb-local';
-import { ensureEventsTable } from './local/events-table';
-import { loadIngestHandler } from './local/handler';
-import { startLocalServer } from './local/server';
+import { startLocalReceiver } from './local/receiver';
 
 const TABLE = 'alerts-latency';
 
@@ -42,47 +27,9 @@ async function main(): Promise<void> {
     readFileSync(join(__dirname, '..', 'fixtures', 'redemption.rollback.failed.json'), 'utf8'),
   ) as { event: { id: string } };
   const secret = randomBytes(24).toString('hex');
-  const sns = await startLocalSns();
-  const dynamodb = await startDynamoDbLocal();
-  const stops: (() => Promise<void> | void)[] = [() => dynamodb.stop(), () => sns.stop()];
+  const receiver = await startLocalReceiver({ tableName: TABLE, webhookSecret: secret, queueName: 'latency' });
   try {
-    const tableClient = localDynamoDbClient(dynamodb.endpoint);
-    stops.unshift(() => tableClient.destroy());
-    await ensureEventsTable(tableClient, TABLE);
-    const snsClient = localSnsClient(sns.endpoint);
-    const sqs = localSqsClient(sns.endpoint);
-    stops.unshift(
-      () => snsClient.destroy(),
-      () => sqs.destroy(),
-    );
-    const topicArn = await createAlertTopic(snsClient);
-    const { queueUrl } = await subscribeQueue(snsClient, sqs, topicArn, 'latency');
-
-    const ingest = loadIngestHandler({ dynamodbEndpoint: dynamodb.endpoint, tableName: TABLE, webhookSecret: secret });
-    const server = await startLocalServer({
-      handler: ingest,
-      port: 0,
-      maxBodyBytes: DEFAULT_INGEST_CONFIG.maxBodyBytes,
-    });
-    stops.unshift(() => server.close());
-    const alerts = loadAlertsHandler({
-      dynamodbEndpoint: dynamodb.endpoint,
-      snsEndpoint: sns.endpoint,
-      tableName: TABLE,
-      topicArn,
-    });
-    const { poller, client } = alertsStreamPoller({
-      dynamodbEndpoint: dynamodb.endpoint,
-      streamArn: await latestStreamArn(tableClient, TABLE),
-      invoke: alerts,
-    });
-    await poller.start();
-    stops.unshift(
-      () => poller.stop(),
-      () => client.destroy(),
-    );
-
-    const url = `${server.origin}${DEFAULT_INGEST_CONFIG.webhookPath}`;
+    const { url, sqs, queueUrl } = receiver;
     const latencies: number[] = [];
     for (let run = 0; run < runs; run += 1) {
       const eventId = `evrrf_latency_${run}_${randomBytes(4).toString('hex')}`;
@@ -104,7 +51,7 @@ async function main(): Promise<void> {
     console.log(`  median ${ms(median)}   min ${ms(sorted[0] as number)}   max ${ms(sorted.at(-1) as number)}`);
     console.log(`  all    ${latencies.map((value) => Math.round(value)).join(' ')}`);
   } finally {
-    for (const stop of stops) await stop();
+    await receiver.stop();
   }
 }
 

@@ -16,8 +16,6 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { BatchGetItemCommand, DeleteTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { EVENTS_TABLE } from '../functions/adapters/table';
 import { buildEventRecord, type EventRecord } from '../functions/core/event-record';
@@ -25,25 +23,11 @@ import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
 import { SIGNATURE_HEADER, sign } from '../functions/core/signature';
 import { drivePutItem, type Throughput } from './bench/e2e';
 import { percentile } from './bench/measure';
-import {
-  alertsStreamPoller,
-  createAlertTopic,
-  type LocalSns,
-  latestStreamArn,
-  loadAlertsHandler,
-  localSnsClient,
-  localSqsClient,
-  parseAlertNotification,
-  startLocalSns,
-  subscribeQueue,
-} from './local/alerts';
+import { localSnsClient, localSqsClient, parseAlertNotification, subscribeQueue } from './local/alerts';
 import { localDynamoDbClient } from './local/aws-env';
-import { type DynamoDbLocal, startDynamoDbLocal } from './local/dynamodb-local';
 import { ensureEventsTable } from './local/events-table';
-import { loadIngestHandler } from './local/handler';
-import { type LocalServer, startLocalServer } from './local/server';
+import { startLocalReceiver } from './local/receiver';
 import { localDir, readState } from './local/state';
-import type { StreamPoller } from './local/stream-poller';
 import { cloneEvent, isRollbackFailure, type StormEvent, type StormPlan, stormPlan } from './storm/plan';
 
 const USAGE = `Usage: npm run storm [-- options]
@@ -140,76 +124,27 @@ interface Target {
 
 /** Starts the local stand-ins and the deployed handlers, as `npm start` does, in memory. */
 async function startEverything(tag: string): Promise<Target> {
-  const stops: (() => Promise<void> | void)[] = [];
-  const stop = async () => {
-    for (const step of stops.reverse()) await step();
+  const table = `storm-${tag}`;
+  const secret = `storm-${randomBytes(16).toString('hex')}`;
+  const givenUp: string[] = [];
+  const receiver = await startLocalReceiver({
+    tableName: table,
+    webhookSecret: secret,
+    topicName: `storm-alerts-${tag}`,
+    queueName: `storm-${tag}`,
+    onGiveUp: (records) => {
+      givenUp.push(...records.map((r) => r.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S ?? '?'));
+    },
+    log: (line) => process.stderr.write(`[alerts poller] ${line}\n`),
+  });
+  return {
+    url: receiver.url,
+    secret,
+    dynamodb: { client: receiver.dynamodb, table, fresh: true, local: true },
+    alerts: { sqs: receiver.sqs, queueUrl: receiver.queueUrl },
+    givenUp,
+    stop: receiver.stop,
   };
-  try {
-    const sns: LocalSns = await startLocalSns();
-    stops.push(() => sns.stop());
-    const dynamodbLocal: DynamoDbLocal = await startDynamoDbLocal();
-    stops.push(() => dynamodbLocal.stop());
-    const client = localDynamoDbClient(dynamodbLocal.endpoint);
-    stops.push(() => client.destroy());
-    const table = `storm-${tag}`;
-    await ensureEventsTable(client, table);
-
-    const snsClient: SNSClient = localSnsClient(sns.endpoint);
-    const sqs = localSqsClient(sns.endpoint);
-    stops.push(() => {
-      snsClient.destroy();
-      sqs.destroy();
-    });
-    const topicArn = await createAlertTopic(snsClient, `storm-alerts-${tag}`);
-    const { queueUrl } = await subscribeQueue(snsClient, sqs, topicArn, `storm-${tag}`);
-
-    const secret = `storm-${randomBytes(16).toString('hex')}`;
-    // The handlers read their settings at load, as on a cold start: the ingest handler first, then the alerts one.
-    const ingest = loadIngestHandler({
-      dynamodbEndpoint: dynamodbLocal.endpoint,
-      tableName: table,
-      webhookSecret: secret,
-    });
-    const server: LocalServer = await startLocalServer({
-      handler: ingest,
-      port: 0,
-      maxBodyBytes: DEFAULT_INGEST_CONFIG.maxBodyBytes,
-    });
-    stops.push(() => server.close());
-    const alerts = loadAlertsHandler({
-      dynamodbEndpoint: dynamodbLocal.endpoint,
-      snsEndpoint: sns.endpoint,
-      tableName: table,
-      topicArn,
-    });
-    const givenUp: string[] = [];
-    const streamArn = await latestStreamArn(client, table);
-    const { poller, client: streams }: { poller: StreamPoller; client: DynamoDBStreamsClient } = alertsStreamPoller({
-      dynamodbEndpoint: dynamodbLocal.endpoint,
-      streamArn,
-      invoke: alerts,
-      onGiveUp: (records) => {
-        givenUp.push(...records.map((r) => r.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S ?? '?'));
-      },
-      log: (line) => process.stderr.write(`[alerts poller] ${line}\n`),
-    });
-    await poller.start();
-    stops.push(async () => {
-      await poller.stop();
-      streams.destroy();
-    });
-    return {
-      url: `${server.origin}${DEFAULT_INGEST_CONFIG.webhookPath}`,
-      secret,
-      dynamodb: { client, table, fresh: true, local: true },
-      alerts: { sqs, queueUrl },
-      givenUp,
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 }
 
 /** A receiver that is already running, and what the options say about where to count. */
