@@ -7,7 +7,7 @@ import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
 import { SettingsError } from '../../lib/config';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
-import { type Found, newApp, referencedId, resourceById, STACK_NAME } from './helpers';
+import { alertsFunction, type Found, newApp, referencedId, resourceById, STACK_NAME } from './helpers';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON; tests read them as such.
 type Json = any;
@@ -24,16 +24,6 @@ const asList = (value: string | string[]): string[] => (Array.isArray(value) ? v
 
 function templateFor(context: Record<string, unknown> = {}): Template {
   return Template.fromStack(VoucherifyWebhooksStack.fromContext(newApp(context), STACK_NAME));
-}
-
-/** The alerts function: the one whose environment names the topic. Found, never named by logical id. */
-function alertsFunction(template: Template): Found {
-  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
-    ([, resource]) => resource.Properties?.Environment?.Variables?.TOPIC_ARN !== undefined,
-  );
-  if (found.length !== 1) throw new Error(`expected one function with TOPIC_ARN, found ${found.length}`);
-  const [id, resource] = found[0]!;
-  return { id, properties: resource.Properties, resource };
 }
 
 function topicOf(template: Template): Found {

@@ -82,6 +82,16 @@ export function ingestFunction(template: Template): Found {
   return resourceById(template, referencedId(integration.properties.IntegrationUri), 'AWS::Lambda::Function');
 }
 
+/** The alerts function: the one whose environment names the topic. Found, never named by logical id. */
+export function alertsFunction(template: Template): Found {
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+    ([, resource]) => resource.Properties?.Environment?.Variables?.TOPIC_ARN !== undefined,
+  );
+  if (found.length !== 1) throw new Error(`expected one function with TOPIC_ARN, found ${found.length}`);
+  const [id, resource] = found[0]!;
+  return { id, properties: resource.Properties, resource };
+}
+
 /** The ingest function's environment variables. */
 export function ingestEnvironment(template: Template): Record<string, Json> {
   return ingestFunction(template).properties.Environment.Variables;

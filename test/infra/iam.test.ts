@@ -12,6 +12,7 @@ import { AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import {
+  alertsFunction,
   eventsTable,
   type Found,
   functionLogGroup,
@@ -67,16 +68,6 @@ function strings(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(strings);
   if (value !== null && typeof value === 'object') return Object.values(value).flatMap(strings);
   return [];
-}
-
-/** The alerts function: the one whose environment names the topic. */
-function alertsFunction(template: Template): Found {
-  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
-    ([, resource]) => resource.Properties?.Environment?.Variables?.TOPIC_ARN !== undefined,
-  );
-  if (found.length !== 1) throw new Error(`expected one function with TOPIC_ARN, found ${found.length}`);
-  const [id, resource] = found[0]!;
-  return { id, properties: resource.Properties, resource };
 }
 
 /** The allow-list: every role of the stack and everything it may do. */

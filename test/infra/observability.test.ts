@@ -8,8 +8,8 @@ import { EVENTS_INDEX_LIST, eventsTableCreateInput } from '../../functions/adapt
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/metrics';
 import { DIMENSION, ingestMetrics, METRIC } from '../../functions/core/operational-metrics';
 import {
+  alertsFunction,
   eventsTable,
-  type Found,
   ingestEnvironment,
   ingestFunction,
   onlyResource,
@@ -83,16 +83,6 @@ function normalise(index: IndexJson) {
     ProjectionType: index.Projection.ProjectionType,
     NonKeyAttributes: [...(index.Projection.NonKeyAttributes ?? [])].sort(),
   };
-}
-
-/** The alerts function: the one whose environment names the topic. */
-function alertsFunction(template: Template): Found {
-  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
-    ([, resource]) => resource.Properties?.Environment?.Variables?.TOPIC_ARN !== undefined,
-  );
-  if (found.length !== 1) throw new Error(`expected one function with TOPIC_ARN, found ${found.length}`);
-  const [id, resource] = found[0]!;
-  return { id, properties: resource.Properties, resource };
 }
 
 /** The alert topic's logical id (the one the alerts function publishes to). */
