@@ -42,7 +42,7 @@ export const OTHER_TYPE_KEY = '?';
  * Together with the keys about 300-450 bytes, so each index entry costs one write unit (billed per started KB).
  * Never the body or the failure message: those would make every index write cost 2-4 units instead of 1.
  */
-const LISTED_ATTRIBUTES = [
+export const LISTED_ATTRIBUTES = [
   'type',
   'status',
   'failureCode',

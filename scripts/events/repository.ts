@@ -14,6 +14,7 @@ import {
   type EventsIndex,
   type EventsIndexName,
   INDEX_KEYS,
+  LISTED_ATTRIBUTES,
   QUARANTINED_PARTITION,
   typeKey,
 } from '../../functions/adapters/table';
@@ -138,18 +139,8 @@ function rangeOf(window: Window | undefined, before?: string): SuffixRange {
   return { lower: window ? iso(window.fromMs) : '', upper };
 }
 
-const SUMMARY_ATTRIBUTES = [
-  EVENTS_TABLE.partitionKey,
-  INDEX_KEYS.typeTime,
-  'type',
-  'status',
-  'failureCode',
-  'campaignId',
-  'campaignName',
-  'voucherCode',
-  'customerId',
-  'customerSourceId',
-] as const;
+/** What a query reads for a summary: the keys and what every index copies (so any index can answer it). */
+const SUMMARY_ATTRIBUTES = [EVENTS_TABLE.partitionKey, INDEX_KEYS.typeTime, ...LISTED_ATTRIBUTES] as const;
 
 function toSummary(item: Item): EventSummary {
   const suffix = suffixOf(item);
@@ -158,7 +149,7 @@ function toSummary(item: Item): EventSummary {
     receivedAt: suffix.slice(0, suffix.indexOf('#')),
     status: item.status?.S ?? '',
   };
-  for (const name of SUMMARY_ATTRIBUTES.slice(2)) {
+  for (const name of LISTED_ATTRIBUTES) {
     const value = item[name]?.S;
     if (value !== undefined) summary[name] = value;
   }
