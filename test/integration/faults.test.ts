@@ -301,26 +301,31 @@ async function receiveOnFailure(sqs: SQSClient, queueUrl: string, count: number)
   return received;
 }
 
-describe('alerts with SNS failing during a batch', () => {
-  let harness: AlertsHarness | undefined;
-  let sns: ReturnType<typeof controllableSns> | undefined;
-  let sqs: SQSClient | undefined;
-  afterEach(async () => {
-    await harness?.stop();
-    sns?.restore();
-    sqs?.destroy();
-    harness = undefined;
-    sns = undefined;
-    sqs = undefined;
+/** What an alerts test below starts: its harness, a controllable SNS, an SQS client for a DLQ. */
+let harness: AlertsHarness | undefined;
+let sns: ReturnType<typeof controllableSns> | undefined;
+let sqs: SQSClient | undefined;
+
+/** Stops what the test started (each describe of the alerts runs this after each test). */
+async function stopAlertsTest(): Promise<void> {
+  await harness?.stop();
+  sns?.restore();
+  sqs?.destroy();
+  harness = undefined;
+  sns = undefined;
+  sqs = undefined;
+}
+
+/** The alerts handler on a publisher whose SNS client `sns` controls, and the real ledger. */
+const depsOn =
+  (client: SNSClient) =>
+  ({ tableName, topicArn }: { tableName: string; topicArn: string }) => ({
+    publisher: new SnsAlertPublisher(client, topicArn),
+    ledger: new DynamoDbAlertLedger(localDynamoDbClient(dynamodbEndpoint()), tableName),
   });
 
-  /** The alerts handler on a publisher whose SNS client `sns` controls, and the real ledger. */
-  const depsOn =
-    (client: SNSClient) =>
-    ({ tableName, topicArn }: { tableName: string; topicArn: string }) => ({
-      publisher: new SnsAlertPublisher(client, topicArn),
-      ledger: new DynamoDbAlertLedger(localDynamoDbClient(dynamodbEndpoint()), tableName),
-    });
+describe('alerts with SNS failing during a batch', () => {
+  afterEach(stopAlertsTest);
 
   const ROLLBACKS = [
     'redemption.rollback.failed',
@@ -421,17 +426,7 @@ describe('alerts with SNS failing during a batch', () => {
 });
 
 describe('a poison record in a stream batch does not block or lose the others', () => {
-  let harness: AlertsHarness | undefined;
-  let sns: ReturnType<typeof controllableSns> | undefined;
-  let sqs: SQSClient | undefined;
-  afterEach(async () => {
-    await harness?.stop();
-    sns?.restore();
-    sqs?.destroy();
-    harness = undefined;
-    sns = undefined;
-    sqs = undefined;
-  });
+  afterEach(stopAlertsTest);
 
   it('alerts a rollback failure whose customer id holds a lone UTF-16 surrogate, and the records around it', async () => {
     // Prepare: valid JSON ("\ud800" is a legal escape) that no SNS request can carry as a message attribute as is.
@@ -492,10 +487,7 @@ describe('a poison record in a stream batch does not block or lose the others', 
     const last = freshEnvelope('redemption.rollback.failed.loyalty-card');
     sns.state.refuse = (input) => String(input.Message).includes(poison.event.id);
     harness = await startAlertsHarness('refused', {
-      deps: ({ tableName, topicArn }) => ({
-        publisher: new SnsAlertPublisher((sns as ReturnType<typeof controllableSns>).sns, topicArn),
-        ledger: new DynamoDbAlertLedger(localDynamoDbClient(dynamodbEndpoint()), tableName),
-      }),
+      deps: depsOn(sns.sns),
       deferPolling: true,
       onGiveUp: sqsOnFailureDestination(sqs, dlqUrl),
     });
