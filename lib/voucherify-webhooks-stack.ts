@@ -43,14 +43,10 @@ export interface VoucherifyWebhooksStackProps extends StackProps, WebhooksSettin
  * The Voucherify webhook receiver: HTTP API → ingest Lambda → DynamoDB `events` table, with the webhook secret in
  * Secrets Manager.
  *
- * Extension points, for the issues that follow:
- * - Alerts: a construct in `lib/constructs/` given {@link eventsTable} (its stream is on, NEW_IMAGE) and
- *   {@link settings}; its function is a {@link NodeFunction} whose `bind` grants `table.grantStreamRead` or
- *   `topic.grantPublish`. Add it at the end of the constructor, after "Ingest path".
- * - Dashboard and alarms: everything they need is public here (`ingestFunction.metricErrors()`,
- *   `api.httpApi.metricServerError()`, `eventsTable.table.metricThrottledRequestsForOperations()`), so they can
- *   live in their own construct too.
- * - Indexes: `EventsTable`'s `indexes` list.
+ * Built from four parts, each its own construct: the events table (`lib/constructs/events-table.ts`, indexes from
+ * `functions/adapters/table.ts`), the webhook API with the ingest function (`lib/constructs/webhook-api.ts`), the
+ * rollback-failure alerts on the table's stream (`lib/alerts.ts`), and the dashboard and alarms
+ * (`lib/observability.ts`). Every function gets its defaults from {@link NodeFunction}.
  */
 export class VoucherifyWebhooksStack extends Stack {
   /** Builds the stack into `app` with its settings read from the CDK context (`cdk deploy -c retentionDays=90`). */
