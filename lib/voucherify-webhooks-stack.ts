@@ -6,7 +6,6 @@ import type { Construct } from 'constructs';
 import { EVENTS_INDEX_LIST } from '../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
 import { allowListEntries, formatSourceEntries } from '../functions/core/source-ip';
-import { Alerts } from './alerts';
 import {
   type ResolvedSettings,
   resolveSettings,
@@ -14,10 +13,11 @@ import {
   unknownContextKeys,
   type WebhooksSettings,
 } from './config';
+import { Alerts } from './constructs/alerts';
 import { EventsTable, globalSecondaryIndexProps } from './constructs/events-table';
 import { NodeFunction } from './constructs/node-function';
+import { Observability } from './constructs/observability';
 import { WebhookApi } from './constructs/webhook-api';
-import { Observability } from './observability';
 import { functionEntry } from './paths';
 
 /**

@@ -4,9 +4,9 @@ import { DynamoDbAlertLedger } from '../../functions/adapters/dynamodb-alert-led
 import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
 import { ALERT_KIND, buildEmailText } from '../../functions/core/alert-message';
 import type { AlertPublisher } from '../../functions/core/alert-ports';
-import type { ReceivedAlert } from '../../scripts/local/alerts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/aws-env';
-import { freePort } from '../../scripts/local/net';
+import type { ReceivedAlert } from '../../local/runtime/alerts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/runtime/aws-env';
+import { freePort } from '../../local/runtime/net';
 import { type Envelope, loadFixture, setPath } from '../helpers/fixtures';
 import { type AlertsHarness, snsEndpoint, startAlertsHarness } from './support/alerts';
 import { dynamodbEndpoint, getEventItem } from './support/dynamodb';

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { runCli } from '../../cli/cli';
+import { EventsRepository } from '../../cli/repository';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
 import { staticSecrets } from '../../functions/adapters/secrets';
 import { EVENTS_TABLE, INDEX_KEYS } from '../../functions/adapters/table';
@@ -16,22 +18,20 @@ import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
 import { silentLogger } from '../../functions/core/logger';
 import type { GeneratedValidator } from '../../functions/core/schemas/generated/validators';
 import { type Validators, validatorsAheadOfTime } from '../../functions/core/validation';
-import { runCli } from '../../scripts/events/cli';
-import { EventsRepository } from '../../scripts/events/repository';
 import {
   createAlertTopic,
   localSnsClient,
   localSqsClient,
   parseAlertNotification,
   subscribeQueue,
-} from '../../scripts/local/alerts';
+} from '../../local/runtime/alerts';
 import { loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { snsEndpoint } from './support/alerts';
 import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from './support/dynamodb';
 
 const NOW = Date.parse('2026-11-22T12:00:00.000Z');
 const HOUR = 3_600_000;
-const LAUNCHER = path.join(__dirname, '..', '..', 'scripts', 'events', 'voucherify-events.js');
+const LAUNCHER = path.join(__dirname, '..', '..', 'cli', 'voucherify-events.js');
 
 /**
  * The schema before a (pretend) fix: rollback failures had to name a voucher, so one redeemed through a promotion tier

@@ -27,16 +27,16 @@ import { toItem } from '../../functions/adapters/dynamodb-event-store';
 import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { matchesAlertFilter } from '../../functions/alerts/filter';
-import { localSnsClient, localSqsClient, type ReceivedAlert } from '../../scripts/local/alerts';
-import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoDbClient } from '../../scripts/local/aws-env';
-import { loadIngestHandler } from '../../scripts/local/handler';
+import { localSnsClient, localSqsClient, type ReceivedAlert } from '../../local/runtime/alerts';
+import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoDbClient } from '../../local/runtime/aws-env';
+import { loadIngestHandler } from '../../local/runtime/handler';
 import {
   type OnFailureRecord,
   parseOnFailureRecord,
   readFailedBatch,
   sqsOnFailureDestination,
-} from '../../scripts/local/on-failure';
-import type { HttpApiHandler } from '../../scripts/local/server';
+} from '../../local/runtime/on-failure';
+import type { HttpApiHandler } from '../../local/runtime/server';
 import { type Envelope, loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { storedRecord } from '../helpers/stream-records';
 import { type AlertsHarness, snsEndpoint, startAlertsHarness } from './support/alerts';

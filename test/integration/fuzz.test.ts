@@ -4,7 +4,7 @@
  * random cases, so every `npm test` tries new ones (the seed is printed on failure to replay them).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { runFuzz } from '../fuzz/run';
+import { runFuzz } from '../../tools/fuzz/run';
 import { TEST_SECRET } from '../helpers/fixtures';
 import { createTestTable, testClient } from './support/dynamodb';
 import { coldStartHandler } from './support/receiver';

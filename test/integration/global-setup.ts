@@ -3,9 +3,9 @@
  * the test workers where they are through the environment (workers are started after this, so they inherit it). Each
  * test file creates its own uniquely named table, topics and queues in them.
  */
-import { startLocalSns } from '../../scripts/local/alerts';
-import { localAwsEnv } from '../../scripts/local/aws-env';
-import { startDynamoDbLocal } from '../../scripts/local/dynamodb-local';
+import { startLocalSns } from '../../local/runtime/alerts';
+import { localAwsEnv } from '../../local/runtime/aws-env';
+import { startDynamoDbLocal } from '../../local/runtime/dynamodb-local';
 import { type RunningSns, SNS_ENDPOINT_ENV } from './support/alerts';
 import { DYNAMODB_ENDPOINT_ENV, type RunningDynamoDb } from './support/dynamodb';
 

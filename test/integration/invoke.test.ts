@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SIGNATURE_HEADER, sign, stripJsonWhitespace } from '../../functions/core/signature';
-import { type InvokeOutcome, invokeFile } from '../../scripts/local/invoke';
-import { canConnect } from '../../scripts/local/net';
-import { writeState } from '../../scripts/local/state';
+import { type InvokeOutcome, invokeFile } from '../../local/runtime/invoke';
+import { canConnect } from '../../local/runtime/net';
+import { writeState } from '../../local/runtime/state';
 import { FIXTURES_DIR, loadFixture, TEST_SECRET } from '../helpers/fixtures';
 import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from './support/dynamodb';
 

@@ -12,9 +12,9 @@ import {
   prepareDelivery,
   ReceiverUnreachableError,
   readDeliveryFile,
-} from '../../scripts/local/delivery';
-import { freePort } from '../../scripts/local/net';
-import { type HttpApiHandler, type LocalServer, startLocalServer } from '../../scripts/local/server';
+} from '../../local/runtime/delivery';
+import { freePort } from '../../local/runtime/net';
+import { type HttpApiHandler, type LocalServer, startLocalServer } from '../../local/runtime/server';
 import { FIXTURES_DIR, loadFixture, TEST_SECRET } from '../helpers/fixtures';
 import { createTestTable, getEventItem, scanAll, testClient } from './support/dynamodb';
 import { coldStartHandler, expectNothingSecret } from './support/receiver';

@@ -29,9 +29,9 @@ import {
   localSqsClient,
   type StreamHandler,
   subscribeQueue,
-} from '../../scripts/local/alerts';
-import { freePort } from '../../scripts/local/net';
-import type { HttpApiHandler } from '../../scripts/local/server';
+} from '../../local/runtime/alerts';
+import { freePort } from '../../local/runtime/net';
+import type { HttpApiHandler } from '../../local/runtime/server';
 import { compactBody, type Envelope, fixtureNames, loadFixture, TEST_SECRET } from '../helpers/fixtures';
 import { snsEndpoint } from './support/alerts';
 import { createTestTable, dynamodbEndpoint, testClient } from './support/dynamodb';

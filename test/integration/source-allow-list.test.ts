@@ -6,8 +6,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfigurationError } from '../../functions/core/config';
 import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/source-ip';
-import { postDelivery, prepareDelivery } from '../../scripts/local/delivery';
-import { type LocalServer, startLocalServer } from '../../scripts/local/server';
+import { postDelivery, prepareDelivery } from '../../local/runtime/delivery';
+import { type LocalServer, startLocalServer } from '../../local/runtime/server';
 import { loadFixture, TEST_SECRET } from '../helpers/fixtures';
 import { createTestTable, getEventItem, testClient } from './support/dynamodb';
 import { coldStartHandler } from './support/receiver';

@@ -9,8 +9,8 @@ import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-stor
 import { staticSecrets } from '../../functions/adapters/secrets';
 import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
 import { silentLogger } from '../../functions/core/logger';
-import { localDynamoDbClient } from '../../scripts/local/aws-env';
-import { freePort } from '../../scripts/local/net';
+import { localDynamoDbClient } from '../../local/runtime/aws-env';
+import { freePort } from '../../local/runtime/net';
 import { loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { createTestTable, dynamodbEndpoint, getEventItem, scanAll, testClient } from './support/dynamodb';
 import { apiEvent, expectErrorAnswer, invoke } from './support/receiver';

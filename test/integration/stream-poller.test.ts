@@ -7,7 +7,7 @@ import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { toItem } from '../../functions/adapters/dynamodb-event-store';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
-import { alertsStreamPoller, latestStreamArn } from '../../scripts/local/alerts';
+import { alertsStreamPoller, latestStreamArn } from '../../local/runtime/alerts';
 import { loadFixture } from '../helpers/fixtures';
 import { storedRecord } from '../helpers/stream-records';
 import { createTestTable, dynamodbEndpoint, testClient } from './support/dynamodb';

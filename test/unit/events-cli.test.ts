@@ -2,12 +2,13 @@
  * The CLI's pure parts: time windows, and replay's decisions with an in-memory repository and publisher (the real
  * queries and SNS are in test/integration/cli.test.ts).
  */
+
+import { AlertSendError, EventNotFoundError, UsageError } from '../../cli/errors';
+import { replayEvent } from '../../cli/replay';
+import type { StoredEvent } from '../../cli/repository';
+import { daysDescending, parseDuration, parseInstant, resolveWindow } from '../../cli/time';
 import { fromItem, toItem } from '../../functions/adapters/dynamodb-event-store';
 import { buildEventRecord } from '../../functions/core/event-record';
-import { AlertSendError, EventNotFoundError, UsageError } from '../../scripts/events/errors';
-import { replayEvent } from '../../scripts/events/replay';
-import type { StoredEvent } from '../../scripts/events/repository';
-import { daysDescending, parseDuration, parseInstant, resolveWindow } from '../../scripts/events/time';
 import { RecordingPublisher } from '../helpers/alert-fakes';
 import { compactBody, loadFixture, setPath } from '../helpers/fixtures';
 

@@ -1,5 +1,5 @@
 import { validateEvent } from '../../functions/core/validation';
-import { isRollbackFailure, stormPlan } from '../../scripts/storm/plan';
+import { isRollbackFailure, stormPlan } from '../../tools/storm/plan';
 
 const options = { events: 300, deliveries: 2_000, maxPerEvent: 15, seed: 7, tag: 't1' };
 

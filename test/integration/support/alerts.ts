@@ -16,9 +16,9 @@ import {
   type ReceivedAlert,
   type StreamHandler,
   subscribeQueue,
-} from '../../../scripts/local/alerts';
-import type { HttpApiHandler } from '../../../scripts/local/server';
-import type { StreamPollerOptions } from '../../../scripts/local/stream-poller';
+} from '../../../local/runtime/alerts';
+import type { HttpApiHandler } from '../../../local/runtime/server';
+import type { StreamPollerOptions } from '../../../local/runtime/stream-poller';
 import { signedRequest, TEST_SECRET } from '../../helpers/fixtures';
 import { createTestTable, dynamodbEndpoint, testClient } from './dynamodb';
 import { apiEvent, coldStartHandler, invoke, type ParsedResult } from './receiver';

@@ -13,16 +13,23 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readIngestSettings } from '../functions/core/config';
-import { localAlertsServices } from './local/alerts';
-import { LOCAL_REGION, localDynamoDbClient } from './local/aws-env';
-import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from './local/dynamodb-local';
-import { ensureEventsTable, LOCAL_TABLE_NAME } from './local/events-table';
-import { loadIngestHandler } from './local/handler';
-import { watchLauncher } from './local/launcher-watch';
-import { canConnect } from './local/net';
-import { type LocalServer, startLocalServer } from './local/server';
-import { type LocalService, startServices, stopServices } from './local/services';
-import { type LocalModeState, localDir, readState, removeState, resolveWebhookSecret, writeState } from './local/state';
+import { localAlertsServices } from './runtime/alerts';
+import { LOCAL_REGION, localDynamoDbClient } from './runtime/aws-env';
+import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from './runtime/dynamodb-local';
+import { ensureEventsTable, LOCAL_TABLE_NAME } from './runtime/events-table';
+import { loadIngestHandler } from './runtime/handler';
+import { watchLauncher } from './runtime/launcher-watch';
+import { canConnect } from './runtime/net';
+import { type LocalServer, startLocalServer } from './runtime/server';
+import { type LocalService, startServices, stopServices } from './runtime/services';
+import {
+  type LocalModeState,
+  localDir,
+  readState,
+  removeState,
+  resolveWebhookSecret,
+  writeState,
+} from './runtime/state';
 
 const USAGE = `Usage: npm start [-- --in-memory]
 

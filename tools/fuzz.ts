@@ -10,12 +10,12 @@
  *   npm run fuzz -- --no-sweep
  */
 import { parseArgs } from 'node:util';
-import { formatSummary, runFuzz } from '../test/fuzz/run';
+import { localDynamoDbClient } from '../local/runtime/aws-env';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/runtime/dynamodb-local';
+import { ensureEventsTable } from '../local/runtime/events-table';
+import { loadIngestHandler } from '../local/runtime/handler';
 import { TEST_SECRET } from '../test/helpers/fixtures';
-import { localDynamoDbClient } from './local/aws-env';
-import { type DynamoDbLocal, startDynamoDbLocal } from './local/dynamodb-local';
-import { ensureEventsTable } from './local/events-table';
-import { loadIngestHandler } from './local/handler';
+import { formatSummary, runFuzz } from './fuzz/run';
 
 const USAGE = `Usage: npm run fuzz [-- --runs N] [--seed N] [--no-sweep] [--max-heap-growth-mb N]`;
 

@@ -5,8 +5,8 @@
  * Input (BENCH_E2E_INPUT, JSON): the DynamoDB Local endpoint and the table name.
  */
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
-import { loadIngestHandler } from '../local/handler';
-import { startLocalServer } from '../local/server';
+import { loadIngestHandler } from '../../local/runtime/handler';
+import { startLocalServer } from '../../local/runtime/server';
 import { BENCH_SECRET } from './payloads';
 
 export const E2E_READY_PREFIX = 'BENCH_E2E_READY ';

@@ -29,7 +29,7 @@ import {
   SECRETS_MANAGER,
   SNS,
   type TableClassPrices,
-} from './pricing';
+} from './cost/pricing';
 
 const EVENTS = 1_000_000;
 

@@ -14,7 +14,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { decodeBody } from '../../functions/core/body-codec';
 import { stripJsonWhitespace } from '../../functions/core/signature';
-import type { HttpApiHandler } from '../../scripts/local/server';
+import type { HttpApiHandler } from '../../local/runtime/server';
 import {
   categoryOf,
   deliveredBytes,

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
 import { SIGNATURE_HEADER, sign, stripJsonWhitespace } from '../../functions/core/signature';
-import { loadFixture, TEST_SECRET } from '../helpers/fixtures';
+import { loadFixture, TEST_SECRET } from '../../test/helpers/fixtures';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -1,13 +1,13 @@
-import { buildAlertMessage, ROLLBACK_FAILED_TYPE } from '../../functions/core/alert-message';
-import type { AlertPublisher } from '../../functions/core/alert-ports';
-import { decodeBody } from '../../functions/core/body-codec';
-import type { EventStatus } from '../../functions/core/event-record';
+import { buildAlertMessage, ROLLBACK_FAILED_TYPE } from '../functions/core/alert-message';
+import type { AlertPublisher } from '../functions/core/alert-ports';
+import { decodeBody } from '../functions/core/body-codec';
+import type { EventStatus } from '../functions/core/event-record';
 import {
   type ValidationIssue,
   type Validators,
   validateEvent,
   validatorsAheadOfTime,
-} from '../../functions/core/validation';
+} from '../functions/core/validation';
 import { AlertSendError, EventNotFoundError } from './errors';
 import type { EventsRepository, StoredEvent } from './repository';
 

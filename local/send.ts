@@ -13,8 +13,8 @@ import {
   prepareDelivery,
   ReceiverUnreachableError,
   readDeliveryFile,
-} from './local/delivery';
-import { localDir, readPersistedSecret, readState } from './local/state';
+} from './runtime/delivery';
+import { localDir, readPersistedSecret, readState } from './runtime/state';
 
 const USAGE = `Usage: npm run send -- <file.json> [--url URL] [--secret SECRET] [--raw]
 

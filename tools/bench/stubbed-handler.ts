@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { HttpApiHandler } from '../local/server';
+import type { HttpApiHandler } from '../../local/runtime/server';
 import { BENCH_SECRET } from './payloads';
 
 /** The stub endpoint did not come up. */
@@ -48,7 +48,7 @@ export async function stubbedIngestHandler(): Promise<StubbedHandler> {
     child.once('exit', (code) => reject(new StubEndpointError(`the stub DynamoDB endpoint exited with ${code}`)));
   });
   // require, not import: loadIngestHandler must set the environment before the handler module is evaluated.
-  const { loadIngestHandler } = require('../local/handler') as typeof import('../local/handler');
+  const { loadIngestHandler } = require('../../local/runtime/handler') as typeof import('../../local/runtime/handler');
   const handler = loadIngestHandler({
     dynamodbEndpoint: `http://127.0.0.1:${port}`,
     tableName: 'bench-events',

@@ -14,6 +14,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
+import { localDynamoDbClient } from '../local/runtime/aws-env';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/runtime/dynamodb-local';
+import { ensureEventsTable } from '../local/runtime/events-table';
 import {
   type Bundle,
   bundle,
@@ -36,9 +39,6 @@ import {
 import { cpuMicros, fmt, median } from './bench/measure';
 import { runMicro } from './bench/micro';
 import { seedPayloads } from './bench/payloads';
-import { localDynamoDbClient } from './local/aws-env';
-import { type DynamoDbLocal, startDynamoDbLocal } from './local/dynamodb-local';
-import { ensureEventsTable } from './local/events-table';
 
 const MICRO_ROUNDS = 15;
 const COLD_RUNS = 9;

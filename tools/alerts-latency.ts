@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { type localSqsClient, parseAlertNotification } from './local/alerts';
-import { postDelivery, prepareDelivery } from './local/delivery';
-import { startLocalReceiver } from './local/receiver';
+import { type localSqsClient, parseAlertNotification } from '../local/runtime/alerts';
+import { postDelivery, prepareDelivery } from '../local/runtime/delivery';
+import { startLocalReceiver } from '../local/runtime/receiver';
 
 const TABLE = 'alerts-latency';
 

@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
-import type { AlertPublisher } from '../../functions/core/alert-ports';
-import { decodeBody } from '../../functions/core/body-codec';
-import type { Validators } from '../../functions/core/validation';
-import { type LocalModeState, localDir, readState } from '../local/state';
+import { SnsAlertPublisher } from '../functions/adapters/sns-publisher';
+import type { AlertPublisher } from '../functions/core/alert-ports';
+import { decodeBody } from '../functions/core/body-codec';
+import type { Validators } from '../functions/core/validation';
+import { type LocalModeState, localDir, readState } from '../local/runtime/state';
 import { CliError, UsageError } from './errors';
 import { eventsTable, replayText, showText, statsText } from './format';
 import { type ReplayResult, replayEvent } from './replay';

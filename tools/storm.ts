@@ -21,13 +21,13 @@ import { EVENTS_TABLE } from '../functions/adapters/table';
 import { buildEventRecord, type EventRecord } from '../functions/core/event-record';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
 import { SIGNATURE_HEADER, sign } from '../functions/core/signature';
+import { localSnsClient, localSqsClient, parseAlertNotification, subscribeQueue } from '../local/runtime/alerts';
+import { localDynamoDbClient } from '../local/runtime/aws-env';
+import { ensureEventsTable } from '../local/runtime/events-table';
+import { startLocalReceiver } from '../local/runtime/receiver';
+import { localDir, readState } from '../local/runtime/state';
 import { drivePutItem, type Throughput } from './bench/e2e';
 import { percentile } from './bench/measure';
-import { localSnsClient, localSqsClient, parseAlertNotification, subscribeQueue } from './local/alerts';
-import { localDynamoDbClient } from './local/aws-env';
-import { ensureEventsTable } from './local/events-table';
-import { startLocalReceiver } from './local/receiver';
-import { localDir, readState } from './local/state';
 import { cloneEvent, isRollbackFailure, type StormEvent, type StormPlan, stormPlan } from './storm/plan';
 
 const USAGE = `Usage: npm run storm [-- options]

@@ -5,7 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
 import { buildEventRecord, type EventRecord } from '../../functions/core/event-record';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
-import { localAwsEnv } from '../local/aws-env';
+import { localAwsEnv } from '../../local/runtime/aws-env';
 import { E2E_READY_PREFIX } from './e2e-server';
 import { percentile } from './measure';
 import { deliveryHeaders, type Payload, SEED_NAMES, uniquePayload } from './payloads';

@@ -21,8 +21,8 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../functions/core/metrics';
-import { DIMENSION, METRIC } from '../functions/core/operational-metrics';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/metrics';
+import { DIMENSION, METRIC } from '../../functions/core/operational-metrics';
 
 export interface ObservabilityProps {
   /** The ingest function: its EMF metrics, errors, throttles and duration. */

@@ -6,8 +6,8 @@ import {
   type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
-import { fromItem } from '../../functions/adapters/dynamodb-event-store';
+import { ALERT_MARKER } from '../functions/adapters/dynamodb-alert-ledger';
+import { fromItem } from '../functions/adapters/dynamodb-event-store';
 import {
   EVENTS_INDEXES,
   EVENTS_TABLE,
@@ -17,8 +17,8 @@ import {
   LISTED_ATTRIBUTES,
   QUARANTINED_PARTITION,
   typeKey,
-} from '../../functions/adapters/table';
-import type { EventRecord, EventStatus } from '../../functions/core/event-record';
+} from '../functions/adapters/table';
+import type { EventRecord, EventStatus } from '../functions/core/event-record';
 import { daysDescending, iso, type Window } from './time';
 
 /**

@@ -12,12 +12,12 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ALERT_MARKER } from '../functions/adapters/dynamodb-alert-ledger';
-import { EVENTS_TABLE } from '../functions/adapters/table';
-import { ALERTS_FILTER_PATTERN } from '../functions/alerts/filter';
-import type { LogLevel } from '../functions/core/ports';
-import { NodeFunction } from './constructs/node-function';
-import { functionEntry } from './paths';
+import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
+import { EVENTS_TABLE } from '../../functions/adapters/table';
+import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
+import type { LogLevel } from '../../functions/core/ports';
+import { functionEntry } from '../paths';
+import { NodeFunction } from './node-function';
 
 export interface AlertsProps {
   /** The events table; its stream (NEW_IMAGE) is the outbox the alerts are read from. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { localAwsEnv } from '../local/aws-env';
+import { localAwsEnv } from '../../local/runtime/aws-env';
 import { COLD_RESULT_PREFIX, type ColdResult } from './cold-harness';
 import { apiGatewayEventOf, BENCH_SECRET, uniquePayload } from './payloads';
 

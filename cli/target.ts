@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { LOCAL_CREDENTIALS } from '../local/aws-env';
-import type { LocalModeState } from '../local/state';
+import { LOCAL_CREDENTIALS } from '../local/runtime/aws-env';
+import type { LocalModeState } from '../local/runtime/state';
 import { TargetError, UsageError } from './errors';
 
 /** Which table the CLI reads, where, and how it found out (said in error messages). */

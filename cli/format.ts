@@ -1,4 +1,4 @@
-import type { ValidationIssue } from '../../functions/core/validation';
+import type { ValidationIssue } from '../functions/core/validation';
 import type { ReplayResult } from './replay';
 import type { EventStats, EventSummary, StoredEvent } from './repository';
 
