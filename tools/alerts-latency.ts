@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/alerts-latency.ts [runs]`: how long a rollback failure takes, locally, from the POST to the alert on
+ * `npx tsx tools/alerts-latency.ts [runs]`: how long a rollback failure takes, locally, from the POST to the alert on
  * a queue subscribed to the alert topic. Runs the same pieces as `npm start` (in memory, on free ports): the local HTTP
  * server and the deployed ingest handler on DynamoDB Local, the table's stream polled as Lambda's event source mapping
  * would (every 250 ms when idle), the deployed alerts handler, fauxqs. Posts `runs` (20) signed rollback failures one

@@ -135,8 +135,8 @@ async function buildBundles(dir: string): Promise<Bundles> {
     ),
     runtimeAjv: await bundle(FUNCTION_ENTRIES.ingest, join(dir, 'runtime', 'index.js'), runtimeAjvOptions()),
     ...(entryExists(alertsEntry) ? { alerts: await bundle(alertsEntry, join(dir, 'alerts', 'index.js')) } : {}),
-    harness: await bundle('scripts/bench/cold-harness.ts', join(dir, 'harness.js')),
-    e2eServer: await bundle('scripts/bench/e2e-server.ts', join(dir, 'e2e-server.js')),
+    harness: await bundle('tools/bench/cold-harness.ts', join(dir, 'harness.js')),
+    e2eServer: await bundle('tools/bench/e2e-server.ts', join(dir, 'e2e-server.js')),
   };
 }
 
@@ -223,7 +223,7 @@ async function endToEndSection(
   client: ReturnType<typeof localDynamoDbClient>,
 ): Promise<void> {
   out(
-    `6. End to end, local: HTTP POST -> local server (scripts/local/server.ts, own process) -> ingest handler -> DynamoDB Local,`,
+    `6. End to end, local: HTTP POST -> local server (local/runtime/server.ts, own process) -> ingest handler -> DynamoDB Local,`,
   );
   out(
     `   beside the same conditional PutItem straight to DynamoDB Local (the ceiling); after ${E2E_WARMUP} requests each to warm up, median of ${E2E_ROUNDS} rounds, order alternating`,

@@ -7,7 +7,7 @@
  * it loads), the indexes (functions/adapters/table.ts's CreateTable input). Everything else is a stated assumption
  * (ASSUMPTIONS below, some overridable: --rollback-share=0.5 --memory=256 --cold-share=0.05 --retention-days=90
  * --table-class=standard-ia).
- * Prices: scripts/pricing.ts. docs/performance.md explains the model and the decisions.
+ * Prices: tools/cost/pricing.ts. docs/performance.md explains the model and the decisions.
  */
 import { deflateRawSync } from 'node:zlib';
 import type { AttributeValue, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
@@ -381,7 +381,7 @@ async function main(): Promise<void> {
 function printHeader(settings: Settings, handler: { cpuMicros: number; logBytes: number }, months: number): void {
   const out = console.log;
   out(
-    `Cost of ${fmt(EVENTS, 0)} events on AWS, ${PRICES_REGION} list prices as of ${PRICES_AS_OF} (scripts/pricing.ts)`,
+    `Cost of ${fmt(EVENTS, 0)} events on AWS, ${PRICES_REGION} list prices as of ${PRICES_AS_OF} (tools/cost/pricing.ts)`,
   );
   out('');
   out('Inputs');

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of the deployed ingest handler on DynamoDB Local (test/fuzz/ has the generators and the
+ * Property-based fuzzing of the deployed ingest handler on DynamoDB Local (tools/fuzz/ has the generators and the
  * oracle; `npm run fuzz` runs the same properties at 20,000+ cases with the full wrong-type sweep). Here: a few hundred
  * random cases, so every `npm test` tries new ones (the seed is printed on failure to replay them).
  */

@@ -1,6 +1,6 @@
 /**
  * Runs in its own process during the end-to-end benchmark (bundled by the benchmark, never imported): the local HTTP
- * server of `npm start` (scripts/local/server.ts) in front of the deployed ingest handler, on DynamoDB Local. A process
+ * server of `npm start` (local/runtime/server.ts) in front of the deployed ingest handler, on DynamoDB Local. A process
  * of its own, so that the load generator and the receiver do not share one JavaScript thread, as they do not in AWS.
  * Input (BENCH_E2E_INPUT, JSON): the DynamoDB Local endpoint and the table name.
  */

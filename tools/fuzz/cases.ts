@@ -1,7 +1,7 @@
 /**
  * The requests the fuzz suite sends, as plain data (so fast-check can shrink them and print a counterexample), and
  * `materialize`, which turns one into the API Gateway event the Lambda handler receives. Shared by
- * test/integration/fuzz.test.ts and scripts/fuzz.ts.
+ * test/integration/fuzz.test.ts and tools/fuzz.ts.
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
