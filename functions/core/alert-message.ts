@@ -1,4 +1,5 @@
 import type { EventRecord } from './event-record';
+import { isSmokeEvent } from './smoke-event';
 import type { ValidationIssue } from './validation';
 
 /**
@@ -343,7 +344,9 @@ function truncate(text: string, max: number): string {
 
 /** `Rollback failed: <code> - <voucher code | promotion tier | redemption>`, ASCII, at most 99 characters. */
 export function buildSubject(facts: AlertFacts): string {
-  const flag = facts.validated ? '' : '[unvalidated] ';
+  // A smoke run's alert is expected by whoever ran it; the subject says so first, so on-call can ignore it.
+  const smoke = isSmokeEvent(facts.eventId) ? '[smoke test] ' : '';
+  const flag = `${smoke}${facts.validated ? '' : '[unvalidated] '}`;
   const code = truncate(toSubjectSafe(facts.failure.code ?? 'unknown reason'), 40);
   const what = toSubjectSafe(
     first(
