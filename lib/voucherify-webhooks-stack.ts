@@ -1,4 +1,4 @@
-import { Annotations, type App, CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, type App, CfnOutput, Duration, Fn, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
@@ -200,6 +200,14 @@ export class VoucherifyWebhooksStack extends Stack {
     new CfnOutput(this, 'AlertsDlqUrl', {
       description: 'Alert batches given up after retries (the DLQ alarm fires when it is not empty)',
       value: this.alerts.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'AlarmNames', {
+      // `npm run smoke` checks that each exists and none is in ALARM; names, not a prefix, so none can go unnoticed.
+      description: 'Every alarm of the stack, comma-separated (aws cloudwatch describe-alarms --alarm-names ...)',
+      value: Fn.join(
+        ',',
+        [...Object.values(this.observability.alarms), ...Object.values(this.alerts.alarms)].map((a) => a.alarmName),
+      ),
     });
     new CfnOutput(this, 'DashboardUrl', {
       description: 'The operations dashboard (alarms, events by outcome and type, failures, latency, alerts)',

@@ -176,6 +176,7 @@ async function main(): Promise<void> {
     endpoint: db.endpoint,
     table,
     region: LOCAL_REGION,
+    ...alerts.endpoints(),
     pid: process.pid,
     inMemory,
     startedAt: new Date().toISOString(),

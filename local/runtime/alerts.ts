@@ -262,6 +262,8 @@ export interface LocalAlertsOptions {
 export function localAlertsServices(options: LocalAlertsOptions): {
   services: { name: string; start(): Promise<void>; stop(): Promise<void> }[];
   banner(): string;
+  /** Where the alerts path runs, once started (for the state file: `npm run smoke -- --local` reads it). */
+  endpoints(): { snsEndpoint: string; topicArn: string } | undefined;
 } {
   const print = options.print ?? ((text: string) => console.log(text));
   const printError = options.printError ?? ((text: string) => console.error(text));
@@ -340,6 +342,7 @@ export function localAlertsServices(options: LocalAlertsOptions): {
         },
       },
     ],
+    endpoints: () => (sns && topicArn ? { snsEndpoint: sns.endpoint, topicArn } : undefined),
     banner: () =>
       [
         `  SNS/SQS (fauxqs) ${sns?.endpoint ?? '(not started)'}`,

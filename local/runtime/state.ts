@@ -18,6 +18,9 @@ export interface LocalModeState {
   readonly endpoint: string;
   readonly table: string;
   readonly region: string;
+  /** fauxqs (SNS and SQS) and the alert topic in it; absent in a state file written before the alerts path existed. */
+  readonly snsEndpoint?: string;
+  readonly topicArn?: string;
   readonly pid: number;
   readonly inMemory: boolean;
   readonly startedAt: string;

@@ -311,6 +311,16 @@ describe('outputs', () => {
     template.hasOutput('IngestFunctionName', { Value: { Ref: ingestFunction(template).id } });
   });
 
+  test('AlarmNames lists every alarm of the stack, for npm run smoke', () => {
+    const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    const output = template.findOutputs('AlarmNames').AlarmNames as { Value: { 'Fn::Join': [string, unknown[]] } };
+    const [separator, names] = output.Value['Fn::Join'];
+    expect(separator).toBe(',');
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(names).toEqual(expect.arrayContaining(alarms.map((id) => ({ Ref: id }))));
+    expect(names).toHaveLength(alarms.length);
+  });
+
   test('none is exported (no cross-stack coupling)', () => {
     expect(Object.keys(template.findOutputs('*'))).toEqual(
       expect.arrayContaining(['IngestFunctionName', 'TableName', 'WebhookSecretArn', 'WebhookUrl']),
