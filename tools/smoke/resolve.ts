@@ -1,0 +1,143 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseSecrets } from '../../functions/adapters/secrets';
+import { localSnsClient, localSqsClient } from '../../local/runtime/alerts';
+import { localDynamoDbClient } from '../../local/runtime/aws-env';
+import type { LocalModeState } from '../../local/runtime/state';
+import { type SmokeClients, SmokeSetupError, type SmokeTarget } from './target';
+
+/** The stack outputs the smoke reads (lib/voucherify-webhooks-stack.ts). */
+export const SMOKE_OUTPUTS = ['WebhookUrl', 'TableName', 'AlertTopicArn', 'WebhookSecretArn', 'AlarmNames'] as const;
+
+/**
+ * The target from a stack's outputs. AlarmNames missing (a stack deployed before it existed) is not a setup error: the
+ * alarm step then fails and says to redeploy, while the other steps still run.
+ */
+export function targetFromOutputs(
+  stack: string,
+  region: string | undefined,
+  outputs: Readonly<Record<string, string>>,
+  secret: string,
+): SmokeTarget {
+  const missing = ['WebhookUrl', 'TableName', 'AlertTopicArn'].filter((key) => !outputs[key]);
+  if (missing.length > 0)
+    throw new SmokeSetupError(`stack ${stack} has no output ${missing.join(', ')}: is it this project's stack?`);
+  const alarmNames = (outputs.AlarmNames ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return {
+    label: `stack ${stack}${region ? ` (${region})` : ''}`,
+    webhookUrl: outputs.WebhookUrl as string,
+    tableName: outputs.TableName as string,
+    topicArn: outputs.AlertTopicArn as string,
+    secret,
+    alarmNames,
+  };
+}
+
+/** The first secret of a Secrets Manager value (plain, or a JSON array during a rotation); "[]" is not configured. */
+export function signingSecret(value: string | undefined, where: string): string {
+  const first = parseSecrets(value)[0];
+  if (!first)
+    throw new SmokeSetupError(
+      `the webhook secret in ${where} is not configured (it holds "[]", the value the stack creates it with): set ` +
+        "it with aws secretsmanager put-secret-value --secret-id <WebhookSecretArn> --secret-string '<secret>'",
+    );
+  return first;
+}
+
+/** A deployed stack: its outputs from CloudFormation, the secret from Secrets Manager (unless given), AWS clients. */
+export async function awsSmoke(options: {
+  stack: string;
+  region?: string;
+  secret?: string;
+}): Promise<{ target: SmokeTarget; clients: SmokeClients }> {
+  const config = options.region ? { region: options.region } : {};
+  const cloudformation = new CloudFormationClient(config);
+  let outputs: Record<string, string>;
+  try {
+    const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: options.stack }));
+    outputs = Object.fromEntries(
+      (Stacks?.[0]?.Outputs ?? []).flatMap((o) => (o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : [])),
+    );
+  } catch (error) {
+    throw new SmokeSetupError(`cannot read stack ${options.stack}: ${error instanceof Error ? error.message : error}`);
+  } finally {
+    cloudformation.destroy();
+  }
+  let secret = options.secret;
+  if (secret === undefined) {
+    const arn = outputs.WebhookSecretArn;
+    if (!arn) throw new SmokeSetupError(`stack ${options.stack} has no output WebhookSecretArn; pass --secret`);
+    const secrets = new SecretsManagerClient(config);
+    try {
+      const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+      secret = signingSecret(SecretString, arn);
+    } catch (error) {
+      if (error instanceof SmokeSetupError) throw error;
+      throw new SmokeSetupError(
+        `cannot read the webhook secret ${arn}: ${error instanceof Error ? error.message : error}`,
+      );
+    } finally {
+      secrets.destroy();
+    }
+  }
+  const region = options.region ?? (await new DynamoDBClient(config).config.region());
+  return {
+    target: targetFromOutputs(options.stack, region, outputs, secret),
+    clients: {
+      dynamodb: new DynamoDBClient(config),
+      sns: new SNSClient(config),
+      sqs: new SQSClient(config),
+      cloudwatch: new CloudWatchClient(config),
+    },
+  };
+}
+
+/**
+ * The running `npm start`, from the state file it writes: its URL, DynamoDB Local, fauxqs and topic. PORT, when set,
+ * must be the port it listens on (so the smoke never checks another receiver than the one meant).
+ */
+export function localSmoke(
+  state: LocalModeState | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  secret?: string,
+): { target: SmokeTarget; clients: SmokeClients } {
+  if (!state)
+    throw new SmokeSetupError('no local mode is running (no live .local/local-mode.json): run `npm start` first');
+  const port = env.PORT?.trim() || '3000';
+  const listening = new URL(state.url).port;
+  if (listening !== port)
+    throw new SmokeSetupError(
+      `the running local mode listens on port ${listening}, not ${port} (PORT${env.PORT ? '' : ' unset: 3000'}); ` +
+        `run PORT=${listening} npm run smoke -- --local`,
+    );
+  if (!state.snsEndpoint || !state.topicArn)
+    throw new SmokeSetupError(
+      'the running local mode does not name its alert topic (an older version): restart npm start',
+    );
+  return {
+    target: {
+      label: `the local mode (pid ${state.pid})`,
+      webhookUrl: state.url,
+      tableName: state.table,
+      topicArn: state.topicArn,
+      secret: secret ?? state.secret,
+      noAlarmsReason: 'no CloudWatch in the local mode (AWS only)',
+    },
+    clients: {
+      dynamodb: localDynamoDbClient(state.endpoint),
+      sns: localSnsClient(state.snsEndpoint),
+      sqs: localSqsClient(state.snsEndpoint),
+    },
+  };
+}
+
+export function destroyClients(clients: SmokeClients): void {
+  for (const client of [clients.dynamodb, clients.sns, clients.sqs, clients.cloudwatch]) client?.destroy();
+}
