@@ -1,0 +1,128 @@
+import { isSmokeEvent } from '../../functions/core/smoke-event';
+import { smokeEvents } from '../../tools/smoke/events';
+import { signingSecret, targetFromOutputs } from '../../tools/smoke/resolve';
+import { exitCode, formatTable, type StepResult } from '../../tools/smoke/run';
+import { judgeAlarms, StepFailed } from '../../tools/smoke/steps';
+import { SmokeSetupError } from '../../tools/smoke/target';
+
+const OUTPUTS = {
+  WebhookUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/voucherify',
+  TableName: 'VoucherifyWebhooks-EventsTable-1A2B',
+  AlertTopicArn: 'arn:aws:sns:eu-west-1:123456789012:VoucherifyWebhooks-AlertTopic',
+  WebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:voucherify-webhook-secret-AbCdEf',
+  AlarmNames: 'VoucherifyWebhooks-QuarantinedEvents-1,VoucherifyWebhooks-AlertsDlq-2',
+};
+
+describe('the alarm verdict (the DescribeAlarms answer, judged)', () => {
+  const expected = ['a', 'b', 'c'];
+
+  it('passes when every alarm exists and none is in ALARM, counting the states', () => {
+    const found = new Map([
+      ['a', 'OK'],
+      ['b', 'INSUFFICIENT_DATA'],
+      ['c', 'OK'],
+    ]);
+
+    expect(judgeAlarms(expected, found)).toBe('3 alarms, none in ALARM (2 OK, 1 INSUFFICIENT_DATA)');
+  });
+
+  it('fails naming the alarms in ALARM', () => {
+    const found = new Map([
+      ['a', 'OK'],
+      ['b', 'ALARM'],
+      ['c', 'ALARM'],
+    ]);
+
+    expect(() => judgeAlarms(expected, found)).toThrow(new StepFailed('in ALARM: b, c'));
+  });
+
+  it('fails naming a missing alarm, even when the others are fine', () => {
+    expect(() => judgeAlarms(expected, new Map([['a', 'OK']]))).toThrow(new StepFailed('missing: b, c'));
+  });
+
+  it('fails when the stack names no alarms (an old stack without the AlarmNames output)', () => {
+    expect(() => judgeAlarms([], new Map())).toThrow(StepFailed);
+  });
+});
+
+describe('the target from the stack outputs', () => {
+  it('reads the URL, table, topic and the comma-separated alarm names', () => {
+    const target = targetFromOutputs('VoucherifyWebhooks', 'eu-west-1', OUTPUTS, 's3cret');
+
+    expect(target).toEqual({
+      label: 'stack VoucherifyWebhooks (eu-west-1)',
+      webhookUrl: OUTPUTS.WebhookUrl,
+      tableName: OUTPUTS.TableName,
+      topicArn: OUTPUTS.AlertTopicArn,
+      secret: 's3cret',
+      alarmNames: ['VoucherifyWebhooks-QuarantinedEvents-1', 'VoucherifyWebhooks-AlertsDlq-2'],
+    });
+  });
+
+  it('refuses a stack without the webhook outputs, naming them', () => {
+    const { WebhookUrl: _url, AlertTopicArn: _topic, ...rest } = OUTPUTS;
+
+    expect(() => targetFromOutputs('Other', undefined, rest, 's')).toThrow(
+      new SmokeSetupError("stack Other has no output WebhookUrl, AlertTopicArn: is it this project's stack?"),
+    );
+  });
+
+  it('runs with no alarm names when AlarmNames is missing, so the alarm step fails instead of passing', () => {
+    const { AlarmNames: _alarms, ...rest } = OUTPUTS;
+
+    expect(targetFromOutputs('Old', undefined, rest, 's').alarmNames).toEqual([]);
+  });
+});
+
+describe('the signing secret from Secrets Manager', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['["new","old"]', 'new'],
+  ])('%s -> %s', (value, expected) => {
+    expect(signingSecret(value, 'arn')).toBe(expected);
+  });
+
+  it.each(['[]', '', undefined])('refuses %p: the secret is not configured yet', (value) => {
+    expect(() => signingSecret(value, 'arn')).toThrow(/not configured/);
+  });
+});
+
+describe('the smoke events', () => {
+  it('are smoke events, unique to the run, of the two types, with the SMOKE-TEST voucher', () => {
+    const events = smokeEvents('run1', Date.parse('2026-12-02T10:00:00.000Z'));
+    const other = smokeEvents('run2', Date.parse('2026-12-02T10:00:00.000Z'));
+
+    const all = [events.failed, events.rollbackFailed, events.unsigned];
+    expect(all.every((e) => isSmokeEvent(e.eventId) && e.eventId.includes('run1'))).toBe(true);
+    expect(new Set(all.map((e) => e.eventId)).size).toBe(3);
+    expect(other.rollbackFailed.eventId).not.toBe(events.rollbackFailed.eventId);
+    expect([events.failed.type, events.rollbackFailed.type]).toEqual([
+      'redemption.failed',
+      'redemption.rollback.failed',
+    ]);
+    const body = JSON.parse(events.rollbackFailed.body.toString()) as {
+      event: { id: string; created_at: string };
+      data: { voucher: { code: string } };
+    };
+    expect(body.event.id).toBe(events.rollbackFailed.eventId);
+    expect(body.event.created_at).toBe('2026-12-02T10:00:00.000Z');
+    expect(body.data.voucher.code).toBe('SMOKE-TEST');
+  });
+});
+
+describe('the report', () => {
+  const target = targetFromOutputs('S', 'us-east-1', OUTPUTS, 's');
+  const result = (name: string, status: StepResult['status']): StepResult => ({ name, status, detail: 'd', ms: 5 });
+
+  it('exits 0 with skips and passes only, 1 with any failure', () => {
+    expect(exitCode([result('a', 'pass'), result('b', 'skip')])).toBe(0);
+    expect(exitCode([result('a', 'pass'), result('b', 'fail'), result('c', 'skip')])).toBe(1);
+  });
+
+  it('ends with the verdict line', () => {
+    expect(formatTable(target, [result('a', 'pass'), result('b', 'skip')])).toMatch(
+      /\nPASS: 1 passed, 1 skipped, 0 failed$/,
+    );
+    expect(formatTable(target, [result('a', 'fail'), result('b', 'pass')])).toMatch(/\nFAIL: 1 failed, 1 passed$/);
+  });
+});
