@@ -87,11 +87,13 @@ export async function awsSmoke(options: {
       secrets.destroy();
     }
   }
-  const region = options.region ?? (await new DynamoDBClient(config).config.region());
+  const dynamodb = new DynamoDBClient(config);
+  // The region the SDK resolved (flag, AWS_REGION or the profile), for the report's heading.
+  const region = options.region ?? (await dynamodb.config.region());
   return {
     target: targetFromOutputs(options.stack, region, outputs, secret),
     clients: {
-      dynamodb: new DynamoDBClient(config),
+      dynamodb,
       sns: new SNSClient(config),
       sqs: new SQSClient(config),
       cloudwatch: new CloudWatchClient(config),
