@@ -10,6 +10,9 @@ import { type LocalModeProcess, runTool, startLocalModeProcess } from './support
 
 let local: LocalModeProcess;
 
+/** Each test starts node + tsx for the smoke, which takes tens of seconds on a loaded 2-core box. */
+const SMOKE_TIMEOUT_MS = 150_000;
+
 beforeAll(async () => {
   local = await startLocalModeProcess(TEST_SECRET);
 }, 120_000);
@@ -64,7 +67,7 @@ it('passes every step against the running local mode, with the alert on a tempor
   expect(await smokeItemsLeft()).toEqual([]);
   // The local mode's own console subscriber got the same alert: what an on-call mailbox would see.
   expect(local.output()).toMatch(/\[alert\] \[smoke test\] Rollback failed/);
-});
+}, SMOKE_TIMEOUT_MS);
 
 it('fails the signed steps and exits 1 when signing with the wrong secret, and still cleans up', async () => {
   // Act
@@ -83,7 +86,7 @@ it('fails the signed steps and exits 1 when signing with the wrong secret, and s
   expect(results.get('cleanup')).toEqual({ result: 'PASS', detail: '0 item(s) deleted' });
   expect(run.stdout).toMatch(/^FAIL: 5 failed, 2 passed, 1 skipped$/m);
   expect(await smokeItemsLeft()).toEqual([]);
-});
+}, SMOKE_TIMEOUT_MS);
 
 it('sends nothing and exits 2 when PORT names another port than the running local mode', async () => {
   // Prepare
@@ -96,4 +99,4 @@ it('sends nothing and exits 2 when PORT names another port than the running loca
   expect(run.code).toBe(2);
   expect(run.stderr).toContain(`listens on port ${port}, not ${port + 1}`);
   expect(run.stdout).toBe('');
-});
+}, SMOKE_TIMEOUT_MS);
