@@ -40,63 +40,75 @@ async function smokeItemsLeft(): Promise<string[]> {
   }
 }
 
-it('passes every step against the running local mode, with the alert on a temporary queue, and leaves nothing', async () => {
-  // Act
-  const run = await runTool('tools/smoke.ts', ['--local', '--via-queue'], local.env);
+it(
+  'passes every step against the running local mode, with the alert on a temporary queue, and leaves nothing',
+  async () => {
+    // Act
+    const run = await runTool('tools/smoke.ts', ['--local', '--via-queue'], local.env);
 
-  // Assess
-  const table = rows(run.stdout);
-  expect(table.map(([name, result]) => [name, result])).toEqual([
-    ['temporary queue subscribed to the topic', 'PASS'],
-    ['signed redemption.failed -> 202 accepted', 'PASS'],
-    ['signed redemption.rollback.failed -> 202 accepted', 'PASS'],
-    ['same two again -> 200 duplicate', 'PASS'],
-    ['unsigned -> 401, not stored', 'PASS'],
-    ['both items read back from the table', 'PASS'],
-    ['rollback alert published (item marker)', 'PASS'],
-    ['alert received on the temporary queue', 'PASS'],
-    // No CloudWatch locally: said, not hidden; the verdict itself is unit-tested (test/unit/smoke.test.ts).
-    ['alarms exist, none in ALARM', 'SKIP'],
-    ['cleanup', 'PASS'],
-  ]);
-  expect(run.code).toBe(0);
-  expect(run.stdout).toMatch(/^PASS: 9 passed, 1 skipped, 0 failed$/m);
-  const queued = table.find(([name]) => name === 'alert received on the temporary queue');
-  expect(queued?.[2]).toMatch(/"\[smoke test\] Rollback failed: already_rolled_back - SMOKE-TEST"/);
-  expect(table.find(([name]) => name === 'cleanup')?.[2]).toBe('2 item(s) deleted, unsubscribed, queue deleted');
-  expect(await smokeItemsLeft()).toEqual([]);
-  // The local mode's own console subscriber got the same alert: what an on-call mailbox would see.
-  expect(local.output()).toMatch(/\[alert\] \[smoke test\] Rollback failed/);
-}, SMOKE_TIMEOUT_MS);
+    // Assess
+    const table = rows(run.stdout);
+    expect(table.map(([name, result]) => [name, result])).toEqual([
+      ['temporary queue subscribed to the topic', 'PASS'],
+      ['signed redemption.failed -> 202 accepted', 'PASS'],
+      ['signed redemption.rollback.failed -> 202 accepted', 'PASS'],
+      ['same two again -> 200 duplicate', 'PASS'],
+      ['unsigned -> 401, not stored', 'PASS'],
+      ['both items read back from the table', 'PASS'],
+      ['rollback alert published (item marker)', 'PASS'],
+      ['alert received on the temporary queue', 'PASS'],
+      // No CloudWatch locally: said, not hidden; the verdict itself is unit-tested (test/unit/smoke.test.ts).
+      ['alarms exist, none in ALARM', 'SKIP'],
+      ['cleanup', 'PASS'],
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^PASS: 9 passed, 1 skipped, 0 failed$/m);
+    const queued = table.find(([name]) => name === 'alert received on the temporary queue');
+    expect(queued?.[2]).toMatch(/"\[smoke test\] Rollback failed: already_rolled_back - SMOKE-TEST"/);
+    expect(table.find(([name]) => name === 'cleanup')?.[2]).toBe('2 item(s) deleted, unsubscribed, queue deleted');
+    expect(await smokeItemsLeft()).toEqual([]);
+    // The local mode's own console subscriber got the same alert: what an on-call mailbox would see.
+    expect(local.output()).toMatch(/\[alert\] \[smoke test\] Rollback failed/);
+  },
+  SMOKE_TIMEOUT_MS,
+);
 
-it('fails the signed steps and exits 1 when signing with the wrong secret, and still cleans up', async () => {
-  // Act
-  const run = await runTool('tools/smoke.ts', ['--local', '--secret', 'not-the-secret'], local.env);
+it(
+  'fails the signed steps and exits 1 when signing with the wrong secret, and still cleans up',
+  async () => {
+    // Act
+    const run = await runTool('tools/smoke.ts', ['--local', '--secret', 'not-the-secret'], local.env);
 
-  // Assess
-  expect(run.code).toBe(1);
-  const results = new Map(rows(run.stdout).map(([name, result, detail]) => [name, { result, detail }]));
-  expect(results.get('signed redemption.failed -> 202 accepted')).toEqual({
-    result: 'FAIL',
-    detail: expect.stringMatching(/expected 202 accepted, got 401 signature_invalid$/),
-  });
-  expect(results.get('signed redemption.rollback.failed -> 202 accepted')?.result).toBe('FAIL');
-  expect(results.get('rollback alert published (item marker)')?.result).toBe('FAIL');
-  expect(results.get('unsigned -> 401, not stored')?.result).toBe('PASS');
-  expect(results.get('cleanup')).toEqual({ result: 'PASS', detail: '0 item(s) deleted' });
-  expect(run.stdout).toMatch(/^FAIL: 5 failed, 2 passed, 1 skipped$/m);
-  expect(await smokeItemsLeft()).toEqual([]);
-}, SMOKE_TIMEOUT_MS);
+    // Assess
+    expect(run.code).toBe(1);
+    const results = new Map(rows(run.stdout).map(([name, result, detail]) => [name, { result, detail }]));
+    expect(results.get('signed redemption.failed -> 202 accepted')).toEqual({
+      result: 'FAIL',
+      detail: expect.stringMatching(/expected 202 accepted, got 401 signature_invalid$/),
+    });
+    expect(results.get('signed redemption.rollback.failed -> 202 accepted')?.result).toBe('FAIL');
+    expect(results.get('rollback alert published (item marker)')?.result).toBe('FAIL');
+    expect(results.get('unsigned -> 401, not stored')?.result).toBe('PASS');
+    expect(results.get('cleanup')).toEqual({ result: 'PASS', detail: '0 item(s) deleted' });
+    expect(run.stdout).toMatch(/^FAIL: 5 failed, 2 passed, 1 skipped$/m);
+    expect(await smokeItemsLeft()).toEqual([]);
+  },
+  SMOKE_TIMEOUT_MS,
+);
 
-it('sends nothing and exits 2 when PORT names another port than the running local mode', async () => {
-  // Prepare
-  const port = Number(new URL(local.state.url).port);
+it(
+  'sends nothing and exits 2 when PORT names another port than the running local mode',
+  async () => {
+    // Prepare
+    const port = Number(new URL(local.state.url).port);
 
-  // Act
-  const run = await runTool('tools/smoke.ts', ['--local'], { ...local.env, PORT: String(port + 1) });
+    // Act
+    const run = await runTool('tools/smoke.ts', ['--local'], { ...local.env, PORT: String(port + 1) });
 
-  // Assess
-  expect(run.code).toBe(2);
-  expect(run.stderr).toContain(`listens on port ${port}, not ${port + 1}`);
-  expect(run.stdout).toBe('');
-}, SMOKE_TIMEOUT_MS);
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`listens on port ${port}, not ${port + 1}`);
+    expect(run.stdout).toBe('');
+  },
+  SMOKE_TIMEOUT_MS,
+);
