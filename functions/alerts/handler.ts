@@ -1,30 +1,41 @@
 /**
  * Lambda entry for the events table's stream (filtered to new rollback failures by the event source mapping).
  * Everything is built once per cold start; each batch runs `makeAlertsHandler`.
- * Environment: TOPIC_ARN, TABLE_NAME, INCLUDE_CUSTOMER_EMAIL, LOG_LEVEL, SERVICE_NAME and METRICS_NAMESPACE (metrics),
- * METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
+ * Environment: TOPIC_ARN, TABLE_NAME, INCLUDE_CUSTOMER_EMAIL, LOG_LEVEL, POWERTOOLS_SERVICE_NAME and
+ * POWERTOOLS_METRICS_NAMESPACE (logs and metrics), POWERTOOLS_METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
 import { sdkRequestHandler } from '../adapters/http';
+import {
+  createPowertoolsLogger,
+  powertoolsLogger,
+  serviceName,
+  withLambdaContext,
+} from '../adapters/powertools-logger';
+import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
 import { SnsAlertPublisher } from '../adapters/sns-publisher';
-import { jsonLogger } from '../core/logger';
-import { metricsFromSettings, readMetricsSettings } from '../core/metrics';
 import { makeAlertsHandler } from './make-handler';
 import { readAlertsSettings } from './settings';
 
 const settings = readAlertsSettings(process.env);
+const service = serviceName(process.env);
+const logger = createPowertoolsLogger({ function: 'alerts', level: settings.logLevel, service });
+const metrics = createPowertoolsMetrics({ namespace: metricsNamespace(process.env), service });
 
 // No caller is waiting, but a hung connection would hold the whole shard: fail fast and let the SDK retry.
 const requestHandler = sdkRequestHandler({ connectionTimeoutMs: 2_000, requestTimeoutMs: 5_000 });
 const sns = new SNSClient({ maxAttempts: 3, requestHandler });
 const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
 
-export const handler = makeAlertsHandler({
-  publisher: new SnsAlertPublisher(sns, settings.topicArn),
-  ledger: new DynamoDbAlertLedger(dynamodb, settings.tableName),
-  logger: jsonLogger({ level: settings.logLevel, base: { function: 'alerts' } }),
-  metrics: metricsFromSettings(readMetricsSettings(process.env)),
-  options: { includeCustomerEmail: settings.includeCustomerEmail },
-});
+export const handler = withLambdaContext(
+  logger,
+  makeAlertsHandler({
+    publisher: new SnsAlertPublisher(sns, settings.topicArn),
+    ledger: new DynamoDbAlertLedger(dynamodb, settings.tableName),
+    logger: powertoolsLogger(logger),
+    metrics: powertoolsMetrics(metrics),
+    options: { includeCustomerEmail: settings.includeCustomerEmail },
+  }),
+);

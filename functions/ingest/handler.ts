@@ -1,21 +1,30 @@
 /**
  * Lambda entry for POST /webhooks/voucherify. Everything is built once per cold start; each request runs the core.
  * Environment: TABLE_NAME, WEBHOOK_SECRET_ARN (or VOUCHERIFY_WEBHOOK_SECRET outside AWS), MAX_BODY_BYTES,
- * RETENTION_DAYS, LOG_LEVEL, SERVICE_NAME and METRICS_NAMESPACE (metrics), METRICS_DISABLED. The SDK honours
- * AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
+ * RETENTION_DAYS, LOG_LEVEL, POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (logs and metrics),
+ * POWERTOOLS_METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { apiGatewayHandler } from '../adapters/api-gateway';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store';
 import { sdkRequestHandler } from '../adapters/http';
+import {
+  createPowertoolsLogger,
+  powertoolsLogger,
+  serviceName,
+  withLambdaContext,
+} from '../adapters/powertools-logger';
+import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
 import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
 import { readIngestSettings } from '../core/config';
 import { makeIngest } from '../core/ingest';
-import { jsonLogger } from '../core/logger';
-import { metricsFromSettings, readMetricsSettings } from '../core/metrics';
 
 const settings = readIngestSettings(process.env);
+const service = serviceName(process.env);
+const logger = createPowertoolsLogger({ function: 'ingest', level: settings.logLevel, service });
+// EMF lines on stdout: CloudWatch extracts the metrics from the log group, no API call per request.
+const metrics = createPowertoolsMetrics({ namespace: metricsNamespace(process.env), service });
 
 // Voucherify gives up on an answer after 10 s and the function times out at 8 s. Worst case, every attempt hanging to
 // its timeout: one secret read (0.5 + 1.2 s; a failed read is not cached, the next request tries again) + 3 puts
@@ -27,13 +36,15 @@ const secrets = settings.webhookSecretArn
   ? new SecretsManagerSource(new SecretsManagerClient({ maxAttempts: 1, requestHandler }), settings.webhookSecretArn)
   : staticSecrets(settings.webhookSecretInline);
 
-export const handler = apiGatewayHandler(
-  makeIngest({
-    secrets,
-    store: new DynamoDbEventStore(dynamodb, settings.tableName),
-    logger: jsonLogger({ level: settings.logLevel, base: { function: 'ingest' } }),
-    config: settings,
-    // EMF lines on stdout: CloudWatch extracts the metrics from the log group, no API call per request.
-    metrics: metricsFromSettings(readMetricsSettings(process.env)),
-  }),
+export const handler = withLambdaContext(
+  logger,
+  apiGatewayHandler(
+    makeIngest({
+      secrets,
+      store: new DynamoDbEventStore(dynamodb, settings.tableName),
+      logger: powertoolsLogger(logger),
+      config: settings,
+      metrics: powertoolsMetrics(metrics),
+    }),
+  ),
 );

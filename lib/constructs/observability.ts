@@ -51,7 +51,8 @@ export interface ObservabilityProps {
   readonly otherAlarms?: readonly IAlarm[];
 
   /**
-   * The `Service` dimension the functions write their metrics with (they are told it in SERVICE_NAME).
+   * The `service` dimension the functions write their metrics with, and the `service` key of their log lines (they are
+   * told it in POWERTOOLS_SERVICE_NAME).
    * @default - the stack name, so two deployments in one account never mix their metrics or alarms
    */
   readonly service?: string;
@@ -79,8 +80,9 @@ const PERIOD = Duration.minutes(5);
  * - ingest errors (any): the function failed (crash, timeout) or answered 5xx itself (storage, secret);
  * - ingest throttles (any): Lambda concurrency or DynamoDB writes were throttled.
  *
- * The functions write their metrics as EMF log lines (functions/core/metrics.ts); this construct tells them the
- * `Service` dimension value and reads the same names (functions/core/operational-metrics.ts).
+ * The functions write their metrics as EMF log lines through Powertools Metrics (functions/adapters/powertools-metrics.ts);
+ * this construct tells them the namespace and the `service` dimension value and reads the same names
+ * (functions/core/operational-metrics.ts).
  */
 export class Observability extends Construct {
   readonly dashboard: Dashboard;
@@ -92,7 +94,7 @@ export class Observability extends Construct {
     readonly ingestThrottles: Alarm;
     readonly signedSourceRefused: Alarm;
   };
-  /** The `Service` dimension value of this deployment's metrics. */
+  /** The `service` dimension value of this deployment's metrics. */
   readonly service: string;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
@@ -101,8 +103,10 @@ export class Observability extends Construct {
     const service = props.service ?? stack.stackName;
     this.service = service;
     // The functions write the metrics this construct reads: tell them the dimension value in the same place.
-    props.ingestFunction.addEnvironment('SERVICE_NAME', service);
-    props.alertsFunction?.addEnvironment('SERVICE_NAME', service);
+    for (const fn of [props.ingestFunction, props.alertsFunction]) {
+      fn?.addEnvironment('POWERTOOLS_SERVICE_NAME', service);
+      fn?.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', METRICS_NAMESPACE);
+    }
 
     const own = (metricName: string, dimensions: Record<string, string> = {}, statistic: string = Stats.SUM) =>
       new Metric({

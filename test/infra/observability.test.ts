@@ -118,9 +118,11 @@ const dimensionsOf = (stat: { Dimensions: Json[] }) =>
   Object.fromEntries((stat.Dimensions ?? []).map((d: Json) => [d.Name, d.Value]));
 
 describe('metrics the functions write', () => {
-  test('both functions are told the Service dimension value: the stack name', () => {
-    expect(ingestEnvironment(template).SERVICE_NAME).toBe(STACK_NAME);
-    expect(alertsFunction(template).properties.Environment.Variables.SERVICE_NAME).toBe(STACK_NAME);
+  test('both functions are told the service (the stack name) and the namespace the alarms read, as Powertools reads them', () => {
+    for (const env of [ingestEnvironment(template), alertsFunction(template).properties.Environment.Variables]) {
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe(STACK_NAME);
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+    }
   });
 
   test('the quarantine alarm reads exactly the aggregation the ingest core writes for a quarantined event', () => {

@@ -16,8 +16,8 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
+import { createPowertoolsLogger, powertoolsLogger } from '../../functions/adapters/powertools-logger';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
-import { jsonLogger } from '../../functions/core/logger';
 import { sign, stripJsonWhitespace } from '../../functions/core/signature';
 import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/source-ip';
 import {
@@ -425,7 +425,11 @@ describe('log hygiene, end to end', () => {
     const [signature] = signatures;
     control.start();
     try {
-      jsonLogger({ base: { function: 'ingest' } }).log('info', 'webhook accepted', { customerEmail: 'jane@jane.io' });
+      powertoolsLogger(createPowertoolsLogger({ function: 'ingest', level: 'info', service: 'hygiene' })).log(
+        'info',
+        'webhook accepted',
+        { customerEmail: 'jane@jane.io' },
+      );
       console.warn('quarantined event from %s', 'Ola Nordmann');
       process.stderr.write(`header was ${signature}\n`);
       console.debug({ secret: TEST_SECRET });
@@ -435,7 +439,7 @@ describe('log hygiene, end to end', () => {
     const leaks = findLeaks(control.lines, forbiddenValues());
     expect(leaks).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^personal data "jane@jane\.io" in: \{"level":"info","message":"webhook accepted"/),
+        expect.stringMatching(/^personal data "jane@jane\.io" in: \{"level":"INFO","message":"webhook accepted"/),
         expect.stringMatching(/^an email address \(jane@jane\.io\) in: /),
         expect.stringMatching(/^personal data "Ola Nordmann" in: quarantined event from Ola Nordmann$/),
         expect.stringMatching(/^signature .* in: header was [0-9a-f]{64}$/),

@@ -1,9 +1,10 @@
 import { toItem } from '../../functions/adapters/dynamodb-event-store';
+import { createPowertoolsLogger, powertoolsLogger } from '../../functions/adapters/powertools-logger';
+import { createPowertoolsMetrics, powertoolsMetrics } from '../../functions/adapters/powertools-metrics';
 import { encodeBody } from '../../functions/core/body-codec';
 import { buildEventRecord, extractFields } from '../../functions/core/event-record';
 import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
-import { jsonLogger } from '../../functions/core/logger';
-import { emfMetrics } from '../../functions/core/metrics';
+import { METRICS_NAMESPACE } from '../../functions/core/metrics';
 import type { EventStore } from '../../functions/core/ports';
 import { createAjv } from '../../functions/core/schemas/compile';
 import { verifySignature } from '../../functions/core/signature';
@@ -21,6 +22,20 @@ export interface MicroResults {
   /** Mean over the seeds of the deployed handler (SDK and HTTP to a stub DynamoDB), CPU µs per event. */
   readonly handlerMicros: number;
   readonly lines: readonly string[];
+}
+
+/**
+ * Runs `work` with stdout dropped: the core logs and writes EMF through Powertools, whose Console writes to
+ * process.stdout as Lambda's would; the lines are produced (their cost is measured) but not printed.
+ */
+async function silenced<T>(work: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    return await work();
+  } finally {
+    process.stdout.write = write;
+  }
 }
 
 /** A store that takes every write and keeps nothing: the core's I/O removed, not mocked into a different path. */
@@ -51,8 +66,8 @@ export async function runMicro(payloads: readonly Payload[], options: { rounds: 
   const ingest = makeIngest({
     secrets: { get: async () => [BENCH_SECRET] },
     store: acceptingStore,
-    logger: jsonLogger({ write: () => {} }),
-    metrics: emfMetrics({ service: 'bench', write: () => {} }),
+    logger: powertoolsLogger(createPowertoolsLogger({ function: 'ingest', level: 'info', service: 'bench' })),
+    metrics: powertoolsMetrics(createPowertoolsMetrics({ namespace: METRICS_NAMESPACE, service: 'bench' })),
     config: DEFAULT_INGEST_CONFIG,
   });
   const stubbed = await stubbedIngestHandler();
@@ -74,7 +89,8 @@ export async function runMicro(payloads: readonly Payload[], options: { rounds: 
     });
     // Sanity first: every candidate must take the path the product takes for a valid event.
     verifyParseValidate(p, runtimeValidators);
-    if ((await ingest(request)).outcome.kind !== 'accepted') throw new Error(`${p.name}: makeIngest did not accept`);
+    if ((await silenced(() => ingest(request))).outcome.kind !== 'accepted')
+      throw new Error(`${p.name}: makeIngest did not accept`);
     const answer = (await stubbed.quietly(() => handler(event))) as { statusCode?: number };
     if (answer.statusCode !== 202) throw new Error(`${p.name}: the handler did not answer 202`);
 
@@ -91,7 +107,7 @@ export async function runMicro(payloads: readonly Payload[], options: { rounds: 
       { name: name('vpv', p), run: loop(() => verifyParseValidate(p)) },
       { name: name('item', p), run: loop(() => coreWithItem(p)) },
       { name: name('itemRaw', p), run: loop(() => coreWithRawItem(p)) },
-      { name: name('ingest', p), run: loopAsync(() => ingest(request)) },
+      { name: name('ingest', p), run: (n) => silenced(() => loopAsync(() => ingest(request))(n)) },
       { name: name('handler', p), run: (n) => stubbed.quietly(() => loopAsync(() => handler(event))(n)) },
       { name: name('runtimeOnce', p), run: loop(() => verifyParseValidate(p, runtimeValidators)) },
       { name: name('stepVerify', p), run: loop(() => verifySignature(p.body, p.signature, [BENCH_SECRET])) },
