@@ -8,13 +8,18 @@
  * Environment: PORT (3000), HOST (127.0.0.1), DYNAMODB_PORT (a free one), TABLE_NAME (voucherify-events),
  * VOUCHERIFY_WEBHOOK_SECRET (else a generated development secret), LOCAL_IN_MEMORY=1, LOCAL_DIR (.local), and the
  * handler's own MAX_BODY_BYTES, RETENTION_DAYS, LOG_LEVEL, WEBHOOK_PATH; SNS_PORT (a free one) and INCLUDE_CUSTOMER_EMAIL
- * for the alerts.
+ * for the alerts; LOG_FORMAT=json (same as --verbose).
+ *
+ * The console shows the readable lines (each request and its outcome, each alert's outcome and its email text, and
+ * the functions' warnings and errors in one line each); --verbose adds the functions' raw JSON log and EMF lines, as
+ * CloudWatch Logs would hold them (local/runtime/console.ts).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readIngestSettings } from '../functions/core/config';
 import { localAlertsServices } from './runtime/alerts';
 import { LOCAL_REGION, localDynamoDbClient } from './runtime/aws-env';
+import { routeFunctionOutput, wantsRawLines } from './runtime/console';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from './runtime/dynamodb-local';
 import { ensureEventsTable, LOCAL_TABLE_NAME } from './runtime/events-table';
 import { loadIngestHandler } from './runtime/handler';
@@ -31,16 +36,21 @@ import {
   writeState,
 } from './runtime/state';
 
-const USAGE = `Usage: npm start [-- --in-memory]
+const USAGE = `Usage: npm start [-- --in-memory] [-- --verbose]
 
 Runs the webhook receiver locally on DynamoDB Local (needs Java 17+).
   --in-memory   keep no data between runs (same as LOCAL_IN_MEMORY=1)
+  --verbose     also print the functions' raw JSON log lines and EMF metric lines (same as LOG_FORMAT=json)
 Environment: PORT, HOST, DYNAMODB_PORT, SNS_PORT, TABLE_NAME, VOUCHERIFY_WEBHOOK_SECRET, LOCAL_DIR, MAX_BODY_BYTES,
-LOG_LEVEL, INCLUDE_CUSTOMER_EMAIL`;
+LOG_LEVEL, LOG_FORMAT, INCLUDE_CUSTOMER_EMAIL`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'in-memory': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'in-memory': { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: false,
   });
   if (values.help) {
@@ -50,6 +60,8 @@ async function main(): Promise<void> {
   // The SDK's Node 20 end-of-support notice says nothing about the local mode; keep the output readable.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const env = process.env;
+  // Before any function is loaded: from here on their lines go through the console routing.
+  routeFunctionOutput({ verbose: values.verbose === true || wantsRawLines(env) });
   const inMemory = values['in-memory'] === true || /^(1|true|yes)$/i.test(env.LOCAL_IN_MEMORY ?? '');
   const dir = localDir(env);
   const port = portSetting('PORT', 3000);
@@ -210,8 +222,8 @@ Send a signed sample event:
   npm run send -- fixtures/redemption.rollback.failed.json
 Run the Lambda handler once, without the HTTP server:
   npm run invoke -- fixtures/redemption.failed.json
-Look at what is stored:
-  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb scan --endpoint-url ${state.endpoint} --region ${state.region} --table-name ${state.table}
+Look at what is stored (finds this local mode by itself):
+  npx voucherify-events list
 
 Ctrl-C stops the receiver, the alerts, fauxqs and DynamoDB Local.
 `);
