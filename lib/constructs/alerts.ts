@@ -3,11 +3,11 @@ import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from '
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
@@ -18,6 +18,20 @@ import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
 import type { LogLevel } from '../../functions/core/ports';
 import { functionEntry } from '../paths';
 import { NodeFunction } from './node-function';
+
+/**
+ * CloudWatch alarms publish to the topic as the CloudWatch service, which needs the key to do so; without this
+ * statement the alarms deploy cleanly and their notifications are dropped. The form AWS documents for SNS encryption
+ * with CloudWatch: conditions on this statement are not documented as carried by the KMS request.
+ */
+function cloudWatchKeyStatement(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'AllowCloudWatchAlarmsToUseTheKey',
+    principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+  });
+}
 
 export interface AlertsProps {
   /** The events table; its stream (NEW_IMAGE) is the outbox the alerts are read from. */
@@ -55,6 +69,19 @@ export interface AlertsProps {
    * @default Duration.minutes(5)
    */
   readonly iteratorAgeThreshold?: Duration;
+  /**
+   * An alert topic of your own to publish to, instead of the one created here (its subscribers, policy and retention
+   * stay yours; the alarms notify it too). Give its KMS key as `topicKey` when it is encrypted with a customer-managed
+   * key: the function gets the two key actions it needs, and the key's policy, when this app owns it, admits
+   * CloudWatch alarms.
+   * @default - a topic created here, encrypted with a key created here
+   */
+  readonly topic?: ITopic;
+  /**
+   * The KMS key of `topic`. Only read with `topic`.
+   * @default - none: the given topic is unencrypted or uses the AWS-managed key
+   */
+  readonly topicKey?: IKey;
 }
 
 /**
@@ -66,8 +93,9 @@ export interface AlertsProps {
  * → email and other subscribers. Three alarms notify the same topic: DLQ not empty, function errors, iterator age.
  */
 export class Alerts extends Construct {
-  readonly key: Key;
-  readonly topic: Topic;
+  /** The topic's KMS key: the one created here, or the `topicKey` given (none when a topic was given without one). */
+  readonly key?: IKey;
+  readonly topic: ITopic;
   readonly deadLetterQueue: Queue;
   readonly function: NodeFunction;
   readonly eventSourceMapping: EventSourceMapping;
@@ -81,41 +109,40 @@ export class Alerts extends Construct {
     if (!streamArn) throw new Error('Alerts: the events table must have a stream (NEW_IMAGE)');
 
     // --- Topic ------------------------------------------------------------------------------------------------
-    this.key = new Key(this, 'TopicKey', {
-      description: 'Encrypts the Voucherify rollback-failure alert topic',
-      enableKeyRotation: true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    // CloudWatch alarms publish to the topic as the CloudWatch service, which needs the key to do so; without this
-    // statement the alarms deploy cleanly and their notifications are dropped. The form AWS documents for SNS
-    // encryption with CloudWatch: conditions on this statement are not documented as carried by the KMS request.
-    this.key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToUseTheKey',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
+    if (props.topic) {
+      this.topic = props.topic;
+      this.key = props.topicKey;
+      // A key this app owns gets the statement alarms need (cloudWatchKeyStatement); an imported key's is its owner's.
+      this.key?.addToResourcePolicy(cloudWatchKeyStatement());
+    } else {
+      const key = new Key(this, 'TopicKey', {
+        description: 'Encrypts the Voucherify rollback-failure alert topic',
+        enableKeyRotation: true,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+      key.addToResourcePolicy(cloudWatchKeyStatement());
+      this.key = key;
 
-    this.topic = new Topic(this, 'Topic', {
-      displayName: 'Voucherify rollback failures',
-      masterKey: this.key,
-      enforceSSL: true,
-    });
-    // Only this account's alarms, in this region (the confused-deputy guard for a service principal).
-    this.topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'AllowThisAccountsAlarmsToPublish',
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
-        },
-      }),
-    );
+      const topic = new Topic(this, 'Topic', {
+        displayName: 'Voucherify rollback failures',
+        masterKey: key,
+        enforceSSL: true,
+      });
+      // Only this account's alarms, in this region (the confused-deputy guard for a service principal).
+      topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowThisAccountsAlarmsToPublish',
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+          },
+        }),
+      );
+      this.topic = topic;
+    }
     for (const address of props.alertEmails ?? []) {
       NagSuppressions.addResourceSuppressions(this.topic.addSubscription(new EmailSubscription(address)), [
         {
@@ -169,15 +196,22 @@ export class Alerts extends Construct {
     })
       // sns:Publish on this topic, and the two KMS actions SNS performs with the caller's rights to encrypt the
       // message (grantPublish would add `kms:GenerateDataKey*`, a wildcard action the function does not need).
-      .bind('TOPIC_ARN', this.topic.topicArn, (grantee) =>
-        Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] }).combine(
-          Grant.addToPrincipal({
-            grantee,
-            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-            resourceArns: [this.key.keyArn],
-          }),
-        ),
-      )
+      .bind('TOPIC_ARN', this.topic.topicArn, (grantee) => {
+        const publish = Grant.addToPrincipal({
+          grantee,
+          actions: ['sns:Publish'],
+          resourceArns: [this.topic.topicArn],
+        });
+        return this.key
+          ? publish.combine(
+              Grant.addToPrincipal({
+                grantee,
+                actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+                resourceArns: [this.key.keyArn],
+              }),
+            )
+          : publish;
+      })
       // The alert marker: GetItem to check it, UpdateItem to set it. UpdateItem may touch only the marker's
       // attributes (and the key its condition names), with no ReturnValues that would read the rest of the item:
       // the alerts function can never rewrite a stored event. GetItem may read only those attributes too (the

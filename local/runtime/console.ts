@@ -77,7 +77,10 @@ export function readableLine(line: Line): string | undefined {
 export function routeFunctionOutput(options: ConsoleRoutingOptions): ConsoleRouting {
   const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
   const print =
-    options.print ?? ((line: string) => originals.stdout.call(process.stdout, `${line}\n`) as unknown as void);
+    options.print ??
+    ((line: string) => {
+      originals.stdout.call(process.stdout, `${line}\n`);
+    });
 
   const route = (name: 'stdout' | 'stderr'): Write => {
     const stream = process[name];
