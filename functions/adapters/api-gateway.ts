@@ -9,8 +9,9 @@ import type { IngestRequest } from '../core/ingest';
 export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): IngestRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  // API Gateway sends `body: null` for a request without one, whatever the type says: both are an empty body.
   const body =
-    event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+    event.body == null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   return {
     method: event.requestContext?.http?.method ?? 'POST',
     path: event.rawPath ?? event.requestContext?.http?.path ?? '/',

@@ -1,6 +1,8 @@
+import { parseStrictDateTime } from './date-time';
 import type { EventRecord } from './event-record';
 import { isSmokeEvent } from './smoke-event';
 import type { ValidationIssue } from './validation';
+import { escapeInvisibleInJson, showInvisible, stripInvisible } from './visible-text';
 
 /**
  * The alert sent when Voucherify reports `redemption.rollback.failed`: one pure function from a stored event to the
@@ -143,11 +145,8 @@ function compact<T extends Json>(value: T): T | undefined {
 
 const DAY_MS = 86_400_000;
 
-function parseDate(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-}
+/** Strict RFC 3339 only: Date.parse reads "1" as 2001 and would advise "window closed" on it. */
+const parseDate = parseStrictDateTime;
 
 /** Adds calendar months in UTC, clamping to the month's last day (30 Nov + 3 months = 28/29 Feb, not 2 Mar). */
 export function addMonthsUtc(ms: number, months: number): number {
@@ -330,7 +329,7 @@ function capitalise(text: string): string {
 
 /** Plain printable ASCII: accents folded (é → e), anything else '?', whitespace and control characters collapsed. */
 export function toSubjectSafe(text: string): string {
-  return text
+  return stripInvisible(text)
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[\s\p{Cc}]+/gu, ' ')
@@ -365,7 +364,7 @@ export function buildSubject(facts: AlertFacts): string {
 /** One line of email text: no control characters (a payload must not be able to forge lines), bounded length. */
 function line(value: string | number | undefined, max = 300): string | undefined {
   if (value === undefined) return undefined;
-  const text = String(value)
+  const text = showInvisible(String(value))
     .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
     .trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -380,6 +379,9 @@ function named(name: string | undefined, id: string | undefined): string | undef
   if (name && id) return `${line(name)} (${line(id)})`;
   return line(name ?? id);
 }
+
+/** Said when the redemption date is not a strict ISO 8601 (RFC 3339) time: no age, no window verdict. */
+const WINDOW_UNKNOWN = 'not a valid ISO 8601 time, so whether the 3-month rollback window has closed is unknown';
 
 /** The `email` body: plain text, the facts a person needs in the order they need them. */
 export function buildEmailText(facts: AlertFacts): string {
@@ -421,7 +423,7 @@ export function buildEmailText(facts: AlertFacts): string {
     labelled('Redemption id', r?.id ?? 'not given'),
     labelled('Redemption status', r?.status),
     r?.date
-      ? labelled('Redeemed', r.date, r.ageDays === undefined ? undefined : `${r.ageDays} days ago`)
+      ? labelled('Redeemed', r.date, r.ageDays === undefined ? WINDOW_UNKNOWN : `${r.ageDays} days ago`)
       : labelled('Redeemed', 'date not in the event'),
     r?.olderThanRollbackWindow
       ? `  WARNING: older than ${ROLLBACK_WINDOW_MONTHS} months (the rollback window closed ${r.rollbackWindowEndedAt}): Voucherify cannot roll this redemption back.`
@@ -475,7 +477,9 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  */
 function attribute(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const clean = value.replace(/[\p{Cc}]/gu, '').trim();
+  const clean = stripInvisible(value)
+    .replace(/[\p{Cc}]/gu, '')
+    .trim();
   // Cut first, then repair: the cut may split a surrogate pair.
   return clean === '' ? undefined : clean.slice(0, 256).replace(LONE_SURROGATE, '\ufffd');
 }
@@ -486,7 +490,7 @@ export function buildAlertMessage(input: AlertInput): AlertMessage {
   const emailText = buildEmailText(facts);
   return {
     subject: buildSubject(facts),
-    messageJson: JSON.stringify({ default: JSON.stringify(facts), email: emailText }),
+    messageJson: JSON.stringify({ default: escapeInvisibleInJson(JSON.stringify(facts)), email: emailText }),
     attributes:
       compact({
         event_type: attribute(facts.eventType),

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { type BodyEncoding, encodeBody } from './body-codec';
+import { isUsableEventId } from './event-id';
 import type { ValidationIssue } from './validation';
 
 export type EventStatus = 'ACCEPTED' | 'QUARANTINED';
@@ -9,7 +11,7 @@ export type EventStatus = 'ACCEPTED' | 'QUARANTINED';
  * addresses stay inside the (compressed) body and are never lifted into searchable attributes.
  */
 export interface EventRecord {
-  /** `event.id`, or `sha256:<hex>` of the body when no id can be read. The idempotency key. */
+  /** `event.id`, or a hash when no usable id can be read (see {@link eventKey}). The idempotency key. */
   readonly eventId: string;
   readonly status: EventStatus;
   readonly receivedAt: string;
@@ -55,9 +57,27 @@ function str(value: unknown, maxLength = MAX_FIELD_LENGTH): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= maxLength ? value : undefined;
 }
 
-/** The event id if the envelope carries a usable one. */
+/** The event id if the envelope carries a usable one (see {@link isUsableEventId}: the schema's rule too). */
 export function readEventId(body: unknown): string | undefined {
-  return str(obj(obj(body)?.event)?.id);
+  const id = obj(obj(body)?.event)?.id;
+  return isUsableEventId(id) ? id : undefined;
+}
+
+/**
+ * The idempotency key of an authentic event, the same for every byte variant of one signed delivery:
+ * - its `event.id` when usable;
+ * - `sha256-id:<hex>` of an `event.id` string that breaks the id rule (too long), so its other send-outs dedupe too
+ *   (hashed as JSON text, which writes a lone surrogate as an escape rather than as U+FFFD);
+ * - otherwise `sha256:<hex>` of the bytes the signature covers: the body as received for a raw match, the compact or
+ *   stringified form for a fallback match, which every variant that passes shares.
+ */
+export function eventKey(parsed: unknown, signedBytes: Buffer): string {
+  const id = readEventId(parsed);
+  if (id !== undefined) return id;
+  const unusable = obj(obj(parsed)?.event)?.id;
+  if (typeof unusable === 'string' && unusable.length > 0)
+    return `sha256-id:${createHash('sha256').update(JSON.stringify(unusable)).digest('hex')}`;
+  return `sha256:${createHash('sha256').update(signedBytes).digest('hex')}`;
 }
 
 /** Lifts the searchable fields out of a parsed envelope (validated or not). */

@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import { type Answer, type Outcome, toAnswer } from './answers';
 import { ReceiverNotConfiguredError, SecretsUnavailableError, StorageUnavailableError } from './errors';
-import { buildEventRecord, readEventId } from './event-record';
+import { buildEventRecord, eventKey } from './event-record';
+import { lazyJsonBody } from './json-body';
 import type { Metrics } from './metrics';
 import { ingestMetrics } from './operational-metrics';
 import type { EventStore, Logger, SecretSource } from './ports';
@@ -103,9 +103,11 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     const secrets = await deps.secrets.get();
     if (secrets.length === 0) throw new ReceiverNotConfiguredError('no webhook secret is configured');
     const header = request.headers[SIGNATURE_HEADER];
-    let verdict = verifySignature(request.body, header, secrets);
+    // One parse, shared: the signature check needs it for its fallback forms, the validation for everything.
+    const body = lazyJsonBody(request.body);
+    let verdict = verifySignature(request.body, header, secrets, body);
     if (!verdict.ok && verdict.reason === 'mismatch' && deps.secrets.refresh && (await deps.secrets.refresh())) {
-      verdict = verifySignature(request.body, header, await deps.secrets.get());
+      verdict = verifySignature(request.body, header, await deps.secrets.get(), body);
     }
     if (!verdict.ok)
       return {
@@ -114,14 +116,12 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       };
 
     const receivedAtMs = now();
-    let parsed: unknown;
+    const json = body();
+    const parsed = json.ok ? json.value : undefined;
     let issues: readonly ValidationIssue[] | undefined;
-    try {
-      parsed = JSON.parse(request.body.toString('utf8'));
-    } catch (cause) {
-      issues = [{ pointer: '/', message: `the body is not valid JSON (${describeParseError(cause)})` }];
-    }
-    if (!issues) {
+    if (!json.ok) {
+      issues = [{ pointer: '/', message: `the body is not valid JSON (${json.error})` }];
+    } else {
       const result = validateEvent(parsed, validators);
       if (!result.ok) issues = result.issues;
     }
@@ -131,8 +131,8 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       issues = [{ pointer: '/', message: NOT_UTF8 }, ...(issues ?? [])];
     }
 
-    // An authentic event without a readable id still deduplicates: the same bytes give the same key.
-    const eventId = readEventId(parsed) ?? `sha256:${createHash('sha256').update(request.body).digest('hex')}`;
+    // The idempotency key is the same for every byte variant of one signed delivery (see eventKey).
+    const eventId = eventKey(parsed, verdict.signedBytes);
     const record = buildEventRecord({
       eventId,
       status: issues ? 'QUARANTINED' : 'ACCEPTED',
@@ -207,8 +207,3 @@ function errorSummary(cause: unknown): string {
 }
 
 const NOT_UTF8 = 'the body is not valid UTF-8; the invalid bytes were read as U+FFFD (the stored body is unchanged)';
-
-function describeParseError(cause: unknown): string {
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
-}

@@ -1,13 +1,25 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type JsonBody, lazyJsonBody } from './json-body';
 
 /** The header Voucherify signs with. Header names are case-insensitive; adapters pass them lowercased. */
 export const SIGNATURE_HEADER = 'x-voucherify-signature';
 
 const SIGNATURE_HEX = /^[0-9a-fA-F]{64}$/;
 
-/** Why a request is not proven to come from Voucherify (or `ok`). */
+/**
+ * Which bytes the signature was found to cover:
+ * - `raw`: the body exactly as received;
+ * - `compact`: the body with whitespace outside strings removed (Voucherify's docs sign the compact form, and a proxy
+ *   may have pretty-printed it);
+ * - `stringify`: `JSON.stringify` of the parsed body, which is what the official Node SDK
+ *   (`utils.webhooks.verifySignature` in npm `voucherify`) recomputes, so a delivery whose bytes differ only in how
+ *   the same JSON is written (`\u00e9` for `é`, `\/` for `/`, `300.0` for `300`) is accepted here as it is there.
+ */
+export type SignedForm = 'raw' | 'compact' | 'stringify';
+
+/** Why a request is not proven to come from Voucherify (or `ok`, with the bytes the signature covers). */
 export type SignatureVerdict =
-  | { ok: true; form: 'raw' | 'compact'; secretIndex: number }
+  | { ok: true; form: SignedForm; secretIndex: number; signedBytes: Buffer }
   | { ok: false; reason: 'missing' | 'malformed' | 'mismatch' };
 
 /** Lowercase hex HMAC-SHA256 of `body`, keyed with the secret's UTF-8 bytes: what Voucherify puts in the header. */
@@ -17,14 +29,21 @@ export function sign(body: Buffer | string, secret: string): string {
 
 /**
  * Checks `header` against the HMAC of the raw body under every active secret (several are allowed, so a secret can be
- * rotated without downtime), then, only if none matches, against the body with whitespace outside strings removed:
- * Voucherify's docs sign the compact form, and a proxy may have pretty-printed it. Never re-serialises the JSON.
- * Comparison is constant-time on the 32 decoded bytes.
+ * rotated without downtime). Only if none matches, and only if the raw body parses as JSON, it tries the two other
+ * forms of the same JSON value (see {@link SignedForm}). The parse requirement is what keeps those forms from being a
+ * replay tool: every variant of one signed delivery that gets through parses to the same value, so it carries the same
+ * event id and is stored once (bytes that do not parse, like `nu<TAB>ll`, still compact to the signed form and would
+ * otherwise be stored again and again under their own hash).
+ *
+ * Hex is read case-insensitively: Voucherify sends lower case; upper case decodes to the same 32 bytes and proves
+ * exactly as much (the SDK compares strings and would refuse it; SECURITY.md says why we do not). Comparison is
+ * constant-time on the decoded bytes. `parse` lets the caller share one parse of the body.
  */
 export function verifySignature(
   body: Buffer,
   header: string | undefined,
   secrets: readonly string[],
+  parse: () => JsonBody = lazyJsonBody(body),
 ): SignatureVerdict {
   if (header === undefined || header.trim() === '') return { ok: false, reason: 'missing' };
   const given = header.trim();
@@ -32,14 +51,32 @@ export function verifySignature(
   const expected = Buffer.from(given, 'hex');
 
   const raw = matchingSecret(body, expected, secrets);
-  if (raw >= 0) return { ok: true, form: 'raw', secretIndex: raw };
+  if (raw >= 0) return { ok: true, form: 'raw', secretIndex: raw, signedBytes: body };
+  if (secrets.length === 0) return { ok: false, reason: 'mismatch' };
 
+  const parsed = parse();
+  if (!parsed.ok) return { ok: false, reason: 'mismatch' };
   const compact = stripJsonWhitespace(body);
   if (compact !== body) {
     const index = matchingSecret(compact, expected, secrets);
-    if (index >= 0) return { ok: true, form: 'compact', secretIndex: index };
+    if (index >= 0) return { ok: true, form: 'compact', secretIndex: index, signedBytes: compact };
+  }
+  const stringified = stringify(parsed.value);
+  if (stringified && !stringified.equals(body) && !stringified.equals(compact)) {
+    const index = matchingSecret(stringified, expected, secrets);
+    if (index >= 0) return { ok: true, form: 'stringify', secretIndex: index, signedBytes: stringified };
   }
   return { ok: false, reason: 'mismatch' };
+}
+
+/** `JSON.stringify` as UTF-8 bytes, as the SDK hashes it; undefined for a value too deep to stringify (RangeError). */
+function stringify(value: unknown): Buffer | undefined {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : Buffer.from(text, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function matchingSecret(body: Buffer, expected: Buffer, secrets: readonly string[]): number {

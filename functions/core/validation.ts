@@ -32,7 +32,8 @@ export const validatorsAheadOfTime: Validators = {
 /** Runs one validator and turns ajv's errors into pointer + sentence pairs, with `prefix` for nested documents. */
 export function runValidator(validate: GeneratedValidator, value: unknown, prefix = ''): ValidationResult {
   if (validate(value)) return { ok: true };
-  const errors = validate.errors ?? [];
+  // An `if` error only restates the `then` errors it follows (the order-items guard in the schemas): not a problem.
+  const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if');
   const issues = errors.slice(0, MAX_ISSUES).map((error) => ({
     pointer: `${prefix}${error.instancePath}` || '/',
     message: describe(error.keyword, error.params, error.message),

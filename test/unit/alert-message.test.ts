@@ -340,3 +340,55 @@ describe('attributes are well-formed text (found by the faults suite)', () => {
     );
   });
 });
+
+describe('hostile but signed text and dates in the alert', () => {
+  /** Invisible characters that reorder or hide text: RLO, LRI/PDI isolates, zero-width space, ALM, BOM, a tag. */
+  const INVISIBLE = ['\u202e', '\u2066', '\u2069', '\u200b', '\u061c', '\ufeff', '\u{e0041}'];
+  const hasInvisible = (text: string) => /[\p{Cf}\p{Bidi_Control}]/u.test(text);
+
+  it('shows every format and bidi control character of customer fields escaped, or strips it, in all alert text', () => {
+    // Prepare
+    const envelope = loadFixture('redemption.rollback.failed');
+    const name = `Jack ${INVISIBLE.join('')}kcaJ`;
+    setPath(envelope, 'data.customer.name', name);
+    setPath(envelope, 'data.customer.id', `cust_\u202e1`);
+    setPath(envelope, 'data.redemption_rollback.failure_code', 'code\u202e');
+    setPath(envelope, 'data.redemption_rollback.failure_message', `Refund \u202e00.001 EUR`);
+    setPath(envelope, 'data.voucher.code', `GIFT\u2067-1`);
+
+    // Act
+    const { message, parsed, json } = alertFor(envelope);
+
+    // Assess: nothing invisible anywhere a person or a filter reads; the JSON still carries the exact values.
+    expect(hasInvisible(message.subject)).toBe(false);
+    expect(hasInvisible(message.emailText)).toBe(false);
+    expect(hasInvisible(message.messageJson)).toBe(false);
+    expect(hasInvisible(parsed.default)).toBe(false);
+    for (const value of Object.values(message.attributes)) expect(hasInvisible(value as string)).toBe(false);
+    expect(message.emailText).toContain('Refund <U+202E>00.001 EUR');
+    expect(message.emailText).toContain('Jack <U+202E><U+2066><U+2069><U+200B><U+061C><U+FEFF><U+E0041>kcaJ');
+    expect(message.subject).toBe('Rollback failed: code - GIFT-1');
+    expect(json.customer?.name).toBe(name);
+  });
+
+  it.each(['1', '2024-19-39T29:59:59Z', '2024-02-30T10:00:00Z', 'yesterday'])(
+    'says the 3-month window is unknown for a redemption date of %p, never "window closed"',
+    (date) => {
+      // Prepare: a quarantined rollback failure whose cause names no window.
+      const envelope = loadFixture('redemption.rollback.failed');
+      setPath(envelope, 'data.redemption.date', date);
+      setPath(envelope, 'data.redemption_rollback.failure_code', 'something_new');
+      setPath(envelope, 'data.redemption_rollback.failure_message', 'Something we have not seen');
+
+      // Act
+      const { json, message } = alertFor(envelope, { status: 'QUARANTINED', now: Date.parse('2026-11-22T10:00:00Z') });
+
+      // Assess
+      expect(json.nextStep.code).toBe('investigate');
+      expect(json.redemption?.olderThanRollbackWindow).toBeUndefined();
+      expect(json.redemption?.ageDays).toBeUndefined();
+      expect(message.emailText).toContain(`Redeemed: ${date}, not a valid ISO 8601 time`);
+      expect(message.emailText).toContain('rollback window has closed is unknown');
+    },
+  );
+});

@@ -4,7 +4,7 @@ import { StorageUnavailableError } from '../../functions/core/errors';
 import { DEFAULT_INGEST_CONFIG, type IngestRequest, makeIngest } from '../../functions/core/ingest';
 import type { SecretSource } from '../../functions/core/ports';
 import { sign } from '../../functions/core/signature';
-import { compactBody, loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
+import { compactBody, loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { MemoryEventStore } from '../helpers/memory-store';
 
 const NOW = Date.parse('2026-11-22T10:00:00.000Z');
@@ -349,5 +349,84 @@ describe('bodies that are not UTF-8 (found by the fuzz suite)', () => {
       expect.stringMatching(/not valid UTF-8/),
       expect.stringMatching(/not valid JSON/),
     ]);
+  });
+});
+
+describe('hostile but signed: one captured delivery replayed in other bytes (issue: fallback forms)', () => {
+  /** A rollback failure as Voucherify signs it (JSON.stringify), with an accent, slashes and a round amount. */
+  function captured(options: { withId?: boolean } = {}) {
+    const event = rollback();
+    setPath(event, 'data.customer.name', 'Zoé Webhook');
+    setPath(event, 'data.redemption_rollback.amount', 300);
+    if (options.withId === false) delete (event.event as Record<string, unknown>).id;
+    const text = JSON.stringify(event);
+    return { text, signature: sign(Buffer.from(text), TEST_SECRET) };
+  }
+
+  const replays: [string, (text: string) => string, 'stored once' | 'refused'][] = [
+    ['escaped unicode (\\u00e9)', (t) => t.replace('é', '\\u00e9'), 'stored once'],
+    ['escaped slashes (\\/)', (t) => t.replaceAll('/', '\\/'), 'stored once'],
+    ['300.0', (t) => t.replace('"amount":300', '"amount":300.0'), 'stored once'],
+    ['pretty-printed', (t) => JSON.stringify(JSON.parse(t), null, 2), 'stored once'],
+    ['CRLF between tokens', (t) => t.replaceAll(',"', ',\r\n"'), 'stored once'],
+    ['nu<TAB>ll', (t) => t.replace('null', 'nu\tll'), 'refused'],
+    ['3 0 0', (t) => t.replace('"amount":300', '"amount":3 0 0'), 'refused'],
+    ['tr ue', (t) => t.replace('true', 'tr ue'), 'refused'],
+  ];
+
+  it.each([true, false])('never stores a byte variant twice (event id present: %s)', async (withId) => {
+    // Prepare
+    const { ingest, store } = setup();
+    const { text, signature } = captured({ withId });
+    const send = (body: string) =>
+      ingest(signedRequest(undefined, { body: Buffer.from(body), headers: { 'x-voucherify-signature': signature } }));
+    const original = await send(text);
+
+    // Act
+    const answers: Awaited<ReturnType<typeof send>>[] = [];
+    for (const [, variant] of replays) answers.push(await send(variant(text)));
+
+    // Assess
+    expect(original.statusCode).toBe(202);
+    expect(store.records.size).toBe(1);
+    replays.forEach(([, , expected], i) => {
+      if (expected === 'stored once')
+        expect(answers[i]).toMatchObject({
+          statusCode: 200,
+          body: { status: 'duplicate', eventId: original.body.eventId },
+        });
+      else expect(answers[i]).toMatchObject({ statusCode: 401, body: { code: 'signature_invalid' } });
+    });
+  });
+
+  it('keys an event whose id breaks the id rule by that id, so its second send-out is a duplicate', async () => {
+    // Prepare: 200 emoji are 200 code points, 400 UTF-16 units and 800 UTF-8 bytes.
+    const { ingest, store } = setup();
+    const first = setPath(rollback(), 'event.id', '😀'.repeat(200));
+    const second = setPath(rollback(), 'event.id', '😀'.repeat(200));
+    second.id = 'whs_another_sendout';
+
+    // Act
+    const a = await ingest(signedRequest(first));
+    const b = await ingest(signedRequest(second));
+
+    // Assess
+    expect(a.body).toMatchObject({ status: 'quarantined', errors: [{ pointer: '/event/id' }] });
+    expect(b).toMatchObject({ statusCode: 200, body: { status: 'duplicate', eventId: a.body.eventId } });
+    expect(store.records.size).toBe(1);
+  });
+
+  it('describes a body that is not JSON by byte offset, never by its content', async () => {
+    const { ingest, store } = setup();
+    const body = '{"card":"4111111111111111","pin":secret-1234}';
+
+    const answer = await ingest(signedBytes(body));
+
+    const message = (answer.body.errors as { message: string }[])[0]?.message ?? '';
+    expect(message).toBe('the body is not valid JSON (unexpected character at byte 33)');
+    const stored = JSON.stringify([...store.records.values()][0]?.issues);
+    for (const text of [JSON.stringify(answer.body), stored]) {
+      expect(text).not.toMatch(/secret|4111|1234|pin/);
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readEventId } from '../../functions/core/event-record';
+import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
 import { generateValidatorsSource } from '../../functions/core/schemas/compile';
 import { validateEvent } from '../../functions/core/validation';
 import { fixtureNames, loadFixture, setPath } from '../helpers/fixtures';
@@ -132,5 +134,96 @@ describe('validateEvent rejects wrong types on what the product relies on, with 
     if (result.ok) return;
     expect(result.issues).toHaveLength(21);
     expect(result.issues[20]).toEqual({ pointer: '/', message: 'and 60 more problems' });
+  });
+});
+
+describe('validation under hostile but signed input', () => {
+  const limit = DEFAULT_INGEST_CONFIG.maxBodyBytes;
+  /** A rollback failure whose order holds as many copies of `item` as fit in maxBodyBytes (at most `max`). */
+  function rollbackWithItems(item: unknown, max = Number.POSITIVE_INFINITY) {
+    const event = loadFixture('redemption.rollback.failed');
+    const room = limit - JSON.stringify(event).length - 64;
+    const count = Math.min(max, Math.floor(room / (JSON.stringify(item).length + 1)));
+    setPath(event, 'data.redemption_rollback.order', { id: 'ord_1', items: new Array(count).fill(item) });
+    return { event, count };
+  }
+  const everyIntegerWrong = Object.fromEntries(
+    ['quantity', 'discount_quantity', 'amount', 'discount_amount', 'applied_discount_amount', 'price'].map((k) => [
+      k,
+      '',
+    ]),
+  );
+
+  it.each([
+    ['zeros where items belong (the reported 60,000-item case, at the size limit)', 0, undefined, 1],
+    ['10,000 items that each break one property', { price: '' }, 10_000, 10_000],
+    ['items that each break every integer property', everyIntegerWrong, undefined, undefined],
+  ])('answers %s within 1 s, with the first problems and a count of the rest', (_what, item, max, problems) => {
+    // Prepare: the generated code used to concatenate the errors once per failing item (30 s for 100,000 zeros).
+    const { event, count } = rollbackWithItems(item, max);
+    expect(JSON.stringify(event).length).toBeLessThanOrEqual(limit);
+
+    // Act
+    const started = performance.now();
+    const result = validateEvent(event);
+    const elapsedMs = performance.now() - started;
+
+    // Assess
+    expect(elapsedMs).toBeLessThan(1000);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const total = problems ?? count * Object.keys(everyIntegerWrong).length;
+    if (total === 1) {
+      expect(result.issues).toEqual([
+        { pointer: '/data/redemption_rollback/order/items', message: 'must NOT have more than 10000 items' },
+      ]);
+    } else {
+      expect(result.issues).toHaveLength(21);
+      expect(result.issues[0]?.pointer).toMatch(/^\/data\/redemption_rollback\/order\/items\/0\//);
+      expect(result.issues[20]).toEqual({ pointer: '/', message: `and ${total - 20} more problems` });
+    }
+  });
+
+  it('leaves no quadratic error concatenation in the generated validators', () => {
+    expect(generateValidatorsSource()).not.toContain('.concat(');
+  });
+
+  it.each([
+    ['a month 19, day 39, hour 29', '2026-19-39T29:59:59Z', false],
+    ['30 February', '2024-02-30T10:00:00Z', false],
+    ['29 February of a common year', '2023-02-29T10:00:00Z', false],
+    ['minute 60', '2024-01-01T10:60:00Z', false],
+    ['an offset of +24:00', '2024-01-01T10:00:00+24:00', false],
+    ['no zone', '2024-01-01T10:00:00', false],
+    ['a bare number', '1', false],
+    ['29 February of a leap year', '2024-02-29T10:00:00.123Z', true],
+    ['an offset', '2024-12-31T23:59:59+01:00', true],
+  ])('date-time with %s (%s) valid: %p', (_what, value, valid) => {
+    const event = setPath(loadFixture('redemption.rollback.failed'), 'data.redemption_rollback.date', value);
+
+    const result = validateEvent(event);
+
+    expect(result.ok).toBe(valid);
+  });
+});
+
+describe('one event-id rule, in UTF-8 bytes, for the schema and the key', () => {
+  it.each([
+    ['256 ASCII characters', 'a'.repeat(256), true],
+    ['257 ASCII characters', 'a'.repeat(257), false],
+    ['128 é (256 bytes)', 'é'.repeat(128), true],
+    ['129 é (258 bytes)', 'é'.repeat(129), false],
+    ['64 emoji (256 bytes)', '😀'.repeat(64), true],
+    ['65 emoji (260 bytes)', '😀'.repeat(65), false],
+    ['200 emoji (800 bytes, 400 UTF-16 units, 200 code points)', '😀'.repeat(200), false],
+    ['an empty string', '', false],
+  ])('%s: usable %p by both', (_what, id, usable) => {
+    const event = setPath(loadFixture('redemption.rollback.failed'), 'event.id', id);
+
+    const result = validateEvent(event);
+    const key = readEventId(event);
+
+    expect(result.ok).toBe(usable);
+    expect(key !== undefined).toBe(usable);
   });
 });
