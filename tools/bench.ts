@@ -3,6 +3,8 @@
  * (the two seed events in full, compact envelopes). See docs/performance.md for the method and the decisions taken.
  *
  *  1-4. CPU per event without I/O: the parse-and-verify floor, the product's core, ajv anchors, and their ratios.
+ *  4b.  Worst-case validation beside the typical one: the fuzz suite's worst shapes at the size limit, through
+ *       validateEvent and through the whole core (`npm run bench -- --only worst-case` runs this section alone).
  *  5.   Cold start of the minified Lambda bundle in a fresh node process against DynamoDB Local, bundle sizes and
  *       composition.
  *  6.   End to end through the local HTTP server into DynamoDB Local, beside raw PutItem at the same concurrency.
@@ -13,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
 import { localDynamoDbClient } from '../local/runtime/aws-env';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/runtime/dynamodb-local';
@@ -39,8 +42,10 @@ import {
 import { cpuMicros, fmt, median } from './bench/measure';
 import { runMicro } from './bench/micro';
 import { seedPayloads } from './bench/payloads';
+import { runWorstCase } from './bench/worst-case';
 
 const MICRO_ROUNDS = 15;
+const WORST_CASE_ROUNDS = 5;
 const COLD_RUNS = 9;
 const E2E_ROUNDS = 3;
 /** Requests per measured round, and per warm-up, at each concurrency. */
@@ -67,8 +72,17 @@ async function main(): Promise<void> {
   );
   out(`payloads: ${payloads.map((p) => `${p.name} (${p.body.length} B compact)`).join(', ')}`);
   out();
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  if (values.only !== undefined && values.only !== 'worst-case') throw new Error('--only takes: worst-case');
+  if (values.only === 'worst-case') {
+    worstCaseSection(await runWorstCase(payloads, { rounds: WORST_CASE_ROUNDS }));
+    out(`bench took ${fmt((performance.now() - started) / 1000, 1)} s`);
+    return;
+  }
   out(`1-3. CPU time per event, no I/O: median of ${MICRO_ROUNDS} interleaved rounds (process CPU, µs per event)`);
   const micro = await runMicro(payloads, { rounds: MICRO_ROUNDS });
+  out();
+  worstCaseSection(await runWorstCase(payloads, { rounds: WORST_CASE_ROUNDS }));
 
   const workDir = mkdtempSync(join(tmpdir(), 'voucherify-bench-'));
   let dynamodb: DynamoDbLocal | undefined;
@@ -102,6 +116,13 @@ async function main(): Promise<void> {
     `core per event (2b, mean of seeds) ${fmt(micro.coreMicros)} µs; deployed handler per event (2d) ${fmt(micro.handlerMicros)} µs of CPU: npm run cost turns these into dollars.`,
   );
   out(`bench took ${fmt((performance.now() - started) / 1000, 1)} s`);
+}
+
+function worstCaseSection(result: { lines: readonly string[] }): void {
+  out(
+    `4b. Worst-case validation beside the typical one: the fuzz worst shapes at maxBodyBytes (${DEFAULT_INGEST_CONFIG.maxBodyBytes} B), signed; median of ${WORST_CASE_ROUNDS} runs, wall ms`,
+  );
+  for (const line of result.lines) out(line);
 }
 
 /** The commit measured, marked when the working tree differs from it (other engineers work in the same tree). */

@@ -1,9 +1,11 @@
 /**
  * `npm run fuzz`: the fuzz suite of test/integration/fuzz.test.ts at full size. Starts its own in-memory DynamoDB Local,
  * loads the deployed ingest handler on a fresh events table, runs the wrong-type sweep (every path of every fixture,
- * every other JSON kind) and then `--runs` random cases (20,000 by default), and prints the counts per outcome and per
- * kind of input, the table reconciliation and the process's memory before and after. Exits 1 if any property failed
- * or the heap grew by more than `--max-heap-growth-mb`.
+ * every other JSON kind), the worst shapes at the size limit (huge arrays of invalid items, wide objects, deep nesting,
+ * huge strings; each timed) and then `--runs` random cases (20,000 by default), and prints the counts per outcome and
+ * per kind of input, each worst shape's answer time, the slowest answers, the table reconciliation and the process's
+ * memory before and after. Exits 1 if any property failed, the slowest answer took longer than `--max-answer-ms`, or
+ * the heap grew by more than `--max-heap-growth-mb`.
  *
  *   npm run fuzz                          # sweep + 20,000 random cases
  *   npm run fuzz -- --runs 2000 --seed 42 # replay a seed printed by a failed run
@@ -17,7 +19,7 @@ import { loadIngestHandler } from '../local/runtime/handler';
 import { TEST_SECRET } from '../test/helpers/fixtures';
 import { formatSummary, runFuzz } from './fuzz/run';
 
-const USAGE = `Usage: npm run fuzz [-- --runs N] [--seed N] [--no-sweep] [--max-heap-growth-mb N]`;
+const USAGE = `Usage: npm run fuzz [-- --runs N] [--seed N] [--no-sweep] [--max-heap-growth-mb N] [--max-answer-ms N]`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -26,6 +28,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       'no-sweep': { type: 'boolean' },
       'max-heap-growth-mb': { type: 'string', default: '64' },
+      'max-answer-ms': { type: 'string', default: '2000' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,11 +38,13 @@ async function main(): Promise<number> {
   }
   const runs = Number(values.runs);
   const maxHeapGrowthMb = Number(values['max-heap-growth-mb']);
+  const maxAnswerMs = Number(values['max-answer-ms']);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (
     !Number.isInteger(runs) ||
     runs < 1 ||
     !Number.isFinite(maxHeapGrowthMb) ||
+    !Number.isFinite(maxAnswerMs) ||
     (seed !== undefined && !Number.isInteger(seed))
   ) {
     console.error(USAGE);
@@ -74,6 +79,7 @@ async function main(): Promise<number> {
       target: { handler, client, table },
       numRuns: runs,
       sweep: !values['no-sweep'],
+      worstShapes: true,
       ...(seed === undefined ? {} : { seed }),
       ...(gc ? { gc } : {}),
       progressEvery: 2_000,
@@ -91,6 +97,12 @@ async function main(): Promise<number> {
     print(`heap growth ${heapGrowth.toFixed(1)} MB (bound ${maxHeapGrowthMb} MB)`);
     if (heapGrowth > maxHeapGrowthMb) {
       print(`FAILED: the heap grew by more than ${maxHeapGrowthMb} MB`);
+      return 1;
+    }
+    const slowestMs = summary.slowest[0]?.elapsedMs ?? 0;
+    print(`slowest answer ${slowestMs.toFixed(0)} ms (bound ${maxAnswerMs} ms, handler + DynamoDB Local)`);
+    if (slowestMs > maxAnswerMs) {
+      print(`FAILED: an answer took more than ${maxAnswerMs} ms`);
       return 1;
     }
     return summary.failures.length === 0 ? 0 : 1;

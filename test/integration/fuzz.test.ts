@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(() => client.destroy());
 
-it(`holds every property for ${CASES} random requests (bad bytes, types, signatures, base64 flags, headers)`, async () => {
+it(`holds every property for the worst shapes and ${CASES} random requests (bad bytes, types, signatures, base64 flags, headers)`, async () => {
   // Prepare: the deployed handler, quiet (only 5xx would log at error level, and a 5xx fails the run anyway).
   process.env.LOG_LEVEL = 'error';
   const handler = coldStartHandler({ tableName: table, webhookSecret: TEST_SECRET });
@@ -29,13 +29,14 @@ it(`holds every property for ${CASES} random requests (bad bytes, types, signatu
   const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
 
   // Act
-  const summary = await runFuzz({ target: { handler, client, table }, numRuns: CASES }).finally(() =>
+  const summary = await runFuzz({ target: { handler, client, table }, numRuns: CASES, worstShapes: true }).finally(() =>
     quiet.mockRestore(),
   );
 
   // Assess
   expect(summary.failures).toEqual([]);
-  expect(summary.cases).toBe(CASES);
+  expect(summary.cases).toBe(CASES + summary.worstShapeCases);
+  expect(summary.worstShapeCases).toBeGreaterThan(10);
   expect(summary.tableItems).toBe(summary.created);
   // The generators reach both sides of the contract, not just one of them.
   const outcomes = [...summary.outcomes.keys()];

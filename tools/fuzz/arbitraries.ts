@@ -10,10 +10,12 @@ import {
   type FuzzCase,
   type Json,
   type JsonPath,
+  MAX_BODY_BYTES,
   type Mutation,
   NOISE,
   type Payload,
   type SignatureVariant,
+  sentBytesOf,
   TEST_SECRET,
   type Transport,
   WEBHOOK_PATH,
@@ -228,11 +230,25 @@ const seedMutation: fc.Arbitrary<{ seed: string; mutation: Mutation }> = fc.oneo
       fc
         .record({
           length: fc.oneof(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 10_000, max: 60_000 })),
-          element: fc.constantFrom<Json>(0, null, 'x', {}, [], { id: 'x' }),
+          element: fc.constantFrom<Json>(0, null, 'x', {}, [], { id: 'x' }, { price: '' }),
         })
         .map(({ length, element }) => ({
           seed: node.seed,
           mutation: { kind: 'hugeArray', path: node.path, length, element } as Mutation,
+        })),
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(...SEED_NODES.filter((n) => n.path.length > 0)).chain((node) =>
+      fc
+        .record({
+          width: fc.oneof(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 5_000, max: 25_000 })),
+          value: fc.constantFrom<Json>(0, null, 'x', {}),
+        })
+        .map(({ width, value }) => ({
+          seed: node.seed,
+          mutation: { kind: 'wideObject', path: node.path, width, value } as Mutation,
         })),
     ),
   },
@@ -269,6 +285,7 @@ const bytesEdit: fc.Arbitrary<BytesEdit> = fc.oneof(
       })
       .map(({ at, bytes }): BytesEdit => ({ kind: 'invalidUtf8', at, bytes })),
   },
+  { weight: 4, arbitrary: fc.constant<BytesEdit>({ kind: 'escape' }) },
 );
 
 export const payload: fc.Arbitrary<Payload> = fc.oneof(
@@ -306,7 +323,10 @@ export const payload: fc.Arbitrary<Payload> = fc.oneof(
 
 const signature: fc.Arbitrary<SignatureVariant> = fc.oneof(
   { weight: 55, arbitrary: fc.constant<SignatureVariant>('valid') },
-  { weight: 12, arbitrary: fc.constantFrom<SignatureVariant>('uppercase', 'padded', 'compact', 'delivered') },
+  {
+    weight: 14,
+    arbitrary: fc.constantFrom<SignatureVariant>('uppercase', 'padded', 'compact', 'stringified', 'delivered'),
+  },
   { weight: 8, arbitrary: fc.constant<SignatureVariant>('otherSecret') },
   {
     weight: 25,
@@ -337,6 +357,7 @@ const transport: fc.Arbitrary<Transport> = fc.oneof(
       'flagFalseButBase64',
       'base64Junk',
       'noBody',
+      'nullBody',
     ),
   },
 );
@@ -399,3 +420,81 @@ export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.record({
   extraHeaders,
   repeat: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
 });
+
+/** One of the worst shapes: a name for the report and the case. */
+export interface WorstShape {
+  readonly name: string;
+  readonly fuzzCase: FuzzCase;
+}
+
+const WORST_SEED = 'redemption.rollback.failed';
+/** Room left for the per-execution ids (`evfuzz_<nonce>`, `whfuzz_<nonce>`), which the measuring nonce lacks. */
+const NONCE_MARGIN = 256;
+
+/** The largest count (at most `max`) of `perUnit`-byte units that keeps the body within the size limit. */
+function fillCount(make: (count: number) => Payload, perUnit: number, max = Number.POSITIVE_INFINITY): number {
+  const base = sentBytesOf(make(0), 'x').length;
+  return Math.max(0, Math.min(max, Math.floor((MAX_BODY_BYTES - base - NONCE_MARGIN) / perUnit)));
+}
+
+function seedPayload(mutation: Mutation, edit: BytesEdit = { kind: 'none' }): Payload {
+  return { kind: 'seed', seed: WORST_SEED, mutation, indent: 0, edit };
+}
+
+/**
+ * The shapes that cost the receiver most per byte, each as large as the size limit allows and signed, so they reach
+ * validation and storage: huge arrays of invalid items (what made validation quadratic), as many failing properties
+ * as fit, wide objects, deep nesting, huge strings where a pattern, a format or the id rule looks at them, and the
+ * SDK's `JSON.stringify` form over an escaped body. `npm run fuzz` times each one.
+ */
+export function worstShapes(): WorstShape[] {
+  const items: JsonPath = ['data', 'redemption', 'order', 'items'];
+  const everyIntegerWrong: Json = Object.fromEntries(
+    ['quantity', 'discount_quantity', 'amount', 'discount_amount', 'applied_discount_amount', 'price'].map((k) => [
+      k,
+      '',
+    ]),
+  );
+  const array = (element: Json, max?: number) => {
+    const make = (length: number) => seedPayload({ kind: 'hugeArray', path: items, length, element });
+    return make(fillCount(make, JSON.stringify(element).length + 1, max));
+  };
+  const wide = (path: JsonPath) => {
+    // Keys grow with the index: measure with the widest key the body can hold (k99999).
+    const make = (width: number) => seedPayload({ kind: 'wideObject', path, width, value: 0 });
+    return make(fillCount(make, '"k99999":0,'.length));
+  };
+  const nest = (shape: 'array' | 'object') => {
+    const make = (depth: number) =>
+      seedPayload({ kind: 'nest', path: ['data', 'metadata'], depth, shape, closed: true });
+    return make(fillCount(make, shape === 'array' ? 2 : '{"a":}'.length));
+  };
+  const string = (path: JsonPath, char: string, edit?: BytesEdit) => {
+    const make = (length: number) => seedPayload({ kind: 'hugeString', path, length, char }, edit);
+    const perChar = edit?.kind === 'escape' ? 6 * char.length : Buffer.byteLength(char);
+    return make(fillCount(make, perChar));
+  };
+  const shapes: [string, Payload, SignatureVariant?][] = [
+    ['order items all 0 (invalid), at the size limit', array(0)],
+    ['10,000 order items, each failing one property', array({ price: '' }, 10_000)],
+    ['order items failing every integer property, at the size limit', array(everyIntegerWrong)],
+    ['10,000 valid order items ({})', array({}, 10_000)],
+    ['order items all null, at the size limit', array(null)],
+    ['a validated object with as many unknown properties as fit', wide(['data', 'redemption_rollback'])],
+    ['data with as many properties as fit', wide(['data'])],
+    ['arrays nested as deep as fit', nest('array')],
+    ['objects nested as deep as fit', nest('object')],
+    ['an event id of as many emoji as fit', string(['event', 'id'], '😀')],
+    ['a date-time of as many "t" as fit', string(['created_at'], 't')],
+    ['an event type of as many letters as fit', string(['type'], 'a')],
+    [
+      'a name of escaped "é" signed as the SDK does, at the size limit',
+      string(['data', 'customer', 'name'], 'é', { kind: 'escape' }),
+      'stringified',
+    ],
+  ];
+  return shapes.map(([name, payload, signature]) => ({
+    name,
+    fuzzCase: { ...plainCase(payload), signature: signature ?? 'valid' },
+  }));
+}

@@ -33,14 +33,21 @@ export type Mutation =
   /** A string of `length` copies of `char` at `path`. */
   | { readonly kind: 'hugeString'; readonly path: JsonPath; readonly length: number; readonly char: string }
   /** An array of `length` copies of `element` at `path`. */
-  | { readonly kind: 'hugeArray'; readonly path: JsonPath; readonly length: number; readonly element: Json };
+  | { readonly kind: 'hugeArray'; readonly path: JsonPath; readonly length: number; readonly element: Json }
+  /** An object of `width` properties (`k0`, `k1`, …) all set to `value`, at `path`. */
+  | { readonly kind: 'wideObject'; readonly path: JsonPath; readonly width: number; readonly value: Json };
 
 /** What is done to the serialized bytes. Positions are fractions of the length, so they shrink well. */
 export type BytesEdit =
   | { readonly kind: 'none' }
   | { readonly kind: 'truncate'; readonly at: number }
   /** Bytes that are not UTF-8 inserted after the first `"` at or after `at`, so they usually land inside a string. */
-  | { readonly kind: 'invalidUtf8'; readonly at: number; readonly bytes: readonly number[] };
+  | { readonly kind: 'invalidUtf8'; readonly at: number; readonly bytes: readonly number[] }
+  /**
+   * The same JSON written with escapes (as another serialiser might): every `/` as `\/` and every non-ASCII character
+   * as `\uXXXX`. Both only occur inside strings in JSON, so the value is unchanged; the bytes are not.
+   */
+  | { readonly kind: 'escape' };
 
 /** The bytes the sender means to deliver. */
 export type Payload =
@@ -57,6 +64,8 @@ export type Payload =
 
 /**
  * The x-voucherify-signature header.
+ * - `stringified`: HMAC of `JSON.stringify(JSON.parse(sent))`, what the official SDK recomputes (of the compact form
+ *   when the bytes do not parse: then the receiver must refuse it).
  * - `valid`: HMAC of the sent bytes under the receiver's secret; `uppercase`, `padded` are the same digest written
  *   differently; `compact` is the HMAC of the sent bytes with JSON whitespace removed (Voucherify signs the compact
  *   form); `delivered` is the HMAC of the bytes the handler will decode (whatever the transport did to them).
@@ -67,6 +76,7 @@ export type SignatureVariant =
   | 'uppercase'
   | 'padded'
   | 'compact'
+  | 'stringified'
   | 'delivered'
   | 'otherSecret'
   | 'missing'
@@ -86,6 +96,7 @@ export const SIGNATURE_VARIANTS: readonly SignatureVariant[] = [
   'uppercase',
   'padded',
   'compact',
+  'stringified',
   'delivered',
   'otherSecret',
   'missing',
@@ -112,7 +123,8 @@ export type Transport =
   | 'flagTrueButText'
   | 'flagFalseButBase64'
   | 'base64Junk'
-  | 'noBody';
+  | 'noBody'
+  | 'nullBody';
 
 export const TRANSPORTS: readonly Transport[] = [
   'honest',
@@ -122,6 +134,7 @@ export const TRANSPORTS: readonly Transport[] = [
   'flagFalseButBase64',
   'base64Junk',
   'noBody',
+  'nullBody',
 ];
 
 export interface FuzzCase {
@@ -153,6 +166,7 @@ export function categoryOf(fuzzCase: FuzzCase): string {
   if (payload.kind === 'text') return 'random text';
   if (payload.edit.kind === 'truncate') return 'truncated JSON';
   if (payload.edit.kind === 'invalidUtf8') return 'invalid UTF-8';
+  if (payload.edit.kind === 'escape') return 'escaped JSON';
   switch (payload.mutation.kind) {
     case 'none':
       return payload.indent > 0 ? 'pretty-printed seed' : 'seed';
@@ -166,6 +180,8 @@ export function categoryOf(fuzzCase: FuzzCase): string {
       return 'huge string';
     case 'hugeArray':
       return 'huge array';
+    case 'wideObject':
+      return 'wide object';
   }
 }
 
@@ -249,6 +265,12 @@ function rawFor(mutation: Mutation): string | undefined {
       const element = JSON.stringify(mutation.element);
       return mutation.length === 0 ? '[]' : `[${`${element},`.repeat(mutation.length - 1)}${element}]`;
     }
+    case 'wideObject': {
+      const value = JSON.stringify(mutation.value);
+      const parts: string[] = [];
+      for (let i = 0; i < mutation.width; i++) parts.push(`"k${i}":${value}`);
+      return `{${parts.join(',')}}`;
+    }
     default:
       return undefined;
   }
@@ -283,6 +305,7 @@ function seedBytes(payload: Extract<Payload, { kind: 'seed' }>, nonce: string): 
     case 'nest':
     case 'hugeString':
     case 'hugeArray':
+    case 'wideObject':
       value = placeholderAt(root, mutation.path);
       break;
   }
@@ -295,7 +318,15 @@ function seedBytes(payload: Extract<Payload, { kind: 'seed' }>, nonce: string): 
     const at = quote < 0 ? bytes.length : quote + 1;
     bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(edit.bytes), bytes.subarray(at)]);
   }
+  if (edit.kind === 'escape') bytes = Buffer.from(escapeJson(bytes.toString('utf8')), 'utf8');
   return bytes;
+}
+
+/** See the `escape` edit: the same JSON value, other bytes. */
+export function escapeJson(text: string): string {
+  return text
+    .replaceAll('/', '\\/')
+    .replace(/[\u0080-\uffff]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The bytes the sender means to deliver for a case. */
@@ -312,7 +343,7 @@ export function sentBytesOf(payload: Payload, nonce: string): Buffer {
 
 /** The bytes a Lambda handler gets out of an HTTP API event: the contract of `isBase64Encoded`. */
 export function deliveredBytes(event: APIGatewayProxyEventV2): Buffer {
-  if (event.body === undefined) return Buffer.alloc(0);
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
   return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
@@ -320,7 +351,10 @@ function roundTripsAsUtf8(bytes: Buffer): boolean {
   return Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
 }
 
-function encodeBody(bytes: Buffer, transport: Transport): { body: string | undefined; isBase64Encoded: boolean } {
+function encodeBody(
+  bytes: Buffer,
+  transport: Transport,
+): { body: string | null | undefined; isBase64Encoded: boolean } {
   switch (transport) {
     case 'honest':
       return roundTripsAsUtf8(bytes)
@@ -342,6 +376,17 @@ function encodeBody(bytes: Buffer, transport: Transport): { body: string | undef
     }
     case 'noBody':
       return { body: undefined, isBase64Encoded: false };
+    case 'nullBody':
+      return { body: null, isBase64Encoded: false };
+  }
+}
+
+/** `JSON.stringify(JSON.parse(bytes))` as the official SDK hashes it, or undefined when the bytes do not parse. */
+export function stringifiedForm(bytes: Buffer): Buffer | undefined {
+  try {
+    return Buffer.from(JSON.stringify(JSON.parse(bytes.toString('utf8'))) ?? '', 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
@@ -362,6 +407,8 @@ function signatureValue(fuzzCase: FuzzCase, sent: Buffer, delivered: Buffer): st
       return ` ${digest}\t`;
     case 'compact':
       return sign(stripJsonWhitespace(sent), TEST_SECRET);
+    case 'stringified':
+      return sign(stringifiedForm(sent) ?? stripJsonWhitespace(sent), TEST_SECRET);
     case 'delivered':
       return sign(delivered, TEST_SECRET);
     case 'otherSecret':
@@ -404,7 +451,8 @@ export function materialize(fuzzCase: FuzzCase, nonce: string): Materialized {
   });
   const shell: APIGatewayProxyEventV2 = { ...base, isBase64Encoded: encoded.isBase64Encoded };
   if (encoded.body === undefined) delete shell.body;
-  else shell.body = encoded.body;
+  // API Gateway's type says string; the wire sends null for a request without a body.
+  else shell.body = encoded.body as string;
   const signature = signatureValue(fuzzCase, sentBytes, deliveredBytes(shell));
   const headers: Record<string, string> = { ...fuzzCase.extraHeaders };
   if (fuzzCase.contentType !== undefined) headers['content-type'] = fuzzCase.contentType;

@@ -5,7 +5,10 @@
  * - no thrown error, no 5xx, and a well-formed JSON answer (a status and event id, or a code and a sentence);
  * - without a valid signature: 401 with the right code, and nothing stored under the key the body would have had;
  * - authentic: 202 accepted/quarantined when the key was new, 200 duplicate when it was not; the item is there under
- *   `event.id` (or `sha256:<hex>` of the bytes) with the exact bytes, and a repeat delivery is a duplicate.
+ *   its key (see expectedKey) with the exact bytes, and a repeat delivery is a duplicate;
+ * - an answer is never slow: every call is timed, and the slowest are reported (the core's budget is 1 s).
+ * Authentic means: the HMAC of the bytes, or (only when the bytes parse as JSON) of their compact form or of
+ * `JSON.stringify` of the parsed value (the official SDK's rule). Upper-case hex is accepted.
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash, createHmac } from 'node:crypto';
@@ -21,6 +24,7 @@ import {
   type FuzzCase,
   MAX_BODY_BYTES,
   materialize,
+  stringifiedForm,
   TEST_SECRET,
   WEBHOOK_PATH,
 } from './cases';
@@ -43,6 +47,8 @@ export interface CaseResult {
   readonly outcome: string;
   /** The key stored by this case, if it created an item. */
   readonly created?: string;
+  /** How long the handler took to answer (the first delivery), in milliseconds. */
+  readonly elapsedMs: number;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -69,9 +75,14 @@ type Expectation =
 
 const hmac = (bytes: Buffer) => createHmac('sha256', TEST_SECRET).update(bytes).digest('hex');
 
-/** The key the receiver must store an authentic body under: a usable `event.id`, else the SHA-256 of the bytes. */
-export function expectedKey(bytes: Buffer): { key: string; json: boolean } {
-  const hash = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The key the receiver must store an authentic body under: `event.id` when it is a non-empty string of at most 256
+ * UTF-8 bytes; `sha256-id:` of a longer id string (as JSON text); else `sha256:` of the bytes the signature covers.
+ */
+export function expectedKey(bytes: Buffer, signedBytes: Buffer = bytes): { key: string; json: boolean } {
+  const hash = `sha256:${sha256(signedBytes)}`;
   let parsed: unknown;
   try {
     // Invalid UTF-8 is read with U+FFFD in its place: the id still counts (the event must be flagged, see below).
@@ -82,7 +93,24 @@ export function expectedKey(bytes: Buffer): { key: string; json: boolean } {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   const id = isObject(parsed) && isObject(parsed.event) ? parsed.event.id : undefined;
-  return { key: typeof id === 'string' && id.length >= 1 && id.length <= 256 ? id : hash, json: true };
+  if (typeof id !== 'string' || id.length === 0) return { key: hash, json: true };
+  if (Buffer.byteLength(id, 'utf8') <= 256) return { key: id, json: true };
+  return { key: `sha256-id:${sha256(JSON.stringify(id))}`, json: true };
+}
+
+/** The bytes a valid signature covers (raw first, then the two forms of parsed JSON), or undefined. */
+function signedForm(bytes: Buffer, given: string): Buffer | undefined {
+  if (hmac(bytes) === given) return bytes;
+  try {
+    JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const compact = stripJsonWhitespace(bytes);
+  if (hmac(compact) === given) return compact;
+  // Undefined when the value is nested too deeply for JSON.stringify: no SDK could have signed it either.
+  const stringified = stringifiedForm(bytes);
+  return stringified && hmac(stringified) === given ? stringified : undefined;
 }
 
 /** What the answer must be, from the request alone. */
@@ -95,15 +123,15 @@ function expectationFor(event: APIGatewayProxyEventV2, bytes: Buffer): Expectati
   const header = signatureHeader(event)?.trim();
   if (!header) return { kind: 'error', statusCode: 401, code: 'signature_missing' };
   if (!/^[0-9a-fA-F]{64}$/.test(header)) return { kind: 'error', statusCode: 401, code: 'signature_malformed' };
-  const given = header.toLowerCase();
-  if (hmac(bytes) !== given && hmac(stripJsonWhitespace(bytes)) !== given)
-    return { kind: 'error', statusCode: 401, code: 'signature_invalid' };
-  return { kind: 'authentic', ...expectedKey(bytes) };
+  const signed = signedForm(bytes, header.toLowerCase());
+  if (!signed) return { kind: 'error', statusCode: 401, code: 'signature_invalid' };
+  return { kind: 'authentic', ...expectedKey(bytes, signed) };
 }
 
 interface Answer {
   readonly statusCode: number;
   readonly body: Record<string, unknown>;
+  readonly elapsedMs: number;
 }
 
 /** Calls the handler and checks the answer's shape (whatever it says). */
@@ -113,6 +141,7 @@ async function call(
   context: Record<string, unknown>,
 ): Promise<Answer> {
   let result: APIGatewayProxyStructuredResultV2;
+  const started = performance.now();
   try {
     result = (await target.handler(event, {
       awsRequestId: event.requestContext.requestId,
@@ -164,7 +193,7 @@ async function call(
       fail('an error answer without exactly a code and a message', { ...context, answer });
   }
   if (raw.includes(TEST_SECRET)) fail('the answer contains the secret', context);
-  return { statusCode, body: answer };
+  return { statusCode, body: answer, elapsedMs: performance.now() - started };
 }
 
 async function getItem(target: FuzzTarget, key: string): Promise<Item | undefined> {
@@ -203,7 +232,7 @@ export async function checkCase(target: FuzzTarget, fuzzCase: FuzzCase, nonce: s
     if (answer.statusCode !== expected.statusCode || answer.body.code !== expected.code)
       fail(`expected ${expected.statusCode} ${expected.code}, got ${outcome}`, context);
     if (!before && (await getItem(target, key))) fail('stored although not authentic', context);
-    return { category, outcome };
+    return { category, outcome, elapsedMs: answer.elapsedMs };
   }
 
   if (answer.body.eventId !== expected.key)
@@ -213,7 +242,7 @@ export async function checkCase(target: FuzzTarget, fuzzCase: FuzzCase, nonce: s
   if (before) {
     if (outcome !== '200 duplicate') fail(`a known key must be a duplicate, got ${outcome}`, context);
     if (after.receivedAt?.S !== before.receivedAt?.S) fail('a duplicate changed the stored item', context);
-    return { category, outcome };
+    return { category, outcome, elapsedMs: answer.elapsedMs };
   }
   if (outcome !== '202 accepted' && outcome !== '202 quarantined')
     fail(`a new authentic event must be accepted or quarantined, got ${outcome}`, context);
@@ -235,7 +264,7 @@ export async function checkCase(target: FuzzTarget, fuzzCase: FuzzCase, nonce: s
     const latest = await getItem(target, key);
     if (latest?.receivedAt?.S !== after.receivedAt?.S) fail('a repeated delivery changed the stored item', context);
   }
-  return { category, outcome, created: expected.key };
+  return { category, outcome, created: expected.key, elapsedMs: answer.elapsedMs };
 }
 
 function isUntouchedSeed(fuzzCase: FuzzCase): boolean {

@@ -4,7 +4,7 @@
  * answers said were stored, and measures the process's memory across the run.
  */
 import fc from 'fast-check';
-import { fuzzCase, wrongTypeSweep } from './arbitraries';
+import { fuzzCase, worstShapes, wrongTypeSweep } from './arbitraries';
 import type { FuzzCase } from './cases';
 import { type CaseResult, checkCase, type FuzzTarget, PropertyViolation, tableKeys } from './oracle';
 
@@ -14,6 +14,8 @@ export interface FuzzRunOptions {
   readonly numRuns: number;
   /** Run the wrong-type sweep (every path of every seed, every other JSON kind) first. */
   readonly sweep?: boolean;
+  /** Then the worst shapes (tools/fuzz/arbitraries.ts `worstShapes`), each timed and reported by name. */
+  readonly worstShapes?: boolean;
   readonly seed?: number;
   /** Called every `progressEvery` cases. */
   readonly onProgress?: (done: number, summary: Counts) => void;
@@ -39,8 +41,20 @@ export interface MemoryFigures {
   readonly collected: boolean;
 }
 
+/** How long one answer took (the handler, DynamoDB Local included), and for what. */
+export interface TimedAnswer {
+  readonly name: string;
+  readonly outcome: string;
+  readonly elapsedMs: number;
+}
+
 export interface FuzzSummary extends Counts {
   readonly sweepCases: number;
+  readonly worstShapeCases: number;
+  /** Each worst shape's answer, in the order they ran. */
+  readonly worstShapes: readonly TimedAnswer[];
+  /** The slowest answers of the whole run (sweep, worst shapes, random), slowest first. */
+  readonly slowest: readonly TimedAnswer[];
   readonly randomCases: number;
   readonly seed: number;
   readonly elapsedMs: number;
@@ -53,6 +67,8 @@ export interface FuzzSummary extends Counts {
 }
 
 const MB = 1024 * 1024;
+/** How many of the slowest answers the summary keeps. */
+const SLOWEST_KEPT = 5;
 /** Cases before the memory baseline is taken: the SDK's connections, the JIT and the fixture caches warm up first. */
 const WARMUP_CASES = 200;
 
@@ -91,7 +107,22 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
     }
     if (options.onProgress && cases % (options.progressEvery ?? 1_000) === 0) options.onProgress(cases, counts());
   };
-  const run = async (c: FuzzCase) => record(await checkCase(options.target, c, `${runId}_${executions++}`));
+  const slowest: TimedAnswer[] = [];
+  const time = (name: string, result: CaseResult): TimedAnswer => {
+    const timed = { name, outcome: result.outcome, elapsedMs: result.elapsedMs };
+    if (slowest.length < SLOWEST_KEPT || timed.elapsedMs > (slowest[slowest.length - 1]?.elapsedMs ?? 0)) {
+      slowest.push(timed);
+      slowest.sort((a, b) => b.elapsedMs - a.elapsedMs);
+      slowest.length = Math.min(slowest.length, SLOWEST_KEPT);
+    }
+    return timed;
+  };
+  const run = async (c: FuzzCase, name?: string): Promise<TimedAnswer> => {
+    const result = await checkCase(options.target, c, `${runId}_${executions++}`);
+    record(result);
+    return time(name ?? result.category, result);
+  };
+  const timedShapes: TimedAnswer[] = [];
 
   const onUnhandled = (error: unknown) =>
     failures.push(`unhandled: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
@@ -111,7 +142,22 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
         sweepCases += 1;
       }
     }
-    const details = await fc.check(fc.asyncProperty(fuzzCase, run), { numRuns: options.numRuns, seed });
+    if (options.worstShapes) {
+      for (const shape of worstShapes()) {
+        try {
+          timedShapes.push(await run(shape.fuzzCase, shape.name));
+        } catch (error) {
+          if (!(error instanceof PropertyViolation)) throw error;
+          failures.push(`worst shape "${shape.name}": ${error.message}`);
+        }
+      }
+    }
+    const details = await fc.check(
+      fc.asyncProperty(fuzzCase, async (c) => {
+        await run(c);
+      }),
+      { numRuns: options.numRuns, seed },
+    );
     if (details.failed) {
       const cause =
         details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
@@ -139,7 +185,10 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
   return {
     ...counts(),
     sweepCases,
-    randomCases: cases - sweepCases,
+    worstShapeCases: timedShapes.length,
+    worstShapes: timedShapes,
+    slowest,
+    randomCases: cases - sweepCases - timedShapes.length,
     seed,
     elapsedMs: performance.now() - started,
     created: created.size,
@@ -164,8 +213,21 @@ export function formatSummary(summary: FuzzSummary): string {
   const lines: string[] = [];
   const seconds = summary.elapsedMs / 1000;
   lines.push(
-    `${summary.cases} cases (${summary.sweepCases} sweep + ${summary.randomCases} random, seed ${summary.seed}) in ${seconds.toFixed(1)} s (${(summary.cases / seconds).toFixed(0)}/s)`,
+    `${summary.cases} cases (${summary.sweepCases} sweep + ${summary.worstShapeCases} worst shapes + ${summary.randomCases} random, seed ${summary.seed}) in ${seconds.toFixed(1)} s (${(summary.cases / seconds).toFixed(0)}/s)`,
   );
+  const timed = (t: TimedAnswer) => `  ${t.elapsedMs.toFixed(0).padStart(6)} ms  ${pad(t.outcome, 18)}${t.name}`;
+  if (summary.worstShapes.length > 0) {
+    lines.push('', 'worst shapes (answer time of the handler, DynamoDB Local included):');
+    for (const t of summary.worstShapes) lines.push(timed(t));
+  }
+  const top = summary.slowest[0];
+  if (top) {
+    lines.push(
+      '',
+      `slowest answer: ${top.elapsedMs.toFixed(0)} ms (${top.outcome}, ${top.name}); the slowest ${summary.slowest.length}:`,
+    );
+    for (const t of summary.slowest) lines.push(timed(t));
+  }
   lines.push('', 'outcomes:');
   for (const [outcome, count] of [...summary.outcomes].sort((a, b) => b[1] - a[1]))
     lines.push(`  ${pad(outcome, 32)}${String(count).padStart(7)}`);
