@@ -156,7 +156,19 @@ export interface WebhooksSettings {
    * @default [] - none
    */
   readonly allowedSourceIps?: readonly string[];
+
+  /**
+   * Hours without a single authentic delivery (accepted, duplicate or quarantined) after which the silence alarm
+   * notifies the alert topic; no data at all counts as silence. Voucherify switches a webhook off after 12 failed tries
+   * of one send-out, and nothing else would notice. A whole number from 1 to {@link MAX_SILENCE_ALARM_HOURS}
+   * (CloudWatch evaluates an alarm over at most 7 days); 0 turns the alarm off (a project that can go quiet for days).
+   * @default 24
+   */
+  readonly silenceAlarmHours?: number;
 }
+
+/** CloudWatch evaluates an alarm over at most 7 days (period x evaluation periods <= 604,800 s), with 1-hour periods. */
+export const MAX_SILENCE_ALARM_HOURS = 7 * 24;
 
 /** The settings with every default applied; what the stack builds from. */
 export type ResolvedSettings = Required<
@@ -178,6 +190,7 @@ export const DEFAULT_SETTINGS = {
   includeCustomerEmail: false,
   allowedSourceRegions: [],
   allowedSourceIps: [],
+  silenceAlarmHours: 24,
 } as const satisfies ResolvedSettings;
 
 /** A deployment setting that is missing, malformed or out of range. Lists every problem found, one per line. */
@@ -271,6 +284,12 @@ export function resolveSettings(settings: WebhooksSettings): ResolvedSettings {
       "function's other settings (use wider CIDR blocks)",
   );
 
+  check(
+    isInteger(resolved.silenceAlarmHours, 0, MAX_SILENCE_ALARM_HOURS),
+    `silenceAlarmHours must be a whole number of hours from 1 to ${MAX_SILENCE_ALARM_HOURS} (CloudWatch evaluates an ` +
+      `alarm over at most 7 days), or 0 for no silence alarm; got ${resolved.silenceAlarmHours}`,
+  );
+
   if (problems.length > 0) throw new SettingsError(problems);
   return resolved;
 }
@@ -296,6 +315,7 @@ export const CONTEXT_KEYS = {
   includeCustomerEmail: 'boolean',
   allowedSourceRegions: 'stringList',
   allowedSourceIps: 'stringList',
+  silenceAlarmHours: 'number',
 } as const satisfies Record<keyof WebhooksSettings, Kind>;
 
 /**

@@ -36,6 +36,8 @@ export class VoucherifyWebhooksStack extends Stack {
   readonly settings: ResolvedSettings;
   readonly eventsTable: EventsTable;
   readonly webhookSecret: Secret;
+  /** Voucherify API keys for `voucherify-events reconcile`, created empty; no function reads it. */
+  readonly voucherifyApiSecret: Secret;
   readonly ingestFunction: NodeFunction;
   readonly api: WebhookApi;
   readonly alerts: Alerts;
@@ -53,6 +55,7 @@ export class VoucherifyWebhooksStack extends Stack {
       settings: this.settings,
       eventsTable: this.eventsTable,
       webhookSecret: this.webhookSecret,
+      voucherifyApiSecret: this.voucherifyApiSecret,
       ingestFunction: this.ingestFunction,
       api: this.api,
       alerts: this.alerts,
@@ -72,6 +75,12 @@ export class VoucherifyWebhooksStack extends Stack {
         "Set the Voucherify webhook secret: aws secretsmanager put-secret-value --secret-id <this> --secret-string '<secret>'",
       value: secret.secretArn,
     });
+    new CfnOutput(this, 'VoucherifyApiSecretArn', {
+      description:
+        'Voucherify API keys for `voucherify-events reconcile --api-secret <this>`: aws secretsmanager put-secret-value ' +
+        '--secret-id <this> --secret-string \'{"applicationId":"...","secretKey":"..."}\'',
+      value: this.voucherifyApiSecret.secretArn,
+    });
     new CfnOutput(this, 'IngestFunctionName', {
       description: 'The ingest Lambda (logs, aws lambda invoke)',
       value: this.ingestFunction.functionName,
@@ -90,7 +99,9 @@ export class VoucherifyWebhooksStack extends Stack {
       description: 'Every alarm of the stack, comma-separated (aws cloudwatch describe-alarms --alarm-names ...)',
       value: Fn.join(
         ',',
-        [...Object.values(this.observability.alarms), ...Object.values(this.alerts.alarms)].map((a) => a.alarmName),
+        [...Object.values(this.observability.alarms), ...Object.values(this.alerts.alarms)]
+          .filter((a) => a !== undefined)
+          .map((a) => a.alarmName),
       ),
     });
     new CfnOutput(this, 'DashboardUrl', {

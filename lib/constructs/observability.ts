@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
+  type AlarmProps,
   AlarmStatusWidget,
   ComparisonOperator,
   Dashboard,
@@ -65,6 +66,12 @@ export interface ObservabilityProps {
    * @default - the stack name
    */
   readonly dashboardName?: string;
+  /**
+   * Hours without any authentic delivery (accepted, duplicate or quarantined) before the silence alarm goes off; no
+   * data counts as silence. 0 creates no silence alarm. At most 168 (CloudWatch evaluates an alarm over 7 days at most).
+   * @default 24
+   */
+  readonly silenceAlarmHours?: number;
 }
 
 /** The period of every alarm and graph: short enough to page quickly, long enough to be one datapoint per burst. */
@@ -93,6 +100,8 @@ export class Observability extends Construct {
     readonly ingestErrors: Alarm;
     readonly ingestThrottles: Alarm;
     readonly signedSourceRefused: Alarm;
+    /** No authentic delivery for `silenceAlarmHours` (absent when that is 0). */
+    readonly silence?: Alarm;
   };
   /** The `service` dimension value of this deployment's metrics. */
   readonly service: string;
@@ -155,7 +164,14 @@ export class Observability extends Construct {
 
     // --- Alarms -------------------------------------------------------------------------------------------------
     const runbook = (section: string) => `Runbook: docs/operating.md, "${section}".`;
-    const alarm = (name: string, metric: IMetric, threshold: number, description: string, section: string): Alarm =>
+    const alarm = (
+      name: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      section: string,
+      overrides: Partial<AlarmProps> = {},
+    ): Alarm =>
       new Alarm(this, name, {
         alarmDescription: `${description} ${runbook(section)}`,
         metric,
@@ -164,7 +180,44 @@ export class Observability extends Construct {
         evaluationPeriods: 1,
         // No traffic is no trouble: these count bad things, and a quiet hour has none.
         treatMissingData: TreatMissingData.NOT_BREACHING,
+        ...overrides,
       });
+    const silenceHours = props.silenceAlarmHours ?? 24;
+    if (!Number.isInteger(silenceHours) || silenceHours < 0 || silenceHours > 168)
+      throw new Error(`silenceAlarmHours must be a whole number from 0 to 168; got ${silenceHours}`);
+    /**
+     * The opposite of the others: it counts good things. Any authentic delivery (accepted, duplicate, quarantined:
+     * each one proves Voucherify still sends and signs with our secret) in the last `hours` keeps it OK. Hourly
+     * periods, all of them breaching to alarm, give the window exactly; FILL keeps an hour with only some outcomes from
+     * reading as a gap, and an hour with no data at all is silence (BREACHING).
+     */
+    const silenceAlarm = (hours: number): Alarm => {
+      const hour = Duration.hours(1);
+      const deliveries = new MathExpression({
+        expression: 'FILL(accepted, 0) + FILL(duplicate, 0) + FILL(quarantined, 0)',
+        usingMetrics: {
+          accepted: events('accepted').with({ period: hour }),
+          duplicate: events('duplicate').with({ period: hour }),
+          quarantined: events('quarantined').with({ period: hour }),
+        },
+        label: 'Authentic deliveries',
+        period: hour,
+      });
+      return alarm(
+        'SilenceAlarm',
+        deliveries,
+        1,
+        `No authentic webhook delivery for ${hours} hours: Voucherify may have switched the webhook off (it does after ` +
+          '12 failed tries of one send-out), and rollback failures then reach nobody.',
+        'Silence: no deliveries',
+        {
+          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: hours,
+          datapointsToAlarm: hours,
+          treatMissingData: TreatMissingData.BREACHING,
+        },
+      );
+    };
     const burst = props.signatureFailureBurst ?? 10;
     this.alarms = {
       quarantinedEvents: alarm(
@@ -212,9 +265,11 @@ export class Observability extends Construct {
           'Voucherify is sending from a new address, and will disable the webhook after 12 failed tries.',
         'Signed request from outside the allow-list',
       ),
+      ...(silenceHours > 0 ? { silence: silenceAlarm(silenceHours) } : {}),
     };
     const notify = new SnsAction(props.alarmTopic);
-    for (const each of Object.values(this.alarms)) {
+    const alarmList = Object.values(this.alarms).filter((each): each is Alarm => each !== undefined);
+    for (const each of alarmList) {
       each.addAlarmAction(notify);
       // The OK notification tells the people who were paged that it is over.
       each.addOkAction(notify);
@@ -240,7 +295,7 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       new AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [...Object.values(this.alarms), ...(props.otherAlarms ?? [])],
+        alarms: [...alarmList, ...(props.otherAlarms ?? [])],
         width: 24,
         height: 3,
       }),

@@ -67,6 +67,8 @@ export class VoucherifyWebhookReceiver extends Construct {
   readonly settings: ResolvedSettings;
   readonly eventsTable: EventsTable;
   readonly webhookSecret: Secret;
+  /** Voucherify API keys for `voucherify-events reconcile`, created empty; no function reads it. */
+  readonly voucherifyApiSecret: Secret;
   readonly ingestFunction: NodeFunction;
   readonly api: WebhookApi;
   readonly alerts: Alerts;
@@ -101,6 +103,23 @@ export class VoucherifyWebhookReceiver extends Construct {
           'The value is issued by Voucherify (project settings > webhooks), so no rotation Lambda can create a new one. ' +
           'Rotation is an operator step without downtime: the secret holds both values as a JSON array until ' +
           'Voucherify signs with the new one (SECURITY.md, "Rotating the webhook secret").',
+      },
+    ]);
+
+    // Read only by the operator CLI's `reconcile`, with the operator's own credentials: no function needs a grant.
+    this.voucherifyApiSecret = new Secret(this, 'VoucherifyApiSecret', {
+      description:
+        'Voucherify API keys for `voucherify-events reconcile`: {"applicationId":"...","secretKey":"...","apiUrl":' +
+        '"https://api.voucherify.io"} (apiUrl optional). "{}" means not configured.',
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+      removalPolicy: settings.removalPolicy,
+    });
+    NagSuppressions.addResourceSuppressions(this.voucherifyApiSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The keys are issued by Voucherify (project settings > application keys), so no rotation Lambda can create ' +
+          'new ones; an operator regenerates them in Voucherify and puts the new pair here.',
       },
     ]);
 
@@ -175,6 +194,7 @@ export class VoucherifyWebhookReceiver extends Construct {
       alertsFunction: this.alerts.function,
       deadLetterQueue: this.alerts.deadLetterQueue,
       otherAlarms: Object.values(this.alerts.alarms),
+      silenceAlarmHours: settings.silenceAlarmHours,
     });
   }
 

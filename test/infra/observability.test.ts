@@ -105,9 +105,17 @@ function statsOf(alarm: Json): { Namespace: string; MetricName: string; Dimensio
   return (alarm.Metrics as Json[]).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric);
 }
 
-/** The one alarm that reads `metricName` in `namespace`. */
+/** The silence alarm: the one alarm that fires when a count falls below its threshold. */
+function silenceAlarmOf(template: Template): Json | undefined {
+  const found = alarms(template).filter((alarm) => alarm.ComparisonOperator === 'LessThanThreshold');
+  if (found.length > 1) throw new Error(`expected at most one silence alarm, found ${found.length}`);
+  return found[0];
+}
+
+/** The one alarm that reads `metricName` in `namespace` (besides the silence alarm, which reads the events too). */
 function alarmOn(template: Template, namespace: string, metricName: string): Json {
   const found = alarms(template).filter((alarm) =>
+    alarm.ComparisonOperator !== 'LessThanThreshold' &&
     statsOf(alarm).some((stat) => stat.Namespace === namespace && stat.MetricName === metricName),
   );
   if (found.length !== 1) throw new Error(`expected one alarm on ${namespace} ${metricName}, found ${found.length}`);
@@ -202,8 +210,54 @@ describe('alarms', () => {
 
   test('every alarm of this construct names its runbook section in docs/operating.md', () => {
     const own = alarms(template).filter((alarm) => String(alarm.AlarmDescription).includes('docs/operating.md'));
-    expect(own).toHaveLength(6);
+    expect(own).toHaveLength(7);
     for (const alarm of own) expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/operating\.md, "[^"]+"\./);
+  });
+});
+
+describe('silence alarm', () => {
+  test('by default: fewer than 1 authentic delivery in each of 24 hourly periods, and no data is silence', () => {
+    const alarm = silenceAlarmOf(template);
+    expect(alarm).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 24,
+      DatapointsToAlarm: 24,
+      TreatMissingData: 'breaching',
+    });
+    expect(alarm.AlarmDescription).toContain('Runbook: docs/operating.md, "Silence: no deliveries".');
+    const periods = (alarm.Metrics as Json[]).filter((m) => m.MetricStat).map((m) => m.MetricStat.Period);
+    expect(periods).toEqual([3600, 3600, 3600]);
+  });
+
+  test('adds up exactly the outcomes the ingest core writes for an authentic delivery, gaps filled with 0', () => {
+    const outcomes = (['accepted', 'duplicate', 'quarantined'] as const).map(
+      (kind) => ingestMetrics({ kind, eventId: 'e', issues: [] }, { latencyMs: 1 }).dimensions[DIMENSION.outcome],
+    );
+    const alarm = silenceAlarmOf(template);
+    const stats = statsOf(alarm);
+    expect(stats.map((stat) => stat.MetricName)).toEqual([METRIC.events, METRIC.events, METRIC.events]);
+    expect(stats.map((stat) => dimensionsOf(stat)[DIMENSION.outcome]).sort()).toEqual([...outcomes].sort());
+    for (const stat of stats) expect(dimensionsOf(stat)[SERVICE_DIMENSION]).toBe(STACK_NAME);
+    const expression = (alarm.Metrics as Json[]).find((m) => m.Expression);
+    expect(expression.ReturnData ?? true).toBe(true);
+    const ids = (alarm.Metrics as Json[]).filter((m) => m.MetricStat).map((m) => m.Id);
+    for (const id of ids) expect(expression.Expression).toContain(`FILL(${id}, 0)`);
+    expect(expression.Expression.split('+')).toHaveLength(3);
+  });
+
+  test('silenceAlarmHours sets the window in hours; 0 removes the alarm', () => {
+    expect(silenceAlarmOf(templateFromContext({ silenceAlarmHours: '168' }))).toMatchObject({
+      EvaluationPeriods: 168,
+      DatapointsToAlarm: 168,
+    });
+    expect(silenceAlarmOf(templateFromContext({ silenceAlarmHours: 0 }))).toBeUndefined();
+  });
+
+  test('refuses windows CloudWatch would refuse (over 7 days) and parts of hours', () => {
+    expect(() => templateFromContext({ silenceAlarmHours: 169 })).toThrow(/silenceAlarmHours must be a whole number/);
+    expect(() => templateFromContext({ silenceAlarmHours: '1.5' })).toThrow(/silenceAlarmHours/);
+    expect(() => templateFromContext({ silenceAlarmHours: -1 })).toThrow(/silenceAlarmHours/);
   });
 });
 
