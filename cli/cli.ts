@@ -10,6 +10,7 @@ import type { AlertPublisher } from '../functions/core/alert-ports';
 import { decodeBody } from '../functions/core/body-codec';
 import type { Validators } from '../functions/core/validation';
 import { type LocalModeState, localDir, readState } from '../local/runtime/state';
+import { RECONCILE_HELP, reconcile } from './commands/reconcile';
 import { CliError, UsageError } from './errors';
 import { eventsTable, replayText, showText, statsText } from './format';
 import { type ReplayResult, replayEvent } from './replay';
@@ -69,6 +70,7 @@ Commands:
   stats              counts by type and failure code, top campaigns and vouchers among failures
   replay <eventId>   validate a stored event again with today's schemas; promote it if it passes
   replay --quarantined   the same for every quarantined event
+  reconcile          failed redemptions and rollbacks in Voucherify's API that the table lacks; --import stores them
 
 Run \`voucherify-events <command> --help\` for a command's options. Docs: docs/operating.md`,
   list: `Usage: voucherify-events list [filters] [--limit N] [--next TOKEN]
@@ -98,6 +100,7 @@ Counts by type and status, by failure code, and the top campaigns and vouchers a
 ${WINDOW_HELP}
   --top N            how many campaigns and vouchers to list (default 5)
 ${COMMON_HELP}`,
+  reconcile: RECONCILE_HELP,
   replay: `Usage: voucherify-events replay <eventId> [options]
        voucherify-events replay --quarantined [--since 7d | --from DATE --to DATE] [options]
 
@@ -132,8 +135,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         return await stats(rest, deps);
       case 'replay':
         return await replay(rest, deps);
+      case 'reconcile':
+        return await reconcile(rest, deps);
       default:
-        throw new UsageError(`unknown command "${command}"; the commands are list, show, stats and replay`);
+        throw new UsageError(`unknown command "${command}"; the commands are list, show, stats, replay and reconcile`);
     }
   } catch (error) {
     return report(error, command, argv.includes('--debug'), deps);

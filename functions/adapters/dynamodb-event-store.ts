@@ -24,6 +24,7 @@ const STRING_FIELDS = [
   'failureCode',
   'failureMessage',
   'bodyEncoding',
+  'source',
 ] as const satisfies readonly (keyof EventRecord)[];
 
 /**

@@ -1,5 +1,5 @@
 import { parseStrictDateTime } from './date-time';
-import type { EventRecord } from './event-record';
+import { type EventRecord, RECONCILE_SOURCE } from './event-record';
 import { isSmokeEvent } from './smoke-event';
 import type { ValidationIssue } from './validation';
 import { escapeInvisibleInJson, showInvisible, stripInvisible } from './visible-text';
@@ -62,6 +62,8 @@ export interface AlertFacts {
   /** `false` for a quarantined event: the facts were read from a payload that failed the schema. */
   readonly validated: boolean;
   readonly validationIssues?: readonly ValidationIssue[];
+  /** `true` when `voucherify-events reconcile` found it in Voucherify's API: the webhook never delivered it. */
+  readonly foundByReconciliation?: true;
   /** `false` when only the indexed fields were used (see `fallbackReason`): some facts may be missing. */
   readonly bodyDecoded: boolean;
   readonly fallbackReason?: string;
@@ -214,6 +216,7 @@ function gatherFacts(input: AlertInput): AlertFacts {
     alertedAt: new Date(now).toISOString(),
     validated: record.status !== 'QUARANTINED',
     validationIssues: record.status === 'QUARANTINED' && record.issues?.length ? record.issues : undefined,
+    foundByReconciliation: record.source === RECONCILE_SOURCE ? true : undefined,
     bodyDecoded: envelope !== undefined,
     fallbackReason: envelope === undefined ? (input.fallbackReason ?? 'no body was given') : undefined,
     projectId: first(str(envelope?.project_id), record.projectId),
@@ -345,7 +348,8 @@ function truncate(text: string, max: number): string {
 export function buildSubject(facts: AlertFacts): string {
   // A smoke run's alert is expected by whoever ran it; the subject says so first, so on-call can ignore it.
   const smoke = isSmokeEvent(facts.eventId) ? '[smoke test] ' : '';
-  const flag = `${smoke}${facts.validated ? '' : '[unvalidated] '}`;
+  const reconciled = facts.foundByReconciliation ? '[reconciled] ' : '';
+  const flag = `${smoke}${reconciled}${facts.validated ? '' : '[unvalidated] '}`;
   const code = truncate(toSubjectSafe(facts.failure.code ?? 'unknown reason'), 40);
   const what = toSubjectSafe(
     first(
@@ -391,6 +395,9 @@ export function buildEmailText(facts: AlertFacts): string {
     facts.validated
       ? 'A Voucherify redemption rollback failed.'
       : 'A Voucherify redemption rollback failed. [unvalidated: the event failed our schema check]',
+    facts.foundByReconciliation
+      ? "Found by reconciliation against Voucherify's API: the webhook never delivered it (it may be days old)."
+      : undefined,
     '',
     'What failed',
     labelled('Failure code', facts.failure.code ?? 'not given'),

@@ -6,6 +6,13 @@ import type { ValidationIssue } from './validation';
 export type EventStatus = 'ACCEPTED' | 'QUARANTINED';
 
 /**
+ * Where an event came from when not from the webhook: `api-reconcile`, found by `voucherify-events reconcile` in
+ * Voucherify's API because the webhook never delivered it. Absent on webhook deliveries (no bytes on the hot path).
+ */
+export const RECONCILE_SOURCE = 'api-reconcile';
+export type EventSource = typeof RECONCILE_SOURCE;
+
+/**
  * One stored webhook event, as the core sees it (the DynamoDB adapter maps it to attributes). Holds the fields people
  * search by, lifted out of the payload, and the original body so any event can be re-processed. Names and email
  * addresses stay inside the (compressed) body and are never lifted into searchable attributes.
@@ -37,12 +44,14 @@ export interface EventRecord {
   readonly failureMessage?: string;
   /** Why a QUARANTINED event failed validation. */
   readonly issues?: readonly ValidationIssue[];
+  /** Set only when the event did not come through the webhook (see {@link RECONCILE_SOURCE}). */
+  readonly source?: EventSource;
 }
 
 /** The searchable fields of an event, read defensively so that a quarantined (unvalidated) payload is safe too. */
 export type EventFields = Omit<
   EventRecord,
-  'eventId' | 'status' | 'receivedAt' | 'expiresAt' | 'body' | 'bodyEncoding' | 'bodyBytes' | 'issues'
+  'eventId' | 'status' | 'receivedAt' | 'expiresAt' | 'body' | 'bodyEncoding' | 'bodyBytes' | 'issues' | 'source'
 >;
 
 type Json = Record<string, unknown>;
@@ -122,6 +131,7 @@ export interface RecordInput {
   readonly receivedAtMs: number;
   readonly retentionDays: number;
   readonly issues?: readonly ValidationIssue[];
+  readonly source?: EventSource;
 }
 
 /** Builds the record to store: lifted fields, encoded body, TTL. */
@@ -137,5 +147,6 @@ export function buildEventRecord(input: RecordInput): EventRecord {
     bodyEncoding: encoded.encoding,
     bodyBytes: input.rawBody.length,
     ...(input.issues ? { issues: input.issues } : {}),
+    ...(input.source ? { source: input.source } : {}),
   };
 }

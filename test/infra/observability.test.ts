@@ -114,9 +114,10 @@ function silenceAlarmOf(template: Template): Json | undefined {
 
 /** The one alarm that reads `metricName` in `namespace` (besides the silence alarm, which reads the events too). */
 function alarmOn(template: Template, namespace: string, metricName: string): Json {
-  const found = alarms(template).filter((alarm) =>
-    alarm.ComparisonOperator !== 'LessThanThreshold' &&
-    statsOf(alarm).some((stat) => stat.Namespace === namespace && stat.MetricName === metricName),
+  const found = alarms(template).filter(
+    (alarm) =>
+      alarm.ComparisonOperator !== 'LessThanThreshold' &&
+      statsOf(alarm).some((stat) => stat.Namespace === namespace && stat.MetricName === metricName),
   );
   if (found.length !== 1) throw new Error(`expected one alarm on ${namespace} ${metricName}, found ${found.length}`);
   return found[0];
