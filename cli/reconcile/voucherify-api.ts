@@ -194,7 +194,9 @@ export class SdkFailuresSource implements FailuresSource {
           );
         const retryable = status === 429 || status === undefined || status >= 500;
         if (status === 429) onThrottled();
-        if (!retryable || attempt >= this.retry.maxTries) {
+        // No answer at all (a wrong VOUCHERIFY_API_URL, no network): a few tries, not minutes of back-off.
+        const tries = status === undefined ? Math.min(3, this.retry.maxTries) : this.retry.maxTries;
+        if (!retryable || attempt >= tries) {
           const what = status === undefined ? describe(error) : `HTTP ${status}: ${describe(error)}`;
           throw new ApiUnavailableError(
             `could not list failed redemptions from Voucherify (page ${page}, ${attempt} tr${attempt === 1 ? 'y' : 'ies'}; ${what}); nothing was imported`,
