@@ -1,4 +1,5 @@
 import type { ValidationIssue } from '../functions/core/validation';
+import { gapText } from './gap';
 import type { ReplayResult } from './replay';
 import type { EventStats, EventSummary, StoredEvent } from './repository';
 
@@ -92,6 +93,7 @@ export function statsText(stats: EventStats): string {
         .map(([status, count]) => `${count} ${status.toLowerCase()}`)
         .join(', ') || 'none'
     }; ${stats.failures} report a failure`,
+    `  ${gapText(stats.longestGap)}`,
     '',
     'By type',
   ];

@@ -19,6 +19,7 @@ import {
   typeKey,
 } from '../functions/adapters/table';
 import type { EventRecord, EventStatus } from '../functions/core/event-record';
+import { type Gap, isDelivery, longestGap } from './gap';
 import { daysDescending, iso, type Window } from './time';
 
 /**
@@ -113,6 +114,8 @@ export interface EventStats {
   readonly failures: number;
   readonly topCampaigns: readonly { readonly campaign: string; readonly name?: string; readonly count: number }[];
   readonly topVouchers: readonly { readonly voucher: string; readonly count: number }[];
+  /** The longest time in the window without a webhook delivery (see cli/gap.ts). */
+  readonly longestGap: Gap;
 }
 
 /** One partition of one index. */
@@ -323,12 +326,14 @@ export class EventsRepository {
     const vouchers = new Map<string, number>();
     let total = 0;
     let failures = 0;
+    const deliveredAt: string[] = [];
     for (const partition of this.dayPartitions(window)) {
       for await (const item of this.pages(partition, {}, new Expression())) {
         const summary = toSummary(item);
         // The first and last day hold events outside the window; the sort key says when each was received.
         if (summary.receivedAt < from || summary.receivedAt > to) continue;
         total += 1;
+        if (isDelivery(summary.eventId)) deliveredAt.push(summary.receivedAt);
         const type = summary.type ?? '(none)';
         byStatus[summary.status] = (byStatus[summary.status] ?? 0) + 1;
         byType[type] ??= {};
@@ -352,6 +357,7 @@ export class EventsRepository {
     return {
       window,
       total,
+      longestGap: longestGap(deliveredAt, window),
       byStatus,
       byType,
       byFailureCode,

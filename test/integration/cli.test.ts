@@ -372,12 +372,24 @@ describe('stats', () => {
       { voucher: 'GIFT-50-AB12CD', count: 1 },
       { voucher: 'Refer-gift-90873378', count: 1 },
     ]);
+    // The first event of the week came 26 hours ago: nothing before it since the window's start.
+    expect(stats.longestGap).toEqual({
+      from: new Date(NOW - 7 * 24 * HOUR).toISOString(),
+      to: new Date(NOW - 26 * HOUR).toISOString(),
+      ms: (7 * 24 - 26) * HOUR,
+      fromWindowStart: true,
+      toWindowEnd: false,
+    });
   });
 
   test('the window bounds the counts; the text form has every section', async () => {
     const narrow = JSON.parse((await run('stats', '--since', '90m', '--json')).out);
     expect(narrow.total).toBe(2);
+    expect(narrow.longestGap).toMatchObject({ from: new Date(NOW - HOUR).toISOString(), ms: HOUR, toWindowEnd: true });
     const text = await run('stats');
+    expect(text.out).toContain(
+      `Longest gap between deliveries: 5d 22h 00m (${new Date(NOW - 7 * 24 * HOUR).toISOString()} (window start) .. `,
+    );
     expect(text.code).toBe(0);
     for (const heading of ['By type', 'By failure code', 'Top campaigns among failures', 'Top vouchers among failures'])
       expect(text.out).toContain(heading);
