@@ -331,3 +331,15 @@ describe('outputs', () => {
 });
 
 // cdk-nag (AwsSolutions and Serverless, the whole stack, the reviewed suppressions): nag.test.ts.
+
+describe('Voucherify API secret (for `voucherify-events reconcile`)', () => {
+  test('is created empty ("{}"), linked from an output, and no function is granted it', () => {
+    const outputs = template.findOutputs('VoucherifyApiSecretArn');
+    const id = referencedId(Object.values(outputs)[0]?.Value);
+    const secret = resourceById(template, id, 'AWS::SecretsManager::Secret');
+    expect(secret.properties.SecretString).toBe('{}');
+    expect(id).not.toBe(webhookSecret(template).id);
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain(`"${id}"`);
+  });
+});
