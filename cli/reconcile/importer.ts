@@ -60,8 +60,9 @@ export function envelopeFor(failure: ApiFailure, nowMs: number, projectId: strin
       type: failure.type,
       created_at: failure.date ?? null,
       entity_id: failure.id,
+      // Who or what caused the failure is not in the API's list answer: left out rather than guessed.
       group_id: null,
-      event_source: { channel: 'API' },
+      event_source: null,
     },
   };
 }
