@@ -11,6 +11,7 @@ const OUTPUTS = {
   AlertTopicArn: 'arn:aws:sns:eu-west-1:123456789012:VoucherifyWebhooks-AlertTopic',
   WebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:voucherify-webhook-secret-AbCdEf',
   AlarmNames: 'VoucherifyWebhooks-QuarantinedEvents-1,VoucherifyWebhooks-AlertsDlq-2',
+  SilenceAlarmName: 'VoucherifyWebhooks-SilenceAlarm-3',
 };
 
 describe('the alarm verdict (the DescribeAlarms answer, judged)', () => {
@@ -36,6 +37,29 @@ describe('the alarm verdict (the DescribeAlarms answer, judged)', () => {
     expect(() => judgeAlarms(expected, found)).toThrow(new StepFailed('in ALARM: b, c'));
   });
 
+  it('reports the silence alarm in ALARM instead of failing on it (a stack with no deliveries yet is silent)', () => {
+    const found = new Map([
+      ['a', 'OK'],
+      ['b', 'ALARM'],
+      ['c', 'OK'],
+    ]);
+
+    expect(judgeAlarms(expected, found, 'b')).toBe(
+      "3 alarms, only the silence alarm in ALARM (2 OK, 1 ALARM): no delivery before this run; this run's deliveries " +
+        'clear it within the hour',
+    );
+  });
+
+  it('still fails on any other alarm in ALARM beside the silence alarm', () => {
+    const found = new Map([
+      ['a', 'ALARM'],
+      ['b', 'ALARM'],
+      ['c', 'OK'],
+    ]);
+
+    expect(() => judgeAlarms(expected, found, 'b')).toThrow(new StepFailed('in ALARM: a'));
+  });
+
   it('fails naming a missing alarm, even when the others are fine', () => {
     expect(() => judgeAlarms(expected, new Map([['a', 'OK']]))).toThrow(new StepFailed('missing: b, c'));
   });
@@ -56,6 +80,7 @@ describe('the target from the stack outputs', () => {
       topicArn: OUTPUTS.AlertTopicArn,
       secret: 's3cret',
       alarmNames: ['VoucherifyWebhooks-QuarantinedEvents-1', 'VoucherifyWebhooks-AlertsDlq-2'],
+      silenceAlarmName: 'VoucherifyWebhooks-SilenceAlarm-3',
     });
   });
 

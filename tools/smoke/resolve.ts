@@ -11,7 +11,14 @@ import type { LocalModeState } from '../../local/runtime/state';
 import { type SmokeClients, SmokeSetupError, type SmokeTarget } from './target';
 
 /** The stack outputs the smoke reads (lib/voucherify-webhooks-stack.ts). */
-export const SMOKE_OUTPUTS = ['WebhookUrl', 'TableName', 'AlertTopicArn', 'WebhookSecretArn', 'AlarmNames'] as const;
+export const SMOKE_OUTPUTS = [
+  'WebhookUrl',
+  'TableName',
+  'AlertTopicArn',
+  'WebhookSecretArn',
+  'AlarmNames',
+  'SilenceAlarmName',
+] as const;
 
 /**
  * The target from a stack's outputs. AlarmNames missing (a stack deployed before it existed) is not a setup error: the
@@ -37,6 +44,7 @@ export function targetFromOutputs(
     topicArn: outputs.AlertTopicArn as string,
     secret,
     alarmNames,
+    ...(outputs.SilenceAlarmName ? { silenceAlarmName: outputs.SilenceAlarmName } : {}),
   };
 }
 

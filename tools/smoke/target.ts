@@ -17,6 +17,11 @@ export interface SmokeTarget {
    * mode): the alarm step is then reported as skipped, with the reason.
    */
   readonly alarmNames?: readonly string[];
+  /**
+   * The silence alarm (no authentic delivery for silenceAlarmHours): in ALARM on a stack that has had no traffic yet,
+   * and cleared by the smoke's own deliveries at its next hourly evaluation, so it is reported, not failed on.
+   */
+  readonly silenceAlarmName?: string;
   /** Why `alarmNames` is absent. */
   readonly noAlarmsReason?: string;
 }
