@@ -14,7 +14,7 @@ let client: DynamoDBClient;
 let table: string;
 let handler: ReturnType<typeof coldStartHandler>;
 const logLines: string[] = [];
-let stdoutSpy: jest.SpyInstance;
+let outputSpies: jest.SpyInstance[] = [];
 let counter = 0;
 
 /** A fixture with an event id (and send-out id) no other test uses. */
@@ -38,16 +38,19 @@ function storedBody(item: Item): Buffer {
 beforeAll(async () => {
   client = testClient();
   table = await createTestTable(client, 'contract');
-  // The handler logs JSON lines to stdout; keep them to check they never carry a secret or a signature.
-  stdoutSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    logLines.push(String(chunk));
-    return true;
-  });
+  // The handler logs JSON lines (Powertools: INFO to stdout, WARN and ERROR to stderr; Lambda keeps both); keep them
+  // to check they never carry a secret or a signature.
+  outputSpies = [process.stdout, process.stderr].map((stream) =>
+    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logLines.push(String(chunk));
+      return true;
+    }),
+  );
   handler = coldStartHandler({ tableName: table, webhookSecret: TEST_SECRET });
 });
 
 afterAll(() => {
-  stdoutSpy.mockRestore();
+  for (const spy of outputSpies) spy.mockRestore();
   client.destroy();
 });
 
