@@ -170,7 +170,10 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
     reportCalls('Recorded handler calls (integration run)', judged);
 
     // Assess: the run did what it should, so the recording covers the real paths...
-    expect(answers).toEqual([202, 200, 401, 202]);
+    // (On a loaded machine the first PutItem can time out on the client after DynamoDB Local stored it; the SDK's
+    // retry then finds the item and the answer is 200 duplicate. Either way the event is stored once.)
+    expect([202, 200]).toContain(answers[0]);
+    expect(answers.slice(1)).toEqual([200, 401, 202]);
     expect(alerts).toHaveLength(1);
     const actions = new Set(judged.map((c) => `${c.who} ${c.action}`));
     for (const expected of [
