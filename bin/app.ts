@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * The CDK app: one stack, its settings read from the CDK context (`cdk deploy -c retentionDays=90`; see
- * lib/config.ts). The CDK CLI synthesizes it when this process exits.
+ * lib/config.ts), checked against AWS Control Tower's proactive controls on every synth (bin/proactive-controls.ts;
+ * a violation fails the synth). The CDK CLI synthesizes it when this process exits.
  */
 import { App } from 'aws-cdk-lib';
 import { VoucherifyWebhooksStack } from '../lib/voucherify-webhooks-stack';
+import { addProactiveControls } from './proactive-controls';
 
-VoucherifyWebhooksStack.fromContext(new App(), 'VoucherifyWebhooks');
+VoucherifyWebhooksStack.fromContext(addProactiveControls(new App()), 'VoucherifyWebhooks');

@@ -2,14 +2,14 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
@@ -121,6 +121,20 @@ export class Alerts extends Construct {
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       });
       key.addToResourcePolicy(cloudWatchKeyStatement());
+      // Nobody may create a grant on the key unless it is for an AWS resource or made by an AWS service (Control
+      // Tower control CT.KMS.PR.3): a grant is a second, less visible way to give the key away.
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'DenyGrantsExceptForAwsServices',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['kms:CreateGrant'],
+          resources: ['*'],
+          conditions: {
+            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+          },
+        }),
+      );
       this.key = key;
 
       const topic = new Topic(this, 'Topic', {
@@ -163,6 +177,9 @@ export class Alerts extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Says what the queue is: a dead-letter queue (Control Tower control CT.SQS.PR.1 asks a queue to have one or be
+      // one). ALLOW_ALL is SQS's default when the property is absent, so nothing changes in what the queue accepts.
+      redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
     });
     NagSuppressions.addResourceSuppressions(this.deadLetterQueue, [
       {
@@ -244,13 +261,38 @@ export class Alerts extends Construct {
         ),
       );
 
-    // Reading the stream: the four actions Lambda's poller needs (CreateEventSourceMapping checks for ListStreams),
-    // on this stream only; the CDK's grantStreamRead would add ListStreams on "*".
+    // Reading the stream: what Lambda's poller calls with the function's role, on this stream only (the CDK's
+    // grantStreamRead would put all four on "*").
     Grant.addToPrincipal({
       grantee: this.function,
-      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       resourceArns: [streamArn],
     }).assertSuccess();
+    // ListStreams is on AWS's list of the permissions a DynamoDB event source mapping needs (Lambda refuses to create
+    // the mapping without it), but it supports no resource type: a grant on the stream ARN can never apply. "*" is
+    // the only form that does; what it allows is listing stream ARNs and table names, no data.
+    Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['dynamodb:ListStreams'],
+      resourceArns: ['*'],
+    }).assertSuccess();
+    // On the role's policy, for this one "*" only (appliesTo), so any other wildcard is still reported.
+    const rolePolicy = this.function.role?.node.tryFindChild('DefaultPolicy');
+    if (!rolePolicy) throw new Error('Alerts: the function role has no DefaultPolicy to hold the ListStreams grant');
+    NagSuppressions.addResourceSuppressions(
+      rolePolicy,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'dynamodb:ListStreams supports no resource type in the Service Authorization Reference, so only "*" can ' +
+            "apply; Lambda checks for it when it creates the stream's event source mapping. It lists stream ARNs and " +
+            'table names of the account, never item data; every other stream action is on this stream ARN only.',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
 
     // --- Event source mapping -----------------------------------------------------------------------------------
     this.eventSourceMapping = new EventSourceMapping(this, 'StreamMapping', {

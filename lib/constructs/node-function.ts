@@ -131,7 +131,7 @@ export class NodeFunction extends NodejsFunction {
           reason:
             'X-Ray is off by design (see NodeFunctionProps.tracing): each function makes a few AWS calls per ' +
             'request or record, whose timings and outcome its JSON log lines and EMF metrics already carry; active ' +
-            'tracing needs xray:PutTraceSegments on "*", the one wildcard this stack otherwise does without.',
+            'tracing needs xray:PutTraceSegments on "*", a wildcard this stack has no other reason to grant.',
         },
       ]);
     }

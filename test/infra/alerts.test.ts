@@ -231,15 +231,19 @@ describe('alerts permissions (least privilege)', () => {
     expect(stream).toEqual([
       {
         Effect: 'Allow',
-        Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+        Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
         Resource: { 'Fn::GetAtt': [tableOf(template).id, 'StreamArn'] },
       },
+      // ListStreams supports no resource type (AWS's reference data), so "*" is the only resource it can take.
+      { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
     ]);
   });
 
   test('may read and update only the alert marker on an item', () => {
     const tableArn = { 'Fn::GetAtt': [tableOf(template).id, 'Arn'] };
-    const items = withAction('dynamodb:').filter((s) => !JSON.stringify(s.Resource).includes('StreamArn'));
+    const items = withAction('dynamodb:').filter(
+      (s) => !JSON.stringify(s.Resource).includes('StreamArn') && s.Action !== 'dynamodb:ListStreams',
+    );
     expect(items).toEqual([
       {
         Effect: 'Allow',
@@ -274,15 +278,15 @@ describe('alerts permissions (least privilege)', () => {
     expect(asList(sqs[0]!.Action).filter((a) => /Receive|Delete|Purge/.test(a))).toEqual([]);
   });
 
-  test('nothing else: no wildcard action or resource, no write to events', () => {
+  test('nothing else: no wildcard action, no wildcard resource but ListStreams, no write to events', () => {
     const all = statements.flatMap((s) => asList(s.Action));
     expect(all.filter((a) => /PutItem|DeleteItem|BatchWrite|Scan|Query/.test(a))).toEqual([]);
     for (const statement of statements) {
       expect(asList(statement.Action).filter((action) => action.includes('*'))).toEqual([]);
-      expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
+      if (statement.Action !== 'dynamodb:ListStreams') expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
     }
-    // logs (own group), sns, kms, stream, GetItem, UpdateItem, sqs
-    expect(statements).toHaveLength(7);
+    // logs (own group), sns, kms, stream, ListStreams, GetItem, UpdateItem, sqs
+    expect(statements).toHaveLength(8);
   });
 });
 

@@ -53,6 +53,12 @@ interface KnownRole {
   readonly grants: readonly AllowedGrant[];
 }
 
+/**
+ * Actions that take no resource type in AWS's Service Authorization Reference, so "*" is the only resource a grant of
+ * them can name (test/infra/iam-reference.test.ts proves any other resource could never apply).
+ */
+const WILDCARD_ONLY_ACTIONS: readonly string[] = ['dynamodb:ListStreams'];
+
 const asList = <T>(value: T | readonly T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -116,13 +122,13 @@ function knownRoles(template: Template): Map<string, KnownRole> {
           ownLogs(alerts),
           {
             why: "Lambda's poller reads the table stream as the function",
-            actions: [
-              'dynamodb:DescribeStream',
-              'dynamodb:GetRecords',
-              'dynamodb:GetShardIterator',
-              'dynamodb:ListStreams',
-            ],
+            actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
             resource: getAtt(table.id, 'StreamArn'),
+          },
+          {
+            why: 'Lambda checks for it when it creates the mapping; it supports no resource type, so only "*" applies',
+            actions: ['dynamodb:ListStreams'],
+            resource: '*',
           },
           { why: 'publish alerts', actions: ['sns:Publish'], resource: { Ref: topic.id } },
           {
@@ -211,8 +217,10 @@ function iamViolations(template: Template): string[] {
     if (statement.Effect !== 'Allow') continue; // a Deny only ever narrows
     const actions = asList(statement.Action);
     for (const action of actions) if (action.includes('*')) problems.push(`${where}: wildcard action ${action}`);
+    // "*" only for actions that support no resource type (AWS's reference data, checked in iam-reference.test.ts).
+    const wildcardOnly = actions.every((action) => WILDCARD_ONLY_ACTIONS.includes(action));
     for (const text of strings(statement.Resource))
-      if (text.includes('*')) problems.push(`${where}: wildcard resource ${text}`);
+      if (text.includes('*') && !(wildcardOnly && text === '*')) problems.push(`${where}: wildcard resource ${text}`);
     if (roles.length === 0) problems.push(`${where}: attached to no role`);
     for (const roleId of roles) {
       const role = known.get(roleId);
@@ -306,10 +314,13 @@ describe.each([
   test('the key policy lets only this account (through IAM) and CloudWatch alarms use the key', () => {
     const keys = Object.values(template.findResources('AWS::KMS::Key'));
     expect(keys).toHaveLength(1);
-    const principals = (keys[0]!.Properties.KeyPolicy.Statement as Statement[]).map((s) => JSON.stringify(s.Principal));
+    const statements = keys[0]!.Properties.KeyPolicy.Statement as Statement[];
+    const principals = statements.filter((s) => s.Effect === 'Allow').map((s) => JSON.stringify(s.Principal));
     expect(principals).toHaveLength(2);
     expect(principals[0]).toMatch(/":iam::",\{"Ref":"AWS::AccountId"\},":root"/);
     expect(principals[1]).toBe('{"Service":"cloudwatch.amazonaws.com"}');
+    // The one Deny: grants only for AWS resources (CT.KMS.PR.3).
+    expect(statements.filter((s) => s.Effect !== 'Allow').map((s) => s.Action)).toEqual(['kms:CreateGrant']);
   });
 
   test('every Lambda permission names the one caller that may invoke', () => {

@@ -93,6 +93,8 @@ export async function startAlertsHarness(
   label: string,
   options: {
     deps?: (real: { tableName: string; topicArn: string }) => Omit<AlertsDeps, 'logger'>;
+    /** Loads the deployed handler some other way (e.g. with its SDK calls recorded); default: a cold start. */
+    load?: (real: { tableName: string; topicArn: string }) => StreamHandler;
     /** Leave the poller stopped until `startPolling()`, so records written before it arrive in one batch. */
     deferPolling?: boolean;
     /** Also called when the poller gives a batch up (the mapping's on-failure destination). */
@@ -111,7 +113,7 @@ export async function startAlertsHarness(
   const ingest = coldStartHandler({ tableName: table, webhookSecret: TEST_SECRET });
   const alerts: StreamHandler = options.deps
     ? makeAlertsHandler({ ...options.deps({ tableName: table, topicArn }), logger: { log() {} } })
-    : coldStartAlertsHandler({ tableName: table, topicArn });
+    : (options.load ?? coldStartAlertsHandler)({ tableName: table, topicArn });
 
   const invocations: Invocation[] = [];
   const problems: string[] = [];

@@ -1,0 +1,234 @@
+/**
+ * Every AWS call the functions really make, judged by AWS's rules against the synthesized stack's policies.
+ *
+ * The deployed handlers run here as in the other integration tests (DynamoDB Local, fauxqs, and a stand-in for the
+ * one Secrets Manager operation, so ingest runs configured as in AWS with WEBHOOK_SECRET_ARN). Their SDK's `send` is
+ * recorded (test/helpers/iam/sdk-calls.ts), each call is turned into the IAM request AWS would authorize (action,
+ * resource ARN in the deployed stack, the condition keys the request carries) and simulated with
+ * `@cloud-copilot/iam-simulate` against the role of the function that made it. So the list of calls comes from the
+ * code: a call added to a handler without a grant fails here.
+ *
+ * It lives with the integration tests because recording needs the stand-ins; the template is synthesized here
+ * (bundling skipped, which leaves the policies unchanged). What must be denied, and the resource policies, are in
+ * test/infra/iam-reference.test.ts.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadAlertsHandler, type StreamHandler } from '../../local/runtime/alerts';
+import { applyLocalAwsEnv } from '../../local/runtime/aws-env';
+import type { HttpApiHandler } from '../../local/runtime/server';
+import { type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
+import { iamRequestsFor, type RecordedCall, type ResourceMap, recordSdkCalls } from '../helpers/iam/sdk-calls';
+import { decide, reportCalls, type SimulatedCall, type SimulatedRequest } from '../helpers/iam/simulate';
+import { TemplateResolver } from '../helpers/iam/template-policies';
+import {
+  alertsFunction,
+  eventsTable,
+  ingestFunction,
+  referencedId,
+  resourceById,
+  stackFromContext,
+  webhookSecret,
+} from '../infra/helpers';
+import { type AlertsHarness, snsEndpoint, startAlertsHarness } from './support/alerts';
+import { dynamodbEndpoint } from './support/dynamodb';
+import { apiEvent, invoke } from './support/receiver';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from './support/secrets-manager';
+
+const LOCAL_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:local-webhook-secret-AbCdEf';
+
+/** The deployed ingest handler as configured in AWS (secret by ARN), its SDK calls recorded as `ingest`. */
+function recordedIngest(calls: RecordedCall[], tableName: string, secrets: SecretsManagerStandIn): HttpApiHandler {
+  let handler: HttpApiHandler | undefined;
+  jest.isolateModules(() => {
+    recordSdkCalls(calls, 'ingest');
+    applyLocalAwsEnv(dynamodbEndpoint());
+    Object.assign(process.env, {
+      TABLE_NAME: tableName,
+      WEBHOOK_SECRET_ARN: secrets.secretArn,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    });
+    handler = (require('../../functions/ingest/handler') as typeof import('../../functions/ingest/handler')).handler;
+  });
+  // The handler read WEBHOOK_SECRET_ARN at import; the SDK reads the endpoint variable at its first call, so that one
+  // stays until afterAll.
+  delete process.env.WEBHOOK_SECRET_ARN;
+  if (!handler) throw new Error('the ingest handler did not load');
+  return handler;
+}
+
+/** The deployed alerts handler, its SDK calls recorded as `alerts`. */
+function recordedAlerts(calls: RecordedCall[], settings: { tableName: string; topicArn: string }): StreamHandler {
+  let handler: StreamHandler | undefined;
+  jest.isolateModules(() => {
+    recordSdkCalls(calls, 'alerts');
+    handler = loadAlertsHandler({ dynamodbEndpoint: dynamodbEndpoint(), snsEndpoint: snsEndpoint(), ...settings });
+  });
+  if (!handler) throw new Error('the alerts handler did not load');
+  return handler;
+}
+
+let counter = 0;
+function freshEnvelope(name: string): Envelope {
+  const envelope = loadFixture(name);
+  counter += 1;
+  envelope.event.id = `${envelope.event.id}_iam${counter}_${Date.now().toString(36)}`;
+  return envelope;
+}
+
+let synthesized: Template | undefined;
+
+/** The deployed stack's names for what the local run used, and the two roles (the template synthesized once). */
+function deployedStack(harness: AlertsHarness) {
+  synthesized ??= Template.fromStack(stackFromContext());
+  const template = synthesized;
+  const resolver = new TemplateResolver(template.toJSON());
+  const ingest = ingestFunction(template);
+  const alerts = alertsFunction(template);
+  const topicId = referencedId(alerts.properties.Environment.Variables.TOPIC_ARN);
+  const keyId = referencedId(resourceById(template, topicId, 'AWS::SNS::Topic').properties.KmsMasterKeyId);
+  const topicArn = resolver.ref(topicId);
+  const map: ResourceMap = {
+    tables: { [harness.table]: resolver.getAtt(eventsTable(template).id, 'Arn') },
+    topics: { [harness.topicArn]: topicArn },
+    secrets: { [LOCAL_SECRET_ARN]: resolver.ref(webhookSecret(template).id) },
+    topicKeys: { [topicArn]: resolver.getAtt(keyId, 'Arn') },
+  };
+  const roles: Record<string, string> = {
+    ingest: referencedId(ingest.properties.Role),
+    alerts: referencedId(alerts.properties.Role),
+  };
+  return { resolver, map, roles };
+}
+
+/** Each distinct IAM request the calls need, simulated as the role of the function that made it. */
+async function judgeCalls(
+  calls: readonly RecordedCall[],
+  stack: ReturnType<typeof deployedStack>,
+): Promise<SimulatedCall[]> {
+  const distinct = new Map<string, SimulatedRequest & { who: string }>();
+  for (const call of calls) {
+    const role = stack.roles[call.fn];
+    if (!role) throw new Error(`no role for ${call.fn}`);
+    for (const request of iamRequestsFor(call, role, stack.map))
+      distinct.set(JSON.stringify([call.fn, request]), { ...request, who: call.fn });
+  }
+  const judged: SimulatedCall[] = [];
+  for (const request of distinct.values()) {
+    judged.push({
+      who: request.who,
+      action: request.action,
+      resource: request.resource,
+      context: Object.entries(request.context ?? {})
+        .map(([k, v]) => `${k}=${[v].flat().join(',')}`)
+        .join(' '),
+      expected: 'Allowed',
+      verdict: await decide(stack.resolver, request),
+    });
+  }
+  return judged;
+}
+
+describe('IAM: every call the handlers make is allowed by the stack’s policies', () => {
+  const calls: RecordedCall[] = [];
+  let harness: AlertsHarness;
+  let secrets: SecretsManagerStandIn;
+  let ingest: HttpApiHandler;
+  let quiet: jest.SpyInstance;
+
+  beforeAll(async () => {
+    // The handlers' log and metric lines are not what this file checks.
+    quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    secrets = await startSecretsManagerStandIn(LOCAL_SECRET_ARN, TEST_SECRET);
+    harness = await startAlertsHarness('iam', { load: (settings) => recordedAlerts(calls, settings) });
+    ingest = recordedIngest(calls, harness.table, secrets);
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+    await secrets?.stop();
+    delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+    quiet?.mockRestore();
+  });
+
+  it('records the calls of a delivery, a duplicate, a bad signature and an alert, and AWS’s rules allow each', async () => {
+    // Prepare
+    const rollback = freshEnvelope('redemption.rollback.failed');
+    const failed = freshEnvelope('redemption.failed');
+
+    // Act: what a day of webhooks does (stored, duplicate, refused, another type), then the alert and a redelivery.
+    const answers = [
+      await invoke(ingest, apiEvent(signedRequest(rollback))),
+      await invoke(ingest, apiEvent(signedRequest(rollback))),
+      await invoke(ingest, apiEvent(signedRequest(failed, { secret: 'not-the-secret' }))),
+      await invoke(ingest, apiEvent(signedRequest(failed))),
+    ].map((a) => a.statusCode);
+    const alerts = await harness.receiveUntil((received) => received.length >= 1);
+    // The stream delivers a batch again (a retry): the marker is read, nothing is published twice.
+    const first = harness.invocations.find((i) => i.event.Records.length > 0);
+    if (first) await harness.alerts(first.event);
+    const judged = await judgeCalls(calls, deployedStack(harness));
+    reportCalls('Recorded handler calls (integration run)', judged);
+
+    // Assess: the run did what it should, so the recording covers the real paths...
+    // (On a loaded machine the first PutItem can time out on the client after DynamoDB Local stored it; the SDK's
+    // retry then finds the item and the answer is 200 duplicate. Either way the event is stored once.)
+    expect([202, 200]).toContain(answers[0]);
+    expect(answers.slice(1)).toEqual([200, 401, 202]);
+    expect(alerts).toHaveLength(1);
+    const actions = new Set(judged.map((c) => `${c.who} ${c.action}`));
+    for (const expected of [
+      'ingest secretsmanager:GetSecretValue',
+      'ingest dynamodb:PutItem',
+      'alerts dynamodb:GetItem',
+      'alerts sns:Publish',
+      'alerts kms:GenerateDataKey',
+      'alerts kms:Decrypt',
+      'alerts dynamodb:UpdateItem',
+    ])
+      expect(actions).toContain(expected);
+    // ...and every call it recorded is allowed, with the condition keys it carried.
+    expect(judged.filter((c) => c.verdict !== 'Allowed')).toEqual([]);
+    const marker = judged.filter((c) => c.action === 'dynamodb:GetItem' || c.action === 'dynamodb:UpdateItem');
+    for (const call of marker)
+      expect(call.context).toMatch(
+        /^dynamodb:Attributes=alertMessageId,alertedAt,pk$|^dynamodb:Attributes=alertedAt,pk$/,
+      );
+  });
+
+  it('a call a handler would add without a grant is recorded and denied (negative control)', async () => {
+    // Prepare: a second copy of the alerts handler's SDK, recorded the same way, making one call it must never make.
+    const extra: RecordedCall[] = [];
+    let sdk: typeof import('@aws-sdk/client-dynamodb') | undefined;
+    jest.isolateModules(() => {
+      recordSdkCalls(extra, 'alerts');
+      sdk = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+    });
+    if (!sdk) throw new Error('the SDK did not load');
+    const client = new sdk.DynamoDBClient({ endpoint: dynamodbEndpoint(), region: 'us-east-1' });
+
+    // Act
+    await client.send(new sdk.DeleteItemCommand({ TableName: harness.table, Key: { pk: { S: 'no-such-event' } } }));
+    client.destroy();
+    const judged = await judgeCalls(extra, deployedStack(harness));
+
+    // Assess
+    expect(judged.map((c) => [c.who, c.action, c.verdict])).toEqual([
+      ['alerts', 'dynamodb:DeleteItem', 'ImplicitlyDenied'],
+    ]);
+  });
+
+  it('a call naming a resource the function was not configured with fails the translation (negative control)', () => {
+    // Prepare: a Publish to another topic, as the recorder would have seen it.
+    const call: RecordedCall = {
+      fn: 'alerts',
+      service: 'SNS',
+      operation: 'Publish',
+      input: { TopicArn: 'arn:aws:sns:us-east-1:000000000000:some-other-topic', Message: 'x' },
+    };
+
+    // Act / Assess
+    expect(() => iamRequestsFor(call, 'AlertsRole', deployedStack(harness).map)).toThrow(
+      /names topic .*some-other-topic, which the function was not configured with/,
+    );
+  });
+});
