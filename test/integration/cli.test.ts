@@ -404,7 +404,7 @@ describe('every query goes through the key or an index', () => {
     await repository.list({ window, limit: 5 });
     await repository.list({ window, limit: 5, customer: 'jck-wbhk', type: 'redemption.rollback.failed' });
     await repository.list({ window, limit: 5, status: 'QUARANTINED', campaign: 'x' });
-    await repository.stats(window);
+    for await (const _summary of repository.daySummaries(window));
     await repository.quarantinedIds();
     await repository.get(ID.rollbackFailed);
     queried.destroy();
