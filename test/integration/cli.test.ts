@@ -5,6 +5,8 @@
  * `runCli`; a few run through the launcher, as `npx voucherify-events` does.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -650,5 +652,28 @@ describe('through the launcher (what `npx voucherify-events` runs)', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: no AWS credentials found for table events in AWS (eu-west-1)');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('the esbuild build (what an install without devDependencies runs) answers as the source does', async () => {
+    // Prepare: build into a folder of its own (dist/ may hold an older build); NODE_PATH finds the dependencies.
+    const outdir = mkdtempSync(path.join(tmpdir(), 'voucherify-events-build-'));
+    const repo = path.join(__dirname, '..', '..');
+    try {
+      await exec(process.execPath, [path.join(repo, 'tools', 'build-cli.js'), outdir], { timeout: 60_000 });
+      const bundle = path.join(outdir, 'voucherify-events.js');
+      const expected = await cli(table)('--help');
+
+      // Act
+      const result = await exec(process.execPath, ['-e', 'require(process.argv[1]).main()', bundle, '--help'], {
+        env: { ...baseEnv(), NODE_PATH: path.join(repo, 'node_modules') },
+        timeout: 30_000,
+      });
+
+      // Assess
+      expect(result.stdout).toBe(`${expected.out}\n`);
+      expect(expected.out).toContain('Commands:');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
