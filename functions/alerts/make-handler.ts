@@ -3,13 +3,8 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { fromItem } from '../adapters/dynamodb-event-store';
 import { fromStreamAttribute } from '../adapters/dynamodb-stream';
 import { EVENTS_TABLE } from '../adapters/table';
-import {
-  type AlertInput,
-  type AlertMessage,
-  type AlertOptions,
-  type AlertRecord,
-  buildAlertMessage,
-} from '../core/alert-message';
+import type { AlertInput, AlertOptions, AlertRecord } from '../core/alert-facts';
+import { type AlertMessage, buildAlertMessage } from '../core/alert-message';
 import { type AlertLedger, AlertPublishError, type AlertPublisher, errorSummary } from '../core/alert-ports';
 import { decodeBody } from '../core/body-codec';
 import { withFields } from '../core/logger';
