@@ -1,5 +1,5 @@
 import type { EventRecord } from './event-record';
-import { compact, first, int, type Json, obj, str } from './payload';
+import { clip, compact, first, int, type Json, obj } from './payload';
 import type { ValidationIssue } from './validation';
 
 /**
@@ -130,27 +130,27 @@ export function gatherFacts(input: AlertInput): FactsWithoutNextStep {
   const rollback = obj(data?.redemption_rollback);
   const source = obj(event?.event_source);
 
-  const redemptionId = first(str(rollback?.redemption), str(redemption?.id), record.redemptionId);
+  const redemptionId = first(clip(rollback?.redemption), clip(redemption?.id), record.redemptionId);
   // data.redemption is the redemption being undone; its date and order only count if it is that one.
   const sameRedemption =
-    redemption !== undefined && (redemptionId === undefined || str(redemption.id) === redemptionId);
+    redemption !== undefined && (redemptionId === undefined || clip(redemption.id) === redemptionId);
   const redeemed = sameRedemption ? redemption : undefined;
 
   const customerCandidates = [obj(data?.customer), obj(rollback?.customer), obj(redemption?.customer)].filter(
     (c): c is Json => c !== undefined,
   );
   const customerId = first(
-    ...customerCandidates.map((c) => str(c.id)),
-    str(rollback?.customer_id),
-    str(redemption?.customer_id),
+    ...customerCandidates.map((c) => clip(c.id)),
+    clip(rollback?.customer_id),
+    clip(redemption?.customer_id),
     record.customerId,
   );
   // Merge name and source id across the copies Voucherify sends (the top-level one often lacks the name), but never
   // from a copy that names another customer.
-  const sameCustomer = customerCandidates.filter((c) => str(c.id) === undefined || str(c.id) === customerId);
-  const customerName = first(...sameCustomer.map((c) => str(c.name)));
+  const sameCustomer = customerCandidates.filter((c) => clip(c.id) === undefined || clip(c.id) === customerId);
+  const customerName = first(...sameCustomer.map((c) => clip(c.name)));
   const customerEmail = input.options?.includeCustomerEmail
-    ? first(...sameCustomer.map((c) => str(c.email)))
+    ? first(...sameCustomer.map((c) => clip(c.email)))
     : undefined;
 
   const voucher = obj(data?.voucher) ?? obj(rollback?.voucher) ?? obj(redeemed?.voucher);
@@ -159,36 +159,36 @@ export function gatherFacts(input: AlertInput): FactsWithoutNextStep {
   const campaign = obj(data?.campaign);
   const order = obj(data?.order) ?? obj(redeemed?.order) ?? obj(rollback?.order);
 
-  const redemptionDate = str(redeemed?.date, 64);
+  const redemptionDate = clip(redeemed?.date, 64);
   const redemptionMs = parseDate(redemptionDate);
   const windowEndMs = redemptionMs === undefined ? undefined : addMonthsUtc(redemptionMs, ROLLBACK_WINDOW_MONTHS);
 
-  const failureCode = first(str(rollback?.failure_code, 128), record.failureCode);
-  const failureMessage = first(str(rollback?.failure_message, 1024), record.failureMessage);
+  const failureCode = first(clip(rollback?.failure_code, 128), record.failureCode);
+  const failureMessage = first(clip(rollback?.failure_message, 1024), record.failureMessage);
   const facts: FactsWithoutNextStep = {
     version: ALERT_MESSAGE_VERSION,
     kind: ALERT_KIND,
     eventId: record.eventId,
     eventType: record.type ?? ROLLBACK_FAILED_TYPE,
-    eventAt: first(str(event?.created_at, 64), record.eventAt),
+    eventAt: first(clip(event?.created_at, 64), record.eventAt),
     receivedAt: record.receivedAt,
     alertedAt: new Date(now).toISOString(),
     validated: record.status !== 'QUARANTINED',
     validationIssues: record.status === 'QUARANTINED' && record.issues?.length ? record.issues : undefined,
     bodyDecoded: envelope !== undefined,
     fallbackReason: envelope === undefined ? (input.fallbackReason ?? 'no body was given') : undefined,
-    projectId: first(str(envelope?.project_id), record.projectId),
-    sendoutId: first(str(envelope?.id), record.sendoutId),
+    projectId: first(clip(envelope?.project_id), record.projectId),
+    sendoutId: first(clip(envelope?.id), record.sendoutId),
     trigger: compact({
-      channel: str(source?.channel, 64),
-      userId: str(obj(source?.user)?.id),
-      apiKeyName: str(obj(source?.api_key)?.name),
+      channel: clip(source?.channel, 64),
+      userId: clip(obj(source?.user)?.id),
+      apiKeyName: clip(obj(source?.api_key)?.name),
     }),
     failure: compact({ code: failureCode, message: failureMessage }) ?? {},
     rollback: compact({
-      id: first(str(rollback?.id), record.rollbackId),
-      date: str(rollback?.date, 64),
-      reason: str(rollback?.reason, 1024),
+      id: first(clip(rollback?.id), record.rollbackId),
+      date: clip(rollback?.date, 64),
+      reason: clip(rollback?.reason, 1024),
       amount: int(rollback?.amount),
     }),
     redemption: compact({
@@ -198,30 +198,30 @@ export function gatherFacts(input: AlertInput): FactsWithoutNextStep {
       rollbackWindowEndedAt:
         windowEndMs !== undefined && now >= windowEndMs ? new Date(windowEndMs).toISOString() : undefined,
       olderThanRollbackWindow: windowEndMs === undefined ? undefined : now >= windowEndMs,
-      status: str(redeemed?.status, 64),
+      status: clip(redeemed?.status, 64),
       amount: int(redeemed?.amount),
     }),
     customer: compact({
       id: customerId,
-      sourceId: first(...sameCustomer.map((c) => str(c.source_id)), record.customerSourceId),
+      sourceId: first(...sameCustomer.map((c) => clip(c.source_id)), record.customerSourceId),
       name: customerName,
       email: customerEmail,
     }),
     voucher: compact({
-      id: str(voucher?.id),
-      code: first(str(voucher?.code), record.voucherCode),
-      type: str(voucher?.type, 64),
+      id: clip(voucher?.id),
+      code: first(clip(voucher?.code), record.voucherCode),
+      type: clip(voucher?.type, 64),
     }),
-    promotionTier: compact({ id: first(str(tier?.id), record.promotionTierId), name: str(tier?.name) }),
-    promotionStack: compact({ id: str(stack?.id), name: str(stack?.name) }),
+    promotionTier: compact({ id: first(clip(tier?.id), record.promotionTierId), name: clip(tier?.name) }),
+    promotionStack: compact({ id: clip(stack?.id), name: clip(stack?.name) }),
     campaign: compact({
-      id: first(str(campaign?.id), record.campaignId, str(voucher?.campaign_id), str(obj(tier?.campaign)?.id)),
-      name: first(str(campaign?.name), record.campaignName, str(voucher?.campaign)),
+      id: first(clip(campaign?.id), record.campaignId, clip(voucher?.campaign_id), clip(obj(tier?.campaign)?.id)),
+      name: first(clip(campaign?.name), record.campaignName, clip(voucher?.campaign)),
     }),
     order: compact({
-      id: str(order?.id),
-      sourceId: str(order?.source_id),
-      status: str(order?.status, 64),
+      id: clip(order?.id),
+      sourceId: clip(order?.source_id),
+      status: clip(order?.status, 64),
       amount: int(order?.amount),
       totalAmount: int(order?.total_amount),
     }),

@@ -8,8 +8,16 @@ export function obj(value: unknown): Json | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
 }
 
-/** A non-empty string from an unvalidated payload, cut to `max` characters (a long message is still worth reading). */
+/**
+ * A non-empty string of at most `max` characters, exactly as sent; undefined for anything longer (a stored, searchable
+ * field must be the sender's value or nothing, never a cut one).
+ */
 export function str(value: unknown, max = 256): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
+}
+
+/** A non-blank string, cut to `max` characters (for reading: a long message is still worth reading). */
+export function clip(value: unknown, max = 256): string | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 }
