@@ -1,9 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import type { AlertRecord } from '../core/alert-facts';
-import { errorSummary } from '../core/alert-ports';
 import type { StoredAlertEvent } from '../core/alerts';
 import { decodeBody } from '../core/body-codec';
+import { errorSummary } from '../core/errors';
 import { fromItem } from './dynamodb-event-store';
 import { EVENTS_TABLE } from './table';
 

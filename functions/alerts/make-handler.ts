@@ -2,8 +2,9 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { readAlertImage } from '../adapters/dynamodb-stream';
 import { EVENTS_TABLE } from '../adapters/table';
 import type { AlertOptions } from '../core/alert-facts';
-import { type AlertLedger, AlertPublishError, type AlertPublisher, errorSummary } from '../core/alert-ports';
+import { type AlertLedger, AlertPublishError, type AlertPublisher } from '../core/alert-ports';
 import { type AlertOutcome, makeAlertEvent } from '../core/alerts';
+import { errorSummary } from '../core/errors';
 import { withFields } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { alertsBatchMetrics } from '../core/operational-metrics';

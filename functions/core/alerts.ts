@@ -1,6 +1,7 @@
 import type { AlertInput, AlertOptions, AlertRecord } from './alert-facts';
 import { type AlertMessage, buildAlertMessage } from './alert-message';
-import { type AlertLedger, AlertPublishError, type AlertPublisher, errorSummary } from './alert-ports';
+import { type AlertLedger, AlertPublishError, type AlertPublisher } from './alert-ports';
+import { errorSummary } from './errors';
 import type { Logger } from './ports';
 
 /** A stored rollback failure as the alerts function read it (from a stream image, by an adapter). */

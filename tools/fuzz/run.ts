@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { fuzzCase, wrongTypeSweep } from './arbitraries';
 import type { FuzzCase } from './cases';
-import { type CaseResult, checkCase, type FuzzTarget, PropertyViolation, tableKeys } from './oracle';
+import { type CaseResult, checkCase, type FuzzTarget, PropertyViolationError, tableKeys } from './oracle';
 
 export interface FuzzRunOptions {
   readonly target: FuzzTarget;
@@ -104,7 +104,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
         try {
           await run(c);
         } catch (error) {
-          if (!(error instanceof PropertyViolation)) throw error;
+          if (!(error instanceof PropertyViolationError)) throw error;
           failures.push(`sweep: ${error.message}\n  case: ${fc.stringify(c)}`);
           if (failures.length >= 5) break;
         }
