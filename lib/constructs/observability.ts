@@ -1,9 +1,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
-  Alarm,
+  type Alarm,
   AlarmStatusWidget,
-  ComparisonOperator,
   Dashboard,
   GraphWidget,
   type IAlarm,
@@ -13,9 +12,7 @@ import {
   Metric,
   Stats,
   TextWidget,
-  TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type ITable, Operation } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -23,6 +20,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/metrics';
 import { DIMENSION, METRIC } from '../../functions/core/operational-metrics';
+import { badThingAlarm } from './alarm';
 
 export interface ObservabilityProps {
   /** The ingest function: its EMF metrics, errors, throttles and duration. */
@@ -156,14 +154,11 @@ export class Observability extends Construct {
     // --- Alarms -------------------------------------------------------------------------------------------------
     const runbook = (section: string) => `Runbook: docs/operating.md, "${section}".`;
     const alarm = (name: string, metric: IMetric, threshold: number, description: string, section: string): Alarm =>
-      new Alarm(this, name, {
-        alarmDescription: `${description} ${runbook(section)}`,
+      badThingAlarm(this, name, {
+        description: `${description} ${runbook(section)}`,
         metric,
         threshold,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        // No traffic is no trouble: these count bad things, and a quiet hour has none.
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+        notify: props.alarmTopic,
       });
     const burst = props.signatureFailureBurst ?? 10;
     this.alarms = {
@@ -213,12 +208,6 @@ export class Observability extends Construct {
         'Signed request from outside the allow-list',
       ),
     };
-    const notify = new SnsAction(props.alarmTopic);
-    for (const each of Object.values(this.alarms)) {
-      each.addAlarmAction(notify);
-      // The OK notification tells the people who were paged that it is over.
-      each.addOkAction(notify);
-    }
 
     // --- Dashboard ----------------------------------------------------------------------------------------------
     this.dashboard = new Dashboard(this, 'Dashboard', {
