@@ -112,16 +112,16 @@ describe.each([
     stack = naggedStack(context);
   });
 
-  test('reports no unsuppressed finding', () => {
+  it('reports no unsuppressed finding', () => {
     expect(findings(stack)).toEqual([]);
   });
 
-  test('suppresses exactly the reviewed findings, on the resources they are about', () => {
+  it('suppresses exactly the reviewed findings, on the resources they are about', () => {
     const key = (s: { path: string; id: string }) => `${s.path} ${s.id}`;
     expect(suppressions(stack).map(key).sort()).toEqual(expectedSuppressions(stack).map(key).sort());
   });
 
-  test('each reason is specific to this stack: long enough, and naming the facts it rests on', () => {
+  it('each reason is specific to this stack: long enough, and naming the facts it rests on', () => {
     const found = suppressions(stack);
     for (const expected of expectedSuppressions(stack)) {
       const suppression = found.find((s) => s.path === expected.path && s.id === expected.id);
@@ -134,7 +134,7 @@ describe.each([
     for (const rules of rulesByReason.values()) expect(rules.size).toBe(1);
   });
 
-  test('nothing is suppressed wholesale: no appliesTo lists, no IAM wildcard rule (IAM4/IAM5) suppressed', () => {
+  it('nothing is suppressed wholesale: no appliesTo lists, no IAM wildcard rule (IAM4/IAM5) suppressed', () => {
     for (const suppression of suppressions(stack)) {
       expect(suppression.appliesTo).toBeUndefined();
       expect(suppression.id).not.toMatch(/^AwsSolutions-IAM[45]$/);
@@ -142,7 +142,7 @@ describe.each([
   });
 });
 
-test('with alertEmails set, every email subscription is in the reviewed list', () => {
+it('with alertEmails set, every email subscription is in the reviewed list', () => {
   const stack = naggedStack(EVERYTHING_ON);
   const reviewed = expectedSuppressions(stack).filter((s) => s.id === 'Serverless-SNSRedrivePolicy');
   expect(reviewed).toHaveLength(2);
@@ -150,7 +150,7 @@ test('with alertEmails set, every email subscription is in the reviewed list', (
 });
 
 describe('the checks are live (negative control)', () => {
-  test('a queue added without encryption settings or TLS enforcement is reported, unsuppressed', () => {
+  it('a queue added without encryption settings or TLS enforcement is reported, unsuppressed', () => {
     const stack = naggedStack({});
     new Queue(stack, 'CarelessQueue');
     const reported = findings(stack).filter((finding) => finding.includes('/CarelessQueue/'));
@@ -163,7 +163,7 @@ describe('the checks are live (negative control)', () => {
     );
   });
 
-  test('a suppression without a reason of substance would fail the review above', () => {
+  it('a suppression without a reason of substance would fail the review above', () => {
     const stack = naggedStack({});
     const queue = new Queue(stack, 'WaivedQueue', { enforceSSL: true });
     NagSuppressions.addResourceSuppressions(queue, [{ id: 'AwsSolutions-SQS3', reason: 'Not needed for this one.' }]);
