@@ -7,7 +7,7 @@ import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
 import { SettingsError } from '../../lib/config';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
-import { alertsFunction, type Found, newApp, referencedId, resourceById, STACK_NAME } from './helpers';
+import { alertsFunction, type Found, newApp, referencedId, resourceById, STACK_NAME } from '../helpers/infra';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON; tests read them as such.
 type Json = any;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
-import { ingestFunction, newApp, STACK_NAME } from './helpers';
+import { ingestFunction, newApp, STACK_NAME } from '../helpers/infra';
 
 // The one test that lets NodejsFunction really run esbuild (locally, no Docker), as `cdk synth` does.
 describe('ingest bundle', () => {

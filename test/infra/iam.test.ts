@@ -21,7 +21,7 @@ import {
   resourceById,
   stackFromContext,
   webhookSecret,
-} from './helpers';
+} from '../helpers/infra';
 
 interface Statement {
   readonly Sid?: string;

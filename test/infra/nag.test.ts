@@ -13,7 +13,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
-import { newApp, STACK_NAME } from './helpers';
+import { newApp, STACK_NAME } from '../helpers/infra';
 
 /** Everything optional on: subscriptions, the allow-list, names, a throw-away table. */
 const EVERYTHING_ON = {

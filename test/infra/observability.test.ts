@@ -17,7 +17,7 @@ import {
   resourceById,
   STACK_NAME,
   templateFromContext,
-} from './helpers';
+} from '../helpers/infra';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON; tests read them as such.
 type Json = any;

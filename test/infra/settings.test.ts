@@ -16,7 +16,7 @@ import {
   stackFromProps,
   templateFromContext,
   webhookSecret,
-} from './helpers';
+} from '../helpers/infra';
 
 describe('settings from the CDK context', () => {
   it('retentionDays given with -c (a string) reaches the function as RETENTION_DAYS', () => {

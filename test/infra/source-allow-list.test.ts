@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { readIngestSettings } from '../../functions/core/config';
 import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/source-ip';
 import { SettingsError } from '../../lib/config';
-import { ingestEnvironment, stackFromContext, stackFromProps, templateFromContext } from './helpers';
+import { ingestEnvironment, stackFromContext, stackFromProps, templateFromContext } from '../helpers/infra';
 
 const EU1 = ['34.247.197.22', '63.32.191.141', '52.215.148.84'];
 const US1 = ['100.25.106.67', '18.209.236.215', '34.192.255.99'];

@@ -19,7 +19,7 @@ import {
   resourceById,
   templateFromContext,
   webhookSecret,
-} from './helpers';
+} from '../helpers/infra';
 
 interface Statement {
   Effect: string;

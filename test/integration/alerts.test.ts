@@ -8,9 +8,9 @@ import { buildEmailText } from '../../functions/core/alert-text';
 import type { ReceivedAlert } from '../../local/runtime/alerts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/runtime/aws-env';
 import { freePort } from '../../local/runtime/net';
+import { type AlertsHarness, snsEndpoint, startAlertsHarness } from '../helpers/alerts';
+import { dynamodbEndpoint, getEventItem } from '../helpers/dynamodb';
 import { type Envelope, loadFixture, setPath } from '../helpers/fixtures';
-import { type AlertsHarness, snsEndpoint, startAlertsHarness } from './support/alerts';
-import { dynamodbEndpoint, getEventItem } from './support/dynamodb';
 
 const SEED = 'redemption.rollback.failed';
 const SEED_EVENT_ID = 'evrrf_0e3ac8bf0a0531c400';

@@ -27,9 +27,9 @@ import {
   parseAlertNotification,
   subscribeQueue,
 } from '../../local/runtime/alerts';
+import { snsEndpoint } from '../helpers/alerts';
+import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from '../helpers/dynamodb';
 import { loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
-import { snsEndpoint } from './support/alerts';
-import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from './support/dynamodb';
 
 const NOW = Date.parse('2026-11-22T12:00:00.000Z');
 const HOUR = 3_600_000;

@@ -32,10 +32,10 @@ import {
 } from '../../local/runtime/alerts';
 import { freePort } from '../../local/runtime/net';
 import type { HttpApiHandler } from '../../local/runtime/server';
+import { snsEndpoint } from '../helpers/alerts';
+import { createTestTable, dynamodbEndpoint, testClient } from '../helpers/dynamodb';
 import { compactBody, type Envelope, fixtureNames, loadFixture, TEST_SECRET } from '../helpers/fixtures';
-import { snsEndpoint } from './support/alerts';
-import { createTestTable, dynamodbEndpoint, testClient } from './support/dynamodb';
-import { coldStartHandler, invoke } from './support/receiver';
+import { coldStartHandler, invoke } from '../helpers/receiver';
 
 // --- Capturing every line ----------------------------------------------------------------------------------------
 
