@@ -13,7 +13,7 @@ export const ALERT_MESSAGE_VERSION = '1';
 export const ALERT_KIND = 'voucherify.redemption.rollback.failed';
 export const ROLLBACK_FAILED_TYPE = 'redemption.rollback.failed';
 
-/** Voucherify rolls back redemptions only within 3 months of the redemption (reference §5). */
+/** Voucherify rolls back redemptions only within 3 months of the redemption (its redemption rollback documentation). */
 export const ROLLBACK_WINDOW_MONTHS = 3;
 
 /** What the alert recommends, by cause; also in the JSON body so automations can branch on it. */
