@@ -1,7 +1,8 @@
 import type { ValidationIssue } from '../functions/core/validation';
 import { gapText } from './gap';
 import type { ReplayResult } from './replay';
-import type { EventStats, EventSummary, StoredEvent } from './repository';
+import type { EventSummary, StoredEvent } from './repository';
+import type { EventStats } from './stats';
 
 /** A plain-text table: a header row, then rows, columns padded; long cells are cut with `…`. */
 export function table(columns: readonly { title: string; max?: number }[], rows: readonly string[][]): string {

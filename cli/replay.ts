@@ -1,4 +1,5 @@
-import { buildAlertMessage, ROLLBACK_FAILED_TYPE } from '../functions/core/alert-message';
+import { ROLLBACK_FAILED_TYPE } from '../functions/core/alert-facts';
+import { buildAlertMessage } from '../functions/core/alert-message';
 import type { AlertPublisher } from '../functions/core/alert-ports';
 import { decodeBody } from '../functions/core/body-codec';
 import type { EventStatus } from '../functions/core/event-record';

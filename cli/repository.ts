@@ -19,7 +19,6 @@ import {
   typeKey,
 } from '../functions/adapters/table';
 import type { EventRecord, EventStatus } from '../functions/core/event-record';
-import { type Gap, isDelivery, longestGap } from './gap';
 import { daysDescending, iso, type Window } from './time';
 
 /**
@@ -102,21 +101,6 @@ export type CustomerResolution =
   | { readonly via: 'source id'; readonly customerId: string; readonly sourceId: string }
   | { readonly via: 'source id without customer id'; readonly sourceId: string }
   | { readonly via: 'none'; readonly value: string };
-
-export interface EventStats {
-  readonly window: Window;
-  readonly total: number;
-  readonly byStatus: Readonly<Record<string, number>>;
-  /** type -> status -> count. */
-  readonly byType: Readonly<Record<string, Readonly<Record<string, number>>>>;
-  /** Events that report a failure (a failure code), by code. */
-  readonly byFailureCode: Readonly<Record<string, number>>;
-  readonly failures: number;
-  readonly topCampaigns: readonly { readonly campaign: string; readonly name?: string; readonly count: number }[];
-  readonly topVouchers: readonly { readonly voucher: string; readonly count: number }[];
-  /** The longest time in the window without a webhook delivery (see cli/gap.ts). */
-  readonly longestGap: Gap;
-}
 
 /** One partition of one index. */
 interface Partition {
@@ -315,64 +299,13 @@ export class EventsRepository {
     return { via: 'none', value };
   }
 
-  /** Counts over a window, read from `byDay` (every event of the window, its projected attributes only). */
-  async stats(window: Window, top = 5): Promise<EventStats> {
-    const from = iso(window.fromMs);
-    const to = iso(window.toMs);
-    const byStatus: Record<string, number> = {};
-    const byType: Record<string, Record<string, number>> = {};
-    const byFailureCode: Record<string, number> = {};
-    const campaigns = new Map<string, { name?: string; count: number }>();
-    const vouchers = new Map<string, number>();
-    let total = 0;
-    let failures = 0;
-    const deliveredAt: string[] = [];
-    for (const partition of this.dayPartitions(window)) {
-      for await (const item of this.pages(partition, {}, new Expression())) {
-        const summary = toSummary(item);
-        // The first and last day hold events outside the window; the sort key says when each was received.
-        if (summary.receivedAt < from || summary.receivedAt > to) continue;
-        total += 1;
-        if (isDelivery(summary.eventId)) deliveredAt.push(summary.receivedAt);
-        const type = summary.type ?? '(none)';
-        byStatus[summary.status] = (byStatus[summary.status] ?? 0) + 1;
-        byType[type] ??= {};
-        byType[type][summary.status] = (byType[type][summary.status] ?? 0) + 1;
-        if (summary.failureCode === undefined) continue;
-        failures += 1;
-        byFailureCode[summary.failureCode] = (byFailureCode[summary.failureCode] ?? 0) + 1;
-        const campaign = summary.campaignId ?? summary.campaignName;
-        if (campaign !== undefined) {
-          const entry = campaigns.get(campaign) ?? { count: 0 };
-          entry.count += 1;
-          if (summary.campaignName !== undefined) entry.name = summary.campaignName;
-          campaigns.set(campaign, entry);
-        }
-        if (summary.voucherCode !== undefined)
-          vouchers.set(summary.voucherCode, (vouchers.get(summary.voucherCode) ?? 0) + 1);
-      }
-    }
-    const byCount = <T extends { count: number }>(a: T & { key: string }, b: T & { key: string }) =>
-      b.count - a.count || a.key.localeCompare(b.key);
-    return {
-      window,
-      total,
-      longestGap: longestGap(deliveredAt, window),
-      byStatus,
-      byType,
-      byFailureCode,
-      failures,
-      topCampaigns: [...campaigns]
-        .map(([key, entry]) => ({ key, ...entry }))
-        .sort(byCount)
-        .slice(0, top)
-        .map(({ key, name, count }) => ({ campaign: key, ...(name && name !== key ? { name } : {}), count })),
-      topVouchers: [...vouchers]
-        .map(([key, count]) => ({ key, count }))
-        .sort(byCount)
-        .slice(0, top)
-        .map(({ key, count }) => ({ voucher: key, count })),
-    };
+  /**
+   * Every event of a window, its projected attributes only, from `byDay` (each day partition whole, in key order: `stats`
+   * counts them and needs no other). The first and last day hold events outside the window too.
+   */
+  async *daySummaries(window: Window): AsyncGenerator<EventSummary> {
+    for (const partition of this.dayPartitions(window))
+      for await (const item of this.pages(partition, {}, new Expression())) yield toSummary(item);
   }
 
   /** The ids of every quarantined event (in the window, if given), newest first: the `quarantined` index. */

@@ -16,17 +16,16 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readIngestSettings } from '../functions/core/config';
-import { localAlertsServices } from './runtime/alerts';
-import { LOCAL_REGION, localDynamoDbClient } from './runtime/aws-env';
+import { EVENTS_TABLE } from '../functions/adapters/table';
+import { alertsConsoleService, LOCAL_ALERTS_CONSOLE_QUEUE_NAME, LOCAL_ALERTS_DLQ_NAME } from './runtime/alerts';
+import { LOCAL_REGION } from './runtime/aws-env';
 import { routeFunctionOutput, wantsRawLines } from './runtime/console';
-import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from './runtime/dynamodb-local';
-import { ensureEventsTable, LOCAL_TABLE_NAME } from './runtime/events-table';
-import { loadIngestHandler } from './runtime/handler';
+import { JavaMissingError } from './runtime/dynamodb-local';
+import { LOCAL_TABLE_NAME } from './runtime/events-table';
 import { watchLauncher } from './runtime/launcher-watch';
 import { canConnect } from './runtime/net';
-import { type LocalServer, startLocalServer } from './runtime/server';
 import { type LocalService, startServices, stopServices } from './runtime/services';
+import { localStack } from './runtime/stack';
 import {
   type LocalModeState,
   localDir,
@@ -79,72 +78,47 @@ async function main(): Promise<void> {
   const secret = resolveWebhookSecret(dir, env);
   const snsPort = env.SNS_PORT ? portSetting('SNS_PORT', 0) : undefined;
 
-  // Each piece of the local mode is a service; the alerts path brings two (fauxqs, then the stream reader).
-  let dynamodb: DynamoDbLocal | undefined;
-  let server: LocalServer | undefined;
-  let webhookUrl = '';
-  const alerts = localAlertsServices({
-    dynamodbEndpoint: () => required(dynamodb).endpoint,
+  // The local stack's services, then the console that prints the alerts.
+  const printError = (text: string) => console.error(text);
+  const stack = localStack({
     tableName: table,
+    webhookSecret: secret.value,
+    dynamodb: {
+      ...(dynamodbPort ? { port: dynamodbPort } : {}),
+      ...(inMemory ? {} : { dataDir: join(dir, 'dynamodb') }),
+    },
+    http: { port, host, log: (line) => console.log(`[receiver] ${line}`) },
     ...(snsPort ? { snsPort } : {}),
+    queueName: LOCAL_ALERTS_CONSOLE_QUEUE_NAME,
+    dlqName: LOCAL_ALERTS_DLQ_NAME,
+    onGiveUp: (records, reason, given) =>
+      printError(
+        `[alerts] gave up on ${records.length} stream record(s) (${reason}); the DLQ ${LOCAL_ALERTS_DLQ_NAME} ` +
+          `got a message describing the batch (shard ${given.batch.shardId}, sequence numbers ` +
+          `${given.batch.startSequenceNumber}..${given.batch.endSequenceNumber}); events: ` +
+          records.map((r) => r.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S ?? '?').join(', '),
+      ),
+    log: (line) => printError(`[alerts] ${line}`),
+    onTable: (result) => {
+      console.log(result.created ? `created table ${table}` : `using existing table ${table}`);
+      for (const warning of result.warnings) {
+        console.warn(`warning: table ${table}: ${warning}. Delete ${join(dir, 'dynamodb')} to start afresh.`);
+      }
+    },
+    onDynamoDbExit: (description) => {
+      // Ctrl-C in a terminal reaches Java too; give our own signal handler a moment to claim the shutdown.
+      setTimeout(() => {
+        if (!stopping) void fail(`DynamoDB Local stopped unexpectedly: ${description}`);
+      }, 250);
+    },
   });
   const services: LocalService[] = [
-    {
-      name: 'DynamoDB Local',
-      start: async () => {
-        dynamodb = await startDynamoDbLocal({
-          ...(dynamodbPort ? { port: dynamodbPort } : {}),
-          ...(inMemory ? {} : { dataDir: join(dir, 'dynamodb') }),
-        });
-        dynamodb.onUnexpectedExit((description) => {
-          // Ctrl-C in a terminal reaches Java too; give our own signal handler a moment to claim the shutdown.
-          setTimeout(() => {
-            if (!stopping) void fail(`DynamoDB Local stopped unexpectedly: ${description}`);
-          }, 250);
-        });
-      },
-      stop: async () => dynamodb?.stop(),
-    },
-    {
-      name: 'events table',
-      start: async () => {
-        const client = localDynamoDbClient(required(dynamodb).endpoint);
-        try {
-          const result = await ensureEventsTable(client, table);
-          console.log(result.created ? `created table ${table}` : `using existing table ${table}`);
-          for (const warning of result.warnings) {
-            console.warn(`warning: table ${table}: ${warning}. Delete ${join(dir, 'dynamodb')} to start afresh.`);
-          }
-        } finally {
-          client.destroy();
-        }
-      },
-      stop: async () => {},
-    },
-    {
-      name: 'webhook receiver',
-      start: async () => {
-        const handler = loadIngestHandler({
-          dynamodbEndpoint: required(dynamodb).endpoint,
-          tableName: table,
-          webhookSecret: secret.value,
-        });
-        const settings = readIngestSettings(env);
-        server = await startLocalServer({
-          handler,
-          port,
-          host,
-          maxBodyBytes: settings.maxBodyBytes,
-          log: (line) => console.log(`[receiver] ${line}`),
-        }).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'EADDRINUSE') throw new Error(`port ${port} is in use; try PORT=${port + 1} npm start`);
-          throw error;
-        });
-        webhookUrl = `${server.origin}${settings.webhookPath}`;
-      },
-      stop: async () => server?.close(),
-    },
-    ...alerts.services,
+    ...stack.services,
+    alertsConsoleService({
+      queue: () => stack.parts(),
+      print: (text) => console.log(text),
+      printError,
+    }),
   ];
 
   let stopping = false;
@@ -181,20 +155,28 @@ async function main(): Promise<void> {
     console.log('\nthe process that started this one has exited: stopping…');
     void stop(0);
   });
-  const db = required(dynamodb);
+  const parts = stack.parts();
   const state: LocalModeState = {
-    url: webhookUrl,
+    url: parts.url,
     secret: secret.signing,
-    endpoint: db.endpoint,
+    endpoint: parts.dynamodbEndpoint,
     table,
     region: LOCAL_REGION,
-    ...alerts.endpoints(),
+    // Where the alerts path runs (`npm run smoke -- --local` reads it).
+    snsEndpoint: parts.snsEndpoint,
+    topicArn: parts.topicArn,
     pid: process.pid,
     inMemory,
     startedAt: new Date().toISOString(),
   };
   writeState(dir, state);
-  printBanner(state, secret.source, dir, db.pid, alerts.banner());
+  const alertsBanner = [
+    `  SNS/SQS (fauxqs) ${parts.snsEndpoint}`,
+    `  alert topic      ${parts.topicArn}`,
+    `  alerts DLQ       ${parts.dlqUrl ?? ''}`,
+    `                   (alerts from the table's stream are printed here as their email text)`,
+  ].join('\n');
+  printBanner(state, secret.source, dir, parts.dynamodbLocal.pid, alertsBanner);
 }
 
 function printBanner(
@@ -235,11 +217,6 @@ function portSetting(name: string, fallback: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65_535)
     throw new Error(`${name} must be a port number, got "${text}"`);
-  return value;
-}
-
-function required<T>(value: T | undefined): T {
-  if (value === undefined) throw new Error('internal: a service was used before it started');
   return value;
 }
 

@@ -10,6 +10,7 @@ import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-stor
 import type { EventStore } from '../../functions/core/ports';
 import type { Validators } from '../../functions/core/validation';
 import { type LocalModeState, localDir, readState } from '../../local/runtime/state';
+import type { Command } from '../command';
 import { CliError, UsageError } from '../errors';
 import { findMissing, type ImportResult, importedEventId, importFailure } from '../reconcile/importer';
 import { DynamoDbStoredFailures, type StoredFailures } from '../reconcile/stored';
@@ -268,3 +269,12 @@ function missingTable(rows: readonly Row[]): string {
     )
     .join('\n');
 }
+
+/** The command as the entry (cli.ts) lists it. */
+export const reconcileCommand: Command = {
+  name: 'reconcile',
+  overview:
+    "  reconcile          failed redemptions and rollbacks in Voucherify's API that the table lacks; --import stores them",
+  help: RECONCILE_HELP,
+  run: (args, deps) => reconcile(args, deps),
+};

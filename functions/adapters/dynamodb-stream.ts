@@ -1,5 +1,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
+import type { DynamoDBRecord, AttributeValue as StreamAttributeValue } from 'aws-lambda';
+import type { AlertRecord } from '../core/alert-facts';
+import type { StoredAlertEvent } from '../core/alerts';
+import { decodeBody } from '../core/body-codec';
+import { errorSummary } from '../core/errors';
+import { fromItem } from './dynamodb-event-store';
+import { EVENTS_TABLE } from './table';
 
 /**
  * Converts one attribute of a stream image as Lambda delivers it (JSON: binary as base64 text) into the SDK's shape
@@ -48,4 +54,45 @@ export function toStreamImage(item: Readonly<Record<string, AttributeValue>>): R
   const image: Record<string, StreamAttributeValue> = {};
   for (const [name, value] of Object.entries(item)) image[name] = toStreamAttribute(value);
   return image;
+}
+
+/**
+ * Reads a stream image leniently: an attribute that cannot be converted is dropped rather than failing the record,
+ * so a damaged item still yields an alert from whatever it holds.
+ */
+export function readAlertImage(record: DynamoDBRecord): StoredAlertEvent {
+  const image = record.dynamodb?.NewImage ?? {};
+  const item: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(image)) {
+    try {
+      item[name] = fromStreamAttribute(value);
+    } catch {
+      // dropped: see above
+    }
+  }
+  let stored: ReturnType<typeof fromItem>;
+  try {
+    stored = fromItem(item);
+  } catch {
+    // Only the stored validation issues are parsed (JSON) by fromItem; without them the rest always reads.
+    const { issues: _unreadable, ...rest } = item;
+    stored = fromItem(rest);
+  }
+  const approximate = record.dynamodb?.ApproximateCreationDateTime;
+  const alertRecord: AlertRecord = {
+    ...stored,
+    eventId:
+      stored.eventId ??
+      record.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S ??
+      `unknown (stream sequence ${record.dynamodb?.SequenceNumber ?? '?'})`,
+    receivedAt:
+      stored.receivedAt ?? (approximate === undefined ? 'unknown' : new Date(approximate * 1000).toISOString()),
+  };
+  try {
+    if (stored.body.length === 0) return { stored: alertRecord, problem: 'the item holds no body' };
+    const raw = decodeBody(stored.body, stored.bodyEncoding);
+    return { stored: alertRecord, envelope: JSON.parse(raw.toString('utf8')) as unknown };
+  } catch (cause) {
+    return { stored: alertRecord, problem: `the stored body could not be decoded: ${errorSummary(cause)}` };
+  }
 }

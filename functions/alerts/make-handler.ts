@@ -1,17 +1,10 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { fromItem } from '../adapters/dynamodb-event-store';
-import { fromStreamAttribute } from '../adapters/dynamodb-stream';
+import { readAlertImage } from '../adapters/dynamodb-stream';
 import { EVENTS_TABLE } from '../adapters/table';
-import {
-  type AlertInput,
-  type AlertMessage,
-  type AlertOptions,
-  type AlertRecord,
-  buildAlertMessage,
-} from '../core/alert-message';
-import { type AlertLedger, AlertPublishError, type AlertPublisher, errorSummary } from '../core/alert-ports';
-import { decodeBody } from '../core/body-codec';
+import type { AlertOptions } from '../core/alert-facts';
+import { type AlertLedger, AlertPublishError, type AlertPublisher } from '../core/alert-ports';
+import { type AlertOutcome, makeAlertEvent } from '../core/alerts';
+import { errorSummary } from '../core/errors';
 import { withFields } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { alertsBatchMetrics } from '../core/operational-metrics';
@@ -28,18 +21,13 @@ export interface AlertsDeps {
   readonly metrics?: Metrics;
 }
 
-/** What happened to one stream record. */
-export type RecordOutcome =
-  | { kind: 'skipped'; reason: string }
-  | { kind: 'duplicate'; eventId: string; alertedAt: string }
-  | { kind: 'published'; eventId: string; messageId: string; fallback: boolean };
+/** What happened to one stream record: skipped by the filter, or what the core did with its event. */
+export type RecordOutcome = { kind: 'skipped'; reason: string } | AlertOutcome;
 
 /** A record without a sequence number cannot be reported alone; throwing makes Lambda retry (and split) the batch. */
 export class UnidentifiableRecordError extends Error {
   override name = 'UnidentifiableRecordError';
 }
-
-type Item = Record<string, AttributeValue>;
 
 /** What every log line about a record carries: the event's id, type and send-out id (never payload data). */
 function recordContext(record: DynamoDBRecord): Record<string, string | undefined> {
@@ -49,47 +37,6 @@ function recordContext(record: DynamoDBRecord): Record<string, string | undefine
     eventType: image?.type?.S,
     sendoutId: image?.sendoutId?.S,
   };
-}
-
-/**
- * Reads a stream image leniently: an attribute that cannot be converted is dropped rather than failing the record,
- * so a damaged item still yields an alert from whatever it holds.
- */
-function readImage(record: DynamoDBRecord): { stored: AlertRecord; envelope?: unknown; problem?: string } {
-  const image = record.dynamodb?.NewImage ?? {};
-  const item: Item = {};
-  for (const [name, value] of Object.entries(image)) {
-    try {
-      item[name] = fromStreamAttribute(value);
-    } catch {
-      // dropped: see above
-    }
-  }
-  let stored: ReturnType<typeof fromItem>;
-  try {
-    stored = fromItem(item);
-  } catch {
-    // Only the stored validation issues are parsed (JSON) by fromItem; without them the rest always reads.
-    const { issues: _unreadable, ...rest } = item;
-    stored = fromItem(rest);
-  }
-  const approximate = record.dynamodb?.ApproximateCreationDateTime;
-  const alertRecord: AlertRecord = {
-    ...stored,
-    eventId:
-      stored.eventId ??
-      record.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S ??
-      `unknown (stream sequence ${record.dynamodb?.SequenceNumber ?? '?'})`,
-    receivedAt:
-      stored.receivedAt ?? (approximate === undefined ? 'unknown' : new Date(approximate * 1000).toISOString()),
-  };
-  try {
-    if (stored.body.length === 0) return { stored: alertRecord, problem: 'the item holds no body' };
-    const raw = decodeBody(stored.body, stored.bodyEncoding);
-    return { stored: alertRecord, envelope: JSON.parse(raw.toString('utf8')) as unknown };
-  } catch (cause) {
-    return { stored: alertRecord, problem: `the stored body could not be decoded: ${errorSummary(cause)}` };
-  }
 }
 
 /**
@@ -111,68 +58,13 @@ export function makeAlertsHandler(
   const now = deps.now ?? Date.now;
   const { ledger, publisher } = deps;
 
-  function build(input: AlertInput): { message: AlertMessage; fallback: boolean } {
-    try {
-      return { message: buildAlertMessage(input), fallback: input.envelope === undefined };
-    } catch (cause) {
-      // The builder reads an unvalidated payload; if it ever trips, an alert from the indexed fields still goes out.
-      const reason = `the full alert could not be built: ${errorSummary(cause)}`;
-      return { message: buildAlertMessage({ ...input, envelope: undefined, fallbackReason: reason }), fallback: true };
-    }
-  }
+  const alertEvent = makeAlertEvent({ publisher, ledger, now, ...(deps.options ? { options: deps.options } : {}) });
 
   async function processRecord(record: DynamoDBRecord, logger: Logger): Promise<RecordOutcome> {
     if (!matchesAlertFilter(record)) {
       return { kind: 'skipped', reason: `not a new rollback failure (${record.eventName ?? 'no event name'})` };
     }
-    const { stored, envelope, problem } = readImage(record);
-    const eventId = stored.eventId;
-
-    let alertedAt: string | undefined;
-    try {
-      alertedAt = await ledger.alertedAt(eventId);
-    } catch (cause) {
-      // Not knowing is no reason to stay silent: a possible duplicate beats a lost alert.
-      logger.log('warn', 'alert marker unreadable; publishing anyway', { eventId, error: errorSummary(cause) });
-    }
-    if (alertedAt) return { kind: 'duplicate', eventId, alertedAt };
-
-    const input: AlertInput = {
-      record: stored,
-      envelope,
-      ...(problem ? { fallbackReason: problem } : {}),
-      now: now(),
-      ...(deps.options ? { options: deps.options } : {}),
-    };
-    let { message, fallback } = build(input);
-    let messageId: string;
-    try {
-      ({ messageId } = await publisher.publish(message));
-    } catch (cause) {
-      if (!(cause instanceof AlertPublishError && cause.rejected && !fallback)) throw cause;
-      // SNS refused this message as such (not a transient failure): the same bytes would be refused on every retry
-      // until the record expires. Send the minimal alert from the indexed fields instead.
-      logger.log('warn', 'full alert refused by the topic; sending the minimal alert', {
-        eventId,
-        error: errorSummary(cause),
-      });
-      message = buildAlertMessage({ ...input, envelope: undefined, fallbackReason: 'SNS refused the full alert' });
-      fallback = true;
-      ({ messageId } = await publisher.publish(message));
-    }
-
-    try {
-      await ledger.markAlerted(eventId, { at: new Date(now()).toISOString(), messageId });
-    } catch (cause) {
-      // The alert is out. Failing the record now would guarantee the duplicate the marker exists to prevent, so the
-      // record counts as done; only a later replay of it (not a retry of this batch) could alert again.
-      logger.log('error', 'alert published but its marker was not written', {
-        eventId,
-        messageId,
-        error: errorSummary(cause),
-      });
-    }
-    return { kind: 'published', eventId, messageId, fallback };
+    return alertEvent(readAlertImage(record), logger);
   }
 
   return async (event, context) => {

@@ -24,9 +24,9 @@ export interface AlertLedger {
 }
 
 export class AlertError extends Error {
+  override name = 'AlertError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
@@ -35,6 +35,7 @@ export class AlertError extends Error {
  * large): retrying the same bytes cannot help, so the handler sends a minimal alert instead.
  */
 export class AlertPublishError extends AlertError {
+  override name = 'AlertPublishError';
   readonly rejected: boolean;
   constructor(message: string, options: { cause?: unknown; rejected?: boolean } = {}) {
     super(message, options);
@@ -43,11 +44,6 @@ export class AlertPublishError extends AlertError {
 }
 
 /** The alerted-marker could not be read or written. */
-export class AlertLedgerError extends AlertError {}
-
-/** Name and message of an error and its cause, for logs: never a stack, never payload data. */
-export function errorSummary(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  const inner = cause.cause instanceof Error ? ` (cause: ${cause.cause.name}: ${cause.cause.message})` : '';
-  return `${cause.name}: ${cause.message}${inner}`;
+export class AlertLedgerError extends AlertError {
+  override name = 'AlertLedgerError';
 }

@@ -1,6 +1,6 @@
 import type { ValidationIssue } from './validation';
 
-/** What the receiver decided about one request. Drives the HTTP answer, the log line and (later) metrics. */
+/** What the receiver decided about one request. Drives the HTTP answer, the log line and the metrics. */
 export type Outcome =
   | { kind: 'accepted'; eventId: string }
   | { kind: 'duplicate'; eventId: string }

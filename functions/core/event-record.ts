@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type BodyEncoding, encodeBody } from './body-codec';
 import { isUsableEventId } from './event-id';
+import { obj, str } from './payload';
 import type { ValidationIssue } from './validation';
 
 export type EventStatus = 'ACCEPTED' | 'QUARANTINED';
@@ -53,18 +54,6 @@ export type EventFields = Omit<
   EventRecord,
   'eventId' | 'status' | 'receivedAt' | 'expiresAt' | 'body' | 'bodyEncoding' | 'bodyBytes' | 'issues' | 'source'
 >;
-
-type Json = Record<string, unknown>;
-
-const MAX_FIELD_LENGTH = 256;
-
-function obj(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function str(value: unknown, maxLength = MAX_FIELD_LENGTH): string | undefined {
-  return typeof value === 'string' && value.length > 0 && value.length <= maxLength ? value : undefined;
-}
 
 /** The event id if the envelope carries a usable one (see {@link isUsableEventId}: the schema's rule too). */
 export function readEventId(body: unknown): string | undefined {

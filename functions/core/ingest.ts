@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { type Answer, type Outcome, toAnswer } from './answers';
-import { ReceiverNotConfiguredError, SecretsUnavailableError, StorageUnavailableError } from './errors';
+import { errorSummary, ReceiverNotConfiguredError, SecretsUnavailableError, StorageUnavailableError } from './errors';
 import { buildEventRecord, eventKey } from './event-record';
 import { lazyJsonBody } from './json-body';
 import type { Metrics } from './metrics';
@@ -197,13 +197,6 @@ function outcomeOfError(cause: unknown): Outcome {
   if (cause instanceof SecretsUnavailableError) return { kind: 'secrets_unavailable' };
   if (cause instanceof StorageUnavailableError) return { kind: 'storage_unavailable' };
   return { kind: 'internal_error' };
-}
-
-/** Name and message of an error and its cause, for logs: never a stack, never request data. */
-function errorSummary(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  const inner = cause.cause instanceof Error ? ` (cause: ${cause.cause.name}: ${cause.cause.message})` : '';
-  return `${cause.name}: ${cause.message}${inner}`;
 }
 
 const NOT_UTF8 = 'the body is not valid UTF-8; the invalid bytes were read as U+FFFD (the stored body is unchanged)';

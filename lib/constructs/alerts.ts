@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
@@ -17,6 +16,7 @@ import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
 import type { LogLevel } from '../../functions/core/ports';
 import { functionEntry } from '../paths';
+import { badThingAlarm } from './alarm';
 import { NodeFunction } from './node-function';
 
 /**
@@ -326,11 +326,10 @@ export class Alerts extends Construct {
     ]);
 
     // --- Alarms -----------------------------------------------------------------------------------------------
-    const notify: IAlarmAction = new SnsAction(this.topic);
     const iteratorAgeThreshold = props.iteratorAgeThreshold ?? Duration.minutes(5);
     this.alarms = {
-      deadLetters: new Alarm(this, 'DeadLetterQueueNotEmptyAlarm', {
-        alarmDescription:
+      deadLetters: badThingAlarm(this, 'DeadLetterQueueNotEmptyAlarm', {
+        description:
           'Rollback-failure alerts were given up after 10 retries or 6 hours and their batch descriptions are in the ' +
           'alerts DLQ. Some alerts were NOT sent. See docs/alerts.md, "When an alarm fires".',
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -338,34 +337,25 @@ export class Alerts extends Construct {
           statistic: 'Maximum',
         }),
         threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+        notify: this.topic,
       }),
-      functionErrors: new Alarm(this, 'FunctionErrorsAlarm', {
-        alarmDescription:
+      functionErrors: badThingAlarm(this, 'FunctionErrorsAlarm', {
+        description:
           'The alerts function failed (threw or timed out). Batches are split and retried; alerts may be late. ' +
           'See docs/alerts.md, "When an alarm fires".',
         metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+        notify: this.topic,
       }),
-      iteratorAge: new Alarm(this, 'IteratorAgeAlarm', {
-        alarmDescription:
+      iteratorAge: badThingAlarm(this, 'IteratorAgeAlarm', {
+        description:
           `Rollback-failure alerts are more than ${iteratorAgeThreshold.toHumanString()} behind the events table ` +
           '(publishing keeps failing, or the function is stuck). See docs/alerts.md, "When an alarm fires".',
         metric: this.function.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
         threshold: iteratorAgeThreshold.toMilliseconds(),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 3,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+        notify: this.topic,
       }),
     };
-    for (const alarm of Object.values(this.alarms)) {
-      alarm.addAlarmAction(notify);
-      alarm.addOkAction(notify);
-    }
   }
 }

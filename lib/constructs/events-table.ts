@@ -43,7 +43,7 @@ export interface EventsTableProps {
 
   /**
    * Global secondary indexes, one per access pattern that needs one. Each index costs write units on every event
-   * it holds, so add one only for a real query (see design.md, "Data").
+   * it holds, so add one only for a real query (the CLI's queries in cli/repository.ts are what the current ones serve).
    * @default - none
    */
   readonly indexes?: readonly GlobalSecondaryIndexProps[];

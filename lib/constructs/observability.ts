@@ -1,8 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
-  Alarm,
-  type AlarmProps,
+  type Alarm,
   AlarmStatusWidget,
   ComparisonOperator,
   Dashboard,
@@ -16,7 +15,6 @@ import {
   TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type ITable, Operation } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -24,6 +22,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/metrics';
 import { DIMENSION, METRIC } from '../../functions/core/operational-metrics';
+import { badThingAlarm, notifyingAlarm } from './alarm';
 
 export interface ObservabilityProps {
   /** The ingest function: its EMF metrics, errors, throttles and duration. */
@@ -164,23 +163,12 @@ export class Observability extends Construct {
 
     // --- Alarms -------------------------------------------------------------------------------------------------
     const runbook = (section: string) => `Runbook: docs/operating.md, "${section}".`;
-    const alarm = (
-      name: string,
-      metric: IMetric,
-      threshold: number,
-      description: string,
-      section: string,
-      overrides: Partial<AlarmProps> = {},
-    ): Alarm =>
-      new Alarm(this, name, {
-        alarmDescription: `${description} ${runbook(section)}`,
+    const alarm = (name: string, metric: IMetric, threshold: number, description: string, section: string): Alarm =>
+      badThingAlarm(this, name, {
+        description: `${description} ${runbook(section)}`,
         metric,
         threshold,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        // No traffic is no trouble: these count bad things, and a quiet hour has none.
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        ...overrides,
+        notify: props.alarmTopic,
       });
     const silenceHours = props.silenceAlarmHours ?? 24;
     if (!Number.isInteger(silenceHours) || silenceHours < 0 || silenceHours > 168)
@@ -203,19 +191,22 @@ export class Observability extends Construct {
         label: 'Authentic deliveries',
         period: hour,
       });
-      return alarm(
+      return notifyingAlarm(
+        this,
         'SilenceAlarm',
-        deliveries,
-        1,
-        `No authentic webhook delivery for ${hours} hours: Voucherify may have switched the webhook off (it does after ` +
-          '12 failed tries of one send-out), and rollback failures then reach nobody.',
-        'Silence: no deliveries',
         {
+          alarmDescription:
+            `No authentic webhook delivery for ${hours} hours: Voucherify may have switched the webhook off (it does ` +
+            'after 12 failed tries of one send-out), and rollback failures then reach nobody. ' +
+            runbook('Silence: no deliveries'),
+          metric: deliveries,
+          threshold: 1,
           comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
           evaluationPeriods: hours,
           datapointsToAlarm: hours,
           treatMissingData: TreatMissingData.BREACHING,
         },
+        props.alarmTopic,
       );
     };
     const burst = props.signatureFailureBurst ?? 10;
@@ -267,13 +258,8 @@ export class Observability extends Construct {
       ),
       ...(silenceHours > 0 ? { silence: silenceAlarm(silenceHours) } : {}),
     };
-    const notify = new SnsAction(props.alarmTopic);
+
     const alarmList = Object.values(this.alarms).filter((each): each is Alarm => each !== undefined);
-    for (const each of alarmList) {
-      each.addAlarmAction(notify);
-      // The OK notification tells the people who were paged that it is over.
-      each.addOkAction(notify);
-    }
 
     // --- Dashboard ----------------------------------------------------------------------------------------------
     this.dashboard = new Dashboard(this, 'Dashboard', {

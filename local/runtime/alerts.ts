@@ -1,4 +1,4 @@
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -10,11 +10,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { matchesAlertFilter } from '../../functions/alerts/filter';
-import { type AlertFacts, buildEmailText } from '../../functions/core/alert-message';
+import type { AlertFacts } from '../../functions/core/alert-facts';
+import { buildEmailText } from '../../functions/core/alert-text';
 import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env';
-import { sqsOnFailureDestination } from './on-failure';
 import { StreamPoller, type StreamPollerOptions } from './stream-poller';
 
 /** The alerts function as Lambda calls it (the deployed `functions/alerts/handler.ts` export). */
@@ -220,6 +219,8 @@ export async function drainAlerts(options: {
     try {
       const { Messages } = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        // Stopping cuts the long poll short, so the services stopped after this one stop at once.
+        { abortSignal: signal },
       );
       const done: { Id: string; ReceiptHandle: string }[] = [];
       for (const [index, message] of (Messages ?? []).entries()) {
@@ -244,111 +245,37 @@ export async function drainAlerts(options: {
 /** The local mode's stand-in for the alerts DLQ (the event source mapping's on-failure destination). */
 export const LOCAL_ALERTS_DLQ_NAME = 'voucherify-alerts-dlq';
 
-export interface LocalAlertsOptions {
-  /** DynamoDB Local's endpoint, known once that service has started. */
-  readonly dynamodbEndpoint: () => string;
-  readonly tableName: string;
-  /** fauxqs's port; a free one when absent. */
-  readonly snsPort?: number;
-  /** Where alerts and problems are printed. */
-  readonly print?: (text: string) => void;
-  readonly printError?: (text: string) => void;
-}
+/** The queue `npm start` subscribes to the alert topic and prints. */
+export const LOCAL_ALERTS_CONSOLE_QUEUE_NAME = 'voucherify-alerts-console';
 
 /**
- * The alerts path of `npm start`, as two local-mode services: fauxqs with the alert topic and a queue subscribed to
- * it, then the alerts handler fed from the table's stream, with the queue drained to the console.
+ * `npm start`'s console for alerts: the queue subscribed to the alert topic, drained, each alert printed as its email
+ * text. A local-mode service that runs after the stack's (it needs fauxqs and the queue).
  */
-export function localAlertsServices(options: LocalAlertsOptions): {
-  services: { name: string; start(): Promise<void>; stop(): Promise<void> }[];
-  banner(): string;
-  /** Where the alerts path runs, once started (for the state file: `npm run smoke -- --local` reads it). */
-  endpoints(): { snsEndpoint: string; topicArn: string } | undefined;
-} {
-  const print = options.print ?? ((text: string) => console.log(text));
-  const printError = options.printError ?? ((text: string) => console.error(text));
-  let sns: LocalSns | undefined;
-  let topicArn = '';
-  let queueUrl = '';
-  let dlqUrl = '';
-  let poller: StreamPoller | undefined;
-  let streams: DynamoDBStreamsClient | undefined;
-  let drain: Promise<void> | undefined;
+export function alertsConsoleService(options: {
+  readonly queue: () => { readonly snsEndpoint: string; readonly queueUrl: string };
+  readonly print: (text: string) => void;
+  readonly printError: (text: string) => void;
+}): { name: string; start(): Promise<void>; stop(): Promise<void> } {
   const stopDrain = new AbortController();
-  const clients: { destroy(): void }[] = [];
-
+  let drain: Promise<void> | undefined;
   return {
-    services: [
-      {
-        name: 'SNS/SQS (fauxqs)',
-        start: async () => {
-          sns = await startLocalSns(options.snsPort ? { port: options.snsPort } : {});
-          const snsClient = localSnsClient(sns.endpoint);
-          const sqs = localSqsClient(sns.endpoint);
-          clients.push(snsClient, sqs);
-          topicArn = await createAlertTopic(snsClient);
-          ({ queueUrl } = await subscribeQueue(snsClient, sqs, topicArn, 'voucherify-alerts-console'));
-          // The mapping's on-failure destination, as in AWS: one message per given-up batch, describing it.
-          const dlq = await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_ALERTS_DLQ_NAME }));
-          dlqUrl = dlq.QueueUrl ?? '';
-        },
-        stop: async () => {
-          for (const client of clients.splice(0)) client.destroy();
-          await sns?.stop();
-        },
-      },
-      {
-        name: 'alerts',
-        start: async () => {
-          const dynamodbEndpoint = options.dynamodbEndpoint();
-          const snsEndpoint = sns?.endpoint;
-          if (!snsEndpoint) throw new Error('internal: the alerts start before SNS');
-          const handler = loadAlertsHandler({ dynamodbEndpoint, snsEndpoint, tableName: options.tableName, topicArn });
-          const dynamodb = new DynamoDBClient(clientConfig(dynamodbEndpoint));
-          const streamArn = await latestStreamArn(dynamodb, options.tableName).finally(() => dynamodb.destroy());
-          const dlqSqs = localSqsClient(snsEndpoint);
-          clients.push(dlqSqs);
-          const toDlq = sqsOnFailureDestination(dlqSqs, dlqUrl);
-          ({ poller, client: streams } = alertsStreamPoller({
-            dynamodbEndpoint,
-            streamArn,
-            invoke: handler,
-            onGiveUp: async (records, reason, given) => {
-              await toDlq(records, reason, given);
-              printError(
-                `[alerts] gave up on ${records.length} stream record(s) (${reason}); the DLQ ${LOCAL_ALERTS_DLQ_NAME} ` +
-                  `got a message describing the batch (shard ${given.batch.shardId}, sequence numbers ` +
-                  `${given.batch.startSequenceNumber}..${given.batch.endSequenceNumber}); events: ` +
-                  records.map((r) => r.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S ?? '?').join(', '),
-              );
-            },
-            log: (line) => printError(`[alerts] ${line}`),
-          }));
-          await poller.start();
-          const sqs = localSqsClient(snsEndpoint);
-          drain = drainAlerts({
-            sqs,
-            queueUrl,
-            signal: stopDrain.signal,
-            onAlert: (alert) => print(formatAlert(alert)),
-            onError: (error) => printError(`[alerts] queue: ${error instanceof Error ? error.message : String(error)}`),
-          }).finally(() => sqs.destroy());
-        },
-        stop: async () => {
-          stopDrain.abort();
-          await poller?.stop();
-          streams?.destroy();
-          await drain;
-        },
-      },
-    ],
-    endpoints: () => (sns && topicArn ? { snsEndpoint: sns.endpoint, topicArn } : undefined),
-    banner: () =>
-      [
-        `  SNS/SQS (fauxqs) ${sns?.endpoint ?? '(not started)'}`,
-        `  alert topic      ${topicArn}`,
-        `  alerts DLQ       ${dlqUrl}`,
-        `                   (alerts from the table's stream are printed here as their email text)`,
-      ].join('\n'),
+    name: 'alerts console',
+    start: async () => {
+      const { snsEndpoint, queueUrl } = options.queue();
+      const sqs = localSqsClient(snsEndpoint);
+      drain = drainAlerts({
+        sqs,
+        queueUrl,
+        signal: stopDrain.signal,
+        onAlert: (alert) => options.print(formatAlert(alert)),
+        onError: (error) =>
+          options.printError(`[alerts] queue: ${error instanceof Error ? error.message : String(error)}`),
+      }).finally(() => sqs.destroy());
+    },
+    stop: async () => {
+      stopDrain.abort();
+      await drain;
+    },
   };
 }

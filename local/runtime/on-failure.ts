@@ -18,18 +18,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { toLambdaRecord } from './stream-poller';
-
-/** `DDBStreamBatchInfo`: what Lambda says about a batch it gave up. */
-export interface StreamBatchInfo {
-  readonly shardId: string;
-  readonly startSequenceNumber: string;
-  readonly endSequenceNumber: string;
-  readonly approximateArrivalOfFirstRecord?: string;
-  readonly approximateArrivalOfLastRecord?: string;
-  readonly batchSize: number;
-  readonly streamArn: string;
-}
+import { type StreamBatchInfo, toLambdaRecord } from './lambda-stream';
 
 /** One message on the on-failure destination (an SQS queue here), in Lambda's format for stream sources. */
 export interface OnFailureRecord {
@@ -47,28 +36,6 @@ export interface OnFailureRecord {
   readonly version: '1.0';
   readonly timestamp: string;
   readonly DDBStreamBatchInfo: StreamBatchInfo;
-}
-
-const arrival = (record: DynamoDBRecord | undefined): string | undefined => {
-  const seconds = record?.dynamodb?.ApproximateCreationDateTime;
-  return seconds === undefined ? undefined : new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-};
-
-/** The batch a poller gives up, described as Lambda describes it. */
-export function describeBatch(records: readonly DynamoDBRecord[], shardId: string, streamArn: string): StreamBatchInfo {
-  const first = records[0];
-  const last = records[records.length - 1];
-  const firstArrival = arrival(first);
-  const lastArrival = arrival(last);
-  return {
-    shardId,
-    startSequenceNumber: first?.dynamodb?.SequenceNumber ?? '',
-    endSequenceNumber: last?.dynamodb?.SequenceNumber ?? '',
-    ...(firstArrival ? { approximateArrivalOfFirstRecord: firstArrival } : {}),
-    ...(lastArrival ? { approximateArrivalOfLastRecord: lastArrival } : {}),
-    batchSize: records.length,
-    streamArn,
-  };
 }
 
 /** The message Lambda would put on the on-failure destination for a batch given up after `invokeCount` invocations. */

@@ -1,5 +1,5 @@
 /**
- * One piece of the local mode (DynamoDB Local, the table, the HTTP receiver; later the stream reader and SNS/SQS).
+ * One piece of the local mode (fauxqs, DynamoDB Local, the table, the HTTP receiver, the alerts; see stack.ts).
  * `start` resolves when the piece is usable and may print what the user needs; `stop` undoes it and must be safe to
  * call after a failed or partial start.
  */

@@ -4,11 +4,9 @@ import {
   GetRecordsCommand,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
-  type _Record as StreamsRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { toStreamImage } from '../../functions/adapters/dynamodb-stream';
-import { describeBatch, type StreamBatchInfo } from './on-failure';
+import { describeBatch, type StreamBatchInfo, toLambdaRecord } from './lambda-stream';
 
 /**
  * Plays Lambda's event source mapping for DynamoDB Local's stream: reads every shard (parents before children, new
@@ -62,30 +60,6 @@ interface ShardState {
 }
 
 const SHARD_REFRESH_MS = 5_000;
-
-/** A stream record from DynamoDB Streams' GetRecords as Lambda hands it to a function. */
-export function toLambdaRecord(record: StreamsRecord, streamArn: string, region: string): DynamoDBRecord {
-  const stream = record.dynamodb ?? {};
-  const created = stream.ApproximateCreationDateTime;
-  return {
-    ...(record.eventID ? { eventID: record.eventID } : {}),
-    ...(record.eventName ? { eventName: record.eventName } : {}),
-    eventVersion: record.eventVersion ?? '1.1',
-    eventSource: 'aws:dynamodb',
-    awsRegion: record.awsRegion ?? region,
-    dynamodb: {
-      // Lambda sends epoch seconds; the SDK parsed them into a Date.
-      ...(created ? { ApproximateCreationDateTime: Math.floor(created.getTime() / 1000) } : {}),
-      ...(stream.Keys ? { Keys: toStreamImage(stream.Keys) } : {}),
-      ...(stream.NewImage ? { NewImage: toStreamImage(stream.NewImage) } : {}),
-      ...(stream.OldImage ? { OldImage: toStreamImage(stream.OldImage) } : {}),
-      ...(stream.SequenceNumber ? { SequenceNumber: stream.SequenceNumber } : {}),
-      ...(stream.SizeBytes !== undefined ? { SizeBytes: stream.SizeBytes } : {}),
-      ...(stream.StreamViewType ? { StreamViewType: stream.StreamViewType } : {}),
-    },
-    eventSourceARN: streamArn,
-  };
-}
 
 export class StreamPoller {
   private readonly shards = new Map<string, ShardState>();

@@ -7,7 +7,7 @@ import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
 import { SettingsError } from '../../lib/config';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
-import { alertsFunction, type Found, newApp, referencedId, resourceById, STACK_NAME } from './helpers';
+import { alertsFunction, type Found, newApp, referencedId, resourceById, STACK_NAME } from '../helpers/infra';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON; tests read them as such.
 type Json = any;
@@ -74,13 +74,13 @@ function alarmsOf(template: Template): Json[] {
 const template = templateFor();
 
 describe('event source mapping', () => {
-  test('reads the events table stream from the trim horizon into the alerts function', () => {
+  it('reads the events table stream from the trim horizon into the alerts function', () => {
     const mapping = mappingOf(template).properties;
     expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': [tableOf(template).id, 'StreamArn'] });
     expect(mapping.StartingPosition).toBe('TRIM_HORIZON');
   });
 
-  test('lets through only new rollback failures (the same pattern the handler and the local mode apply)', () => {
+  it('lets through only new rollback failures (the same pattern the handler and the local mode apply)', () => {
     const filters = mappingOf(template).properties.FilterCriteria.Filters as { Pattern: string }[];
     expect(filters).toHaveLength(1);
     const pattern = JSON.parse(filters[0]!.Pattern);
@@ -91,7 +91,7 @@ describe('event source mapping', () => {
     expect(pattern).toEqual(ALERTS_FILTER_PATTERN);
   });
 
-  test('splits failing batches, caps retries and record age, reports partial batch failures', () => {
+  it('splits failing batches, caps retries and record age, reports partial batch failures', () => {
     expect(mappingOf(template).properties).toMatchObject({
       BatchSize: 10,
       MaximumBatchingWindowInSeconds: 0,
@@ -102,21 +102,21 @@ describe('event source mapping', () => {
     });
   });
 
-  test('sends what it gives up on to the dead-letter queue', () => {
+  it('sends what it gives up on to the dead-letter queue', () => {
     const destination = mappingOf(template).properties.DestinationConfig.OnFailure.Destination;
     expect(destination).toEqual({ 'Fn::GetAtt': [deadLetterQueueOf(template).id, 'Arn'] });
   });
 });
 
 describe('dead-letter queue', () => {
-  test('is encrypted (SQS-managed) and keeps messages for 14 days', () => {
+  it('is encrypted (SQS-managed) and keeps messages for 14 days', () => {
     expect(deadLetterQueueOf(template).properties).toMatchObject({
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 14 * 86_400,
     });
   });
 
-  test('refuses requests without TLS', () => {
+  it('refuses requests without TLS', () => {
     const queueId = deadLetterQueueOf(template).id;
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter((p) =>
       JSON.stringify(p.Properties.Queues).includes(`"${queueId}"`),
@@ -129,12 +129,12 @@ describe('dead-letter queue', () => {
 });
 
 describe('alert topic and its key', () => {
-  test('the topic is encrypted with a customer-managed key that rotates', () => {
+  it('the topic is encrypted with a customer-managed key that rotates', () => {
     expect(topicOf(template).properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyOf(template).id, 'Arn'] });
     expect(keyOf(template).properties.EnableKeyRotation).toBe(true);
   });
 
-  test('the key policy lets CloudWatch alarms use the key to publish', () => {
+  it('the key policy lets CloudWatch alarms use the key to publish', () => {
     const statements = keyOf(template).properties.KeyPolicy.Statement as Statement[];
     const cloudwatch = statements.filter((s) => JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'));
     expect(cloudwatch).toEqual([
@@ -142,7 +142,7 @@ describe('alert topic and its key', () => {
     ]);
   });
 
-  test('the topic policy denies publishing without TLS and lets only this account’s alarms publish', () => {
+  it('the topic policy denies publishing without TLS and lets only this account’s alarms publish', () => {
     const topicId = topicOf(template).id;
     const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).filter((p) =>
       JSON.stringify(p.Properties.Topics).includes(`"${topicId}"`),
@@ -164,11 +164,11 @@ describe('alert topic and its key', () => {
     });
   });
 
-  test('has no subscriptions unless alertEmails is set', () => {
+  it('has no subscriptions unless alertEmails is set', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  test.each([
+  it.each([
     ['a JSON array (cdk.json)', ['oncall@example.com', 'payments@example.com']],
     ['a comma-separated string (-c alertEmails=...)', 'oncall@example.com, payments@example.com'],
   ])('subscribes every address in alertEmails given as %s', (_, alertEmails) => {
@@ -181,13 +181,13 @@ describe('alert topic and its key', () => {
     ]);
   });
 
-  test('refuses an alertEmails entry that is not an email address', () => {
+  it('refuses an alertEmails entry that is not an email address', () => {
     expect(() => templateFor({ alertEmails: ['oncall@example.com', 'not-an-address'] })).toThrow(SettingsError);
   });
 });
 
 describe('alerts function', () => {
-  test('is told the topic and the table, and leaves the customer email out by default', () => {
+  it('is told the topic and the table, and leaves the customer email out by default', () => {
     const env = alertsFunction(template).properties.Environment.Variables;
     expect(env).toMatchObject({
       TOPIC_ARN: { Ref: topicOf(template).id },
@@ -197,12 +197,12 @@ describe('alerts function', () => {
     });
   });
 
-  test('includeCustomerEmail turns the customer email on', () => {
+  it('includeCustomerEmail turns the customer email on', () => {
     const env = alertsFunction(templateFor({ includeCustomerEmail: 'true' })).properties.Environment.Variables;
     expect(env.INCLUDE_CUSTOMER_EMAIL).toBe('true');
   });
 
-  test('has a timeout far above a batch of ten publishes', () => {
+  it('has a timeout far above a batch of ten publishes', () => {
     expect(alertsFunction(template).properties.Timeout).toBe(60);
   });
 });
@@ -211,7 +211,7 @@ describe('alerts permissions (least privilege)', () => {
   const statements = alertsStatements(template);
   const withAction = (prefix: string) => statements.filter((s) => asList(s.Action).some((a) => a.startsWith(prefix)));
 
-  test('may publish to the alert topic only, with the two KMS actions SNS needs on its key', () => {
+  it('may publish to the alert topic only, with the two KMS actions SNS needs on its key', () => {
     expect(withAction('sns:')).toEqual([
       { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: topicOf(template).id } },
     ]);
@@ -224,7 +224,7 @@ describe('alerts permissions (least privilege)', () => {
     ]);
   });
 
-  test('may read the table stream, and only it', () => {
+  it('may read the table stream, and only it', () => {
     const stream = statements.filter((s) =>
       asList(s.Action).some((a) => /^dynamodb:(\w*Stream\w*|GetRecords|GetShardIterator)$/.test(a)),
     );
@@ -239,7 +239,7 @@ describe('alerts permissions (least privilege)', () => {
     ]);
   });
 
-  test('may read and update only the alert marker on an item', () => {
+  it('may read and update only the alert marker on an item', () => {
     const tableArn = { 'Fn::GetAtt': [tableOf(template).id, 'Arn'] };
     const items = withAction('dynamodb:').filter(
       (s) => !JSON.stringify(s.Resource).includes('StreamArn') && s.Action !== 'dynamodb:ListStreams',
@@ -270,7 +270,7 @@ describe('alerts permissions (least privilege)', () => {
     ]);
   });
 
-  test('may send to the dead-letter queue, and receive from nothing', () => {
+  it('may send to the dead-letter queue, and receive from nothing', () => {
     const sqs = withAction('sqs:');
     expect(sqs).toHaveLength(1);
     expect(sqs[0]?.Resource).toEqual({ 'Fn::GetAtt': [deadLetterQueueOf(template).id, 'Arn'] });
@@ -278,7 +278,7 @@ describe('alerts permissions (least privilege)', () => {
     expect(asList(sqs[0]!.Action).filter((a) => /Receive|Delete|Purge/.test(a))).toEqual([]);
   });
 
-  test('nothing else: no wildcard action, no wildcard resource but ListStreams, no write to events', () => {
+  it('nothing else: no wildcard action, no wildcard resource but ListStreams, no write to events', () => {
     const all = statements.flatMap((s) => asList(s.Action));
     expect(all.filter((a) => /PutItem|DeleteItem|BatchWrite|Scan|Query/.test(a))).toEqual([]);
     for (const statement of statements) {
@@ -295,7 +295,7 @@ describe('alarms', () => {
   const topicRef = { Ref: topicOf(template).id };
   const find = (metricName: string) => alarms.filter((a) => a.MetricName === metricName);
 
-  test('three alarms notify the alert topic when they fire and when they recover', () => {
+  it('three alarms notify the alert topic when they fire and when they recover', () => {
     expect(alarms).toHaveLength(3);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topicRef]);
@@ -305,7 +305,7 @@ describe('alarms', () => {
     }
   });
 
-  test('the DLQ alarm fires on the first message in the dead-letter queue', () => {
+  it('the DLQ alarm fires on the first message in the dead-letter queue', () => {
     expect(find('ApproximateNumberOfMessagesVisible')).toEqual([
       expect.objectContaining({
         Namespace: 'AWS/SQS',
@@ -316,7 +316,7 @@ describe('alarms', () => {
     ]);
   });
 
-  test('the errors alarm watches the alerts function', () => {
+  it('the errors alarm watches the alerts function', () => {
     expect(find('Errors')).toEqual([
       expect.objectContaining({
         Namespace: 'AWS/Lambda',
@@ -327,7 +327,7 @@ describe('alarms', () => {
     ]);
   });
 
-  test('the iterator-age alarm fires when alerts fall 5 minutes behind for 3 minutes', () => {
+  it('the iterator-age alarm fires when alerts fall 5 minutes behind for 3 minutes', () => {
     expect(find('IteratorAge')).toEqual([
       expect.objectContaining({
         Namespace: 'AWS/Lambda',
@@ -342,14 +342,14 @@ describe('alarms', () => {
 });
 
 describe('outputs', () => {
-  test('AlertTopicArn and AlertsDlqUrl point at the topic and the queue', () => {
+  it('AlertTopicArn and AlertsDlqUrl point at the topic and the queue', () => {
     template.hasOutput('AlertTopicArn', { Value: { Ref: topicOf(template).id } });
     template.hasOutput('AlertsDlqUrl', { Value: { Ref: deadLetterQueueOf(template).id } });
   });
 });
 
 describe('cdk-nag AwsSolutions on the alerts resources', () => {
-  test('finds nothing unsuppressed; the one suppression is the DLQ not having a DLQ', () => {
+  it('finds nothing unsuppressed; the one suppression is the DLQ not having a DLQ', () => {
     const stack = VoucherifyWebhooksStack.fromContext(newApp(), STACK_NAME);
     Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
     const annotations = Annotations.fromStack(stack);
@@ -368,7 +368,7 @@ describe('cdk-nag AwsSolutions on the alerts resources', () => {
 
 // Lets NodejsFunction run esbuild for the alerts function, and loads the bundle as Lambda would.
 describe('alerts bundle', () => {
-  test('loads on Node, reads its settings and answers an empty batch with no failures', () => {
+  it('loads on Node, reads its settings and answers an empty batch with no failures', () => {
     const app = newApp({ 'aws:cdk:enable-asset-metadata': true }, { bundle: true });
     VoucherifyWebhooksStack.fromContext(app, STACK_NAME);
     const assembly = app.synth();

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
-import { ingestFunction, newApp, STACK_NAME } from './helpers';
+import { ingestFunction, newApp, STACK_NAME } from '../helpers/infra';
 
 // The one test that lets NodejsFunction really run esbuild (locally, no Docker), as `cdk synth` does.
 describe('ingest bundle', () => {
@@ -19,7 +19,7 @@ describe('ingest bundle', () => {
     bundleDir = path.join(assembly.directory, metadata['aws:asset:path']);
   });
 
-  test('is one minified file with its source map', () => {
+  it('is one minified file with its source map', () => {
     const bundle = path.join(bundleDir, 'index.js');
     expect(existsSync(bundle)).toBe(true);
     expect(existsSync(`${bundle}.map`)).toBe(true);
@@ -28,7 +28,7 @@ describe('ingest bundle', () => {
     expect(statSync(bundle).size).toBeLessThan(1_000_000);
   });
 
-  test('carries the AWS SDK clients itself instead of requiring the runtime copy', () => {
+  it('carries the AWS SDK clients itself instead of requiring the runtime copy', () => {
     const code = readFileSync(path.join(bundleDir, 'index.js'), 'utf8');
     const required = [...new Set(code.match(/require\(["'](@aws-sdk|@smithy)\/[^"']+["']\)/g) ?? [])];
     // Left out are only the SDK's optional SigV4a signers, looked up inside a try (or named in an error message);
@@ -39,7 +39,7 @@ describe('ingest bundle', () => {
     expect(code.includes('"GetSecretValue"')).toBe(true);
   });
 
-  test('loads on Node and exports the handler', () => {
+  it('loads on Node and exports the handler', () => {
     const out = execFileSync(
       process.execPath,
       ['-e', 'process.stdout.write(typeof require(process.argv[1]).handler)', path.join(bundleDir, 'index.js')],

@@ -34,7 +34,7 @@ import {
   resourceById,
   stackFromContext,
   webhookSecret,
-} from './helpers';
+} from '../helpers/infra';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation templates are free-form JSON.
 type Json = any;

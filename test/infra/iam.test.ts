@@ -21,7 +21,7 @@ import {
   resourceById,
   stackFromContext,
   webhookSecret,
-} from './helpers';
+} from '../helpers/infra';
 
 interface Statement {
   readonly Sid?: string;
@@ -282,36 +282,36 @@ describe.each([
     template = Template.fromStack(stackFromContext(context));
   });
 
-  test('every statement of every policy is on the allow-list, and every listed grant is there', () => {
+  it('every statement of every policy is on the allow-list, and every listed grant is there', () => {
     expect(iamViolations(template)).toEqual([]);
   });
 
-  test('the stack has exactly the two function roles, and the allow-list is not empty for either', () => {
+  it('the stack has exactly the two function roles, and the allow-list is not empty for either', () => {
     expect(Object.keys(template.findResources('AWS::IAM::Role')).sort()).toEqual(
       [...knownRoles(template).keys()].sort(),
     );
     for (const role of knownRoles(template).values()) expect(role.grants.length).toBeGreaterThanOrEqual(3);
   });
 
-  test('ingest may only put items into the table, read its secret, and write its logs', () => {
+  it('ingest may only put items into the table, read its secret, and write its logs', () => {
     const ingest = [...knownRoles(template).values()].find((role) => role.name === 'ingest')!;
     expect(ingest.grants.flatMap((grant) => grant.actions).sort()).toEqual(
       ['dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'].sort(),
     );
   });
 
-  test('alerts can neither write an event nor read one beyond the marker', () => {
+  it('alerts can neither write an event nor read one beyond the marker', () => {
     const alerts = [...knownRoles(template).values()].find((role) => role.name === 'alerts')!;
     const itemActions = alerts.grants.filter((g) => g.actions.some((a) => /Item$|Query|Scan|BatchGet/.test(a)));
     expect(itemActions.flatMap((g) => g.actions).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     for (const grant of itemActions) expect(JSON.stringify(grant.condition)).toContain('"dynamodb:Attributes"');
   });
 
-  test('no "*" in resource policies beyond a KMS key policy’s own resource; no Allow to any principal', () => {
+  it('no "*" in resource policies beyond a KMS key policy’s own resource; no Allow to any principal', () => {
     expect(resourcePolicyWildcards(template)).toEqual([]);
   });
 
-  test('the key policy lets only this account (through IAM) and CloudWatch alarms use the key', () => {
+  it('the key policy lets only this account (through IAM) and CloudWatch alarms use the key', () => {
     const keys = Object.values(template.findResources('AWS::KMS::Key'));
     expect(keys).toHaveLength(1);
     const statements = keys[0]!.Properties.KeyPolicy.Statement as Statement[];
@@ -323,7 +323,7 @@ describe.each([
     expect(statements.filter((s) => s.Effect !== 'Allow').map((s) => s.Action)).toEqual(['kms:CreateGrant']);
   });
 
-  test('every Lambda permission names the one caller that may invoke', () => {
+  it('every Lambda permission names the one caller that may invoke', () => {
     for (const permission of Object.values(template.findResources('AWS::Lambda::Permission'))) {
       expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
       expect(permission.Properties.SourceArn).toBeDefined();
@@ -332,7 +332,7 @@ describe.each([
 });
 
 describe('the checks can fail (negative controls)', () => {
-  test('a wildcard grant added to a function is reported, with what is wrong', () => {
+  it('a wildcard grant added to a function is reported, with what is wrong', () => {
     const stack = stackFromContext();
     stack.ingestFunction.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     const problems = iamViolations(Template.fromStack(stack));
@@ -344,7 +344,7 @@ describe('the checks can fail (negative controls)', () => {
     );
   });
 
-  test('a broader grant on a listed resource (DeleteItem on the table) is reported', () => {
+  it('a broader grant on a listed resource (DeleteItem on the table) is reported', () => {
     const stack = stackFromContext();
     stack.alerts.function.addToRolePolicy(
       new PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [stack.eventsTable.table.tableArn] }),
@@ -354,7 +354,7 @@ describe('the checks can fail (negative controls)', () => {
     ]);
   });
 
-  test('a listed grant that went missing is reported', () => {
+  it('a listed grant that went missing is reported', () => {
     const template = Template.fromStack(stackFromContext());
     const json = template.toJSON();
     for (const resource of Object.values(json.Resources as Record<string, Resource>)) {
@@ -367,7 +367,7 @@ describe('the checks can fail (negative controls)', () => {
     ]);
   });
 
-  test('a resource policy allowing any principal is reported', () => {
+  it('a resource policy allowing any principal is reported', () => {
     const stack = stackFromContext();
     stack.alerts.topic.addToResourcePolicy(
       new PolicyStatement({

@@ -13,7 +13,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
-import { newApp, STACK_NAME } from './helpers';
+import { newApp, STACK_NAME } from '../helpers/infra';
 
 /** Everything optional on: subscriptions, the allow-list, names, a throw-away table. */
 const EVERYTHING_ON = {
@@ -129,16 +129,16 @@ describe.each([
     stack = naggedStack(context);
   });
 
-  test('reports no unsuppressed finding', () => {
+  it('reports no unsuppressed finding', () => {
     expect(findings(stack)).toEqual([]);
   });
 
-  test('suppresses exactly the reviewed findings, on the resources they are about', () => {
+  it('suppresses exactly the reviewed findings, on the resources they are about', () => {
     const key = (s: { path: string; id: string }) => `${s.path} ${s.id}`;
     expect(suppressions(stack).map(key).sort()).toEqual(expectedSuppressions(stack).map(key).sort());
   });
 
-  test('each reason is specific to this stack: long enough, and naming the facts it rests on', () => {
+  it('each reason is specific to this stack: long enough, and naming the facts it rests on', () => {
     const found = suppressions(stack);
     for (const expected of expectedSuppressions(stack)) {
       const suppression = found.find((s) => s.path === expected.path && s.id === expected.id);
@@ -151,7 +151,7 @@ describe.each([
     for (const rules of rulesByReason.values()) expect(rules.size).toBe(1);
   });
 
-  test('nothing is suppressed wholesale: the one IAM5 (appliesTo "*") covers dynamodb:ListStreams and nothing else', () => {
+  it('nothing is suppressed wholesale: the one IAM5 (appliesTo "*") covers dynamodb:ListStreams and nothing else', () => {
     const policyPath = `${stack.alerts.function.role?.node.path}/DefaultPolicy/Resource`;
     for (const suppression of suppressions(stack)) {
       expect(suppression.id).not.toBe('AwsSolutions-IAM4');
@@ -175,7 +175,7 @@ describe.each([
   });
 });
 
-test('with alertEmails set, every email subscription is in the reviewed list', () => {
+it('with alertEmails set, every email subscription is in the reviewed list', () => {
   const stack = naggedStack(EVERYTHING_ON);
   const reviewed = expectedSuppressions(stack).filter((s) => s.id === 'Serverless-SNSRedrivePolicy');
   expect(reviewed).toHaveLength(2);
@@ -183,7 +183,7 @@ test('with alertEmails set, every email subscription is in the reviewed list', (
 });
 
 describe('the checks are live (negative control)', () => {
-  test('a queue added without encryption settings or TLS enforcement is reported, unsuppressed', () => {
+  it('a queue added without encryption settings or TLS enforcement is reported, unsuppressed', () => {
     const stack = naggedStack({});
     new Queue(stack, 'CarelessQueue');
     const reported = findings(stack).filter((finding) => finding.includes('/CarelessQueue/'));
@@ -196,7 +196,7 @@ describe('the checks are live (negative control)', () => {
     );
   });
 
-  test('a suppression without a reason of substance would fail the review above', () => {
+  it('a suppression without a reason of substance would fail the review above', () => {
     const stack = naggedStack({});
     const queue = new Queue(stack, 'WaivedQueue', { enforceSSL: true });
     NagSuppressions.addResourceSuppressions(queue, [{ id: 'AwsSolutions-SQS3', reason: 'Not needed for this one.' }]);

@@ -17,7 +17,7 @@ import {
   resourceById,
   STACK_NAME,
   templateFromContext,
-} from './helpers';
+} from '../helpers/infra';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON; tests read them as such.
 type Json = any;
@@ -42,7 +42,7 @@ describe('events table indexes', () => {
     indexes = [...(eventsTable(template).properties.GlobalSecondaryIndexes as IndexJson[])].sort(byName);
   });
 
-  test('are exactly the exported list, with the keys it names', () => {
+  it('are exactly the exported list, with the keys it names', () => {
     expect(indexes.map((index) => index.IndexName)).toEqual(EVENTS_INDEX_LIST.map((index) => index.name).sort());
     for (const spec of EVENTS_INDEX_LIST) {
       expect(indexes.find((index) => index.IndexName === spec.name)?.KeySchema).toEqual([
@@ -52,7 +52,7 @@ describe('events table indexes', () => {
     }
   });
 
-  test('project only the small listed attributes (INCLUDE), never the body, issues or failure message', () => {
+  it('project only the small listed attributes (INCLUDE), never the body, issues or failure message', () => {
     for (const index of indexes) {
       expect(index.Projection.ProjectionType).toBe('INCLUDE');
       const included = index.Projection.NonKeyAttributes ?? [];
@@ -61,12 +61,12 @@ describe('events table indexes', () => {
     }
   });
 
-  test('are what local mode and the tests create (the CreateTable input), attribute for attribute', () => {
+  it('are what local mode and the tests create (the CreateTable input), attribute for attribute', () => {
     const local = [...(eventsTableCreateInput('x').GlobalSecondaryIndexes ?? [])].sort(byName);
     expect(indexes.map(normalise)).toEqual(local.map((index) => normalise(index as IndexJson)));
   });
 
-  test('declare every key attribute as a string', () => {
+  it('declare every key attribute as a string', () => {
     const definitions = eventsTable(template).properties.AttributeDefinitions as {
       AttributeName: string;
       AttributeType: string;
@@ -127,14 +127,14 @@ const dimensionsOf = (stat: { Dimensions: Json[] }) =>
   Object.fromEntries((stat.Dimensions ?? []).map((d: Json) => [d.Name, d.Value]));
 
 describe('metrics the functions write', () => {
-  test('both functions are told the service (the stack name) and the namespace the alarms read, as Powertools reads them', () => {
+  it('both functions are told the service (the stack name) and the namespace the alarms read, as Powertools reads them', () => {
     for (const env of [ingestEnvironment(template), alertsFunction(template).properties.Environment.Variables]) {
       expect(env.POWERTOOLS_SERVICE_NAME).toBe(STACK_NAME);
       expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
     }
   });
 
-  test('the quarantine alarm reads exactly the aggregation the ingest core writes for a quarantined event', () => {
+  it('the quarantine alarm reads exactly the aggregation the ingest core writes for a quarantined event', () => {
     const written = ingestMetrics({ kind: 'quarantined', eventId: 'e', issues: [] }, { latencyMs: 1 });
     const directive = written.directives.find((d) => d.metrics.some((m) => m.name === METRIC.events));
     const alarm = alarmOn(template, METRICS_NAMESPACE, METRIC.events);
@@ -148,7 +148,7 @@ describe('metrics the functions write', () => {
 });
 
 describe('alarms', () => {
-  test('a signed request refused by the source allow-list: one is enough, on exactly what the core writes', () => {
+  it('a signed request refused by the source allow-list: one is enough, on exactly what the core writes', () => {
     const written = ingestMetrics(
       { kind: 'source_not_allowed', sourceIp: '203.0.113.9', signed: true },
       { latencyMs: 1 },
@@ -159,7 +159,7 @@ describe('alarms', () => {
     expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   });
 
-  test('quarantined events: one or more in 5 minutes', () => {
+  it('quarantined events: one or more in 5 minutes', () => {
     expect(alarmOn(template, METRICS_NAMESPACE, METRIC.events)).toMatchObject({
       Statistic: 'Sum',
       Period: 300,
@@ -169,20 +169,20 @@ describe('alarms', () => {
     });
   });
 
-  test('signature failures: a burst of 10 in 5 minutes, all reasons together', () => {
+  it('signature failures: a burst of 10 in 5 minutes, all reasons together', () => {
     const alarm = alarmOn(template, METRICS_NAMESPACE, METRIC.signatureFailures);
     expect(alarm).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 10 });
     expect(dimensionsOf(statsOf(alarm)[0]!)).toEqual({ [SERVICE_DIMENSION]: STACK_NAME });
   });
 
-  test('API 5xx: any, on this API', () => {
+  it('API 5xx: any, on this API', () => {
     const api = onlyResource(template, 'AWS::ApiGatewayV2::Api');
     const alarm = alarmOn(template, 'AWS/ApiGateway', '5xx');
     expect(alarm).toMatchObject({ Statistic: 'Sum', Threshold: 1 });
     expect(dimensionsOf(statsOf(alarm)[0]!)).toEqual({ ApiId: { Ref: api.id } });
   });
 
-  test("ingest errors: the ingest function's Lambda errors plus the core's own 5xx answers", () => {
+  it("ingest errors: the ingest function's Lambda errors plus the core's own 5xx answers", () => {
     const alarm = alarmOn(template, METRICS_NAMESPACE, METRIC.ingestErrors);
     const lambda = statsOf(alarm).find((stat) => stat.Namespace === 'AWS/Lambda');
     expect(lambda?.MetricName).toBe('Errors');
@@ -190,7 +190,7 @@ describe('alarms', () => {
     expect(alarm.Threshold).toBe(1);
   });
 
-  test('ingest throttles: Lambda throttles of the ingest function plus throttled PutItems on the events table', () => {
+  it('ingest throttles: Lambda throttles of the ingest function plus throttled PutItems on the events table', () => {
     const alarm = alarmOn(template, 'AWS/Lambda', 'Throttles');
     const lambda = statsOf(alarm).find((stat) => stat.MetricName === 'Throttles');
     expect(dimensionsOf(lambda!)).toEqual({ FunctionName: { Ref: ingestFunction(template).id } });
@@ -199,7 +199,7 @@ describe('alarms', () => {
     expect(dimensionsOf(dynamo!)).toEqual({ Operation: 'PutItem', TableName: { Ref: eventsTable(template).id } });
   });
 
-  test('every alarm in the stack notifies the alert topic when it fires and when it clears', () => {
+  it('every alarm in the stack notifies the alert topic when it fires and when it clears', () => {
     const topic = alertTopicId(template);
     const all = alarms(template);
     expect(all.length).toBeGreaterThanOrEqual(8);
@@ -209,7 +209,7 @@ describe('alarms', () => {
     }
   });
 
-  test('every alarm of this construct names its runbook section in docs/operating.md', () => {
+  it('every alarm of this construct names its runbook section in docs/operating.md', () => {
     const own = alarms(template).filter((alarm) => String(alarm.AlarmDescription).includes('docs/operating.md'));
     expect(own).toHaveLength(7);
     for (const alarm of own) expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/operating\.md, "[^"]+"\./);
@@ -217,7 +217,7 @@ describe('alarms', () => {
 });
 
 describe('silence alarm', () => {
-  test('by default: fewer than 1 authentic delivery in each of 24 hourly periods, and no data is silence', () => {
+  it('by default: fewer than 1 authentic delivery in each of 24 hourly periods, and no data is silence', () => {
     const alarm = silenceAlarmOf(template);
     expect(alarm).toMatchObject({
       Threshold: 1,
@@ -231,7 +231,7 @@ describe('silence alarm', () => {
     expect(periods).toEqual([3600, 3600, 3600]);
   });
 
-  test('adds up exactly the outcomes the ingest core writes for an authentic delivery, gaps filled with 0', () => {
+  it('adds up exactly the outcomes the ingest core writes for an authentic delivery, gaps filled with 0', () => {
     const outcomes = (['accepted', 'duplicate', 'quarantined'] as const).map(
       (kind) => ingestMetrics({ kind, eventId: 'e', issues: [] }, { latencyMs: 1 }).dimensions[DIMENSION.outcome],
     );
@@ -247,7 +247,7 @@ describe('silence alarm', () => {
     expect(expression.Expression.split('+')).toHaveLength(3);
   });
 
-  test('silenceAlarmHours sets the window in hours; 0 removes the alarm', () => {
+  it('silenceAlarmHours sets the window in hours; 0 removes the alarm', () => {
     expect(silenceAlarmOf(templateFromContext({ silenceAlarmHours: '168' }))).toMatchObject({
       EvaluationPeriods: 168,
       DatapointsToAlarm: 168,
@@ -255,7 +255,7 @@ describe('silence alarm', () => {
     expect(silenceAlarmOf(templateFromContext({ silenceAlarmHours: 0 }))).toBeUndefined();
   });
 
-  test('refuses windows CloudWatch would refuse (over 7 days) and parts of hours', () => {
+  it('refuses windows CloudWatch would refuse (over 7 days) and parts of hours', () => {
     expect(() => templateFromContext({ silenceAlarmHours: 169 })).toThrow(/silenceAlarmHours must be a whole number/);
     expect(() => templateFromContext({ silenceAlarmHours: '1.5' })).toThrow(/silenceAlarmHours/);
     expect(() => templateFromContext({ silenceAlarmHours: -1 })).toThrow(/silenceAlarmHours/);
@@ -271,37 +271,37 @@ describe('dashboard', () => {
     body = parts.map((part) => (typeof part === 'string' ? part : `<${referencedId(part)}>`)).join('');
   });
 
-  test('is named after the stack and linked from an output', () => {
+  it('is named after the stack and linked from an output', () => {
     const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard');
     expect(dashboard.properties.DashboardName).toBe(STACK_NAME);
     const output = JSON.stringify(template.findOutputs('DashboardUrl'));
     expect(output).toContain(`"#dashboards:name=",{"Ref":"${dashboard.id}"}`);
   });
 
-  test('graphs every metric the functions write, in their namespace, for this service', () => {
+  it('graphs every metric the functions write, in their namespace, for this service', () => {
     for (const name of Object.values(METRIC)) expect(body).toMatch(new RegExp(`\\b${name}\\b`));
     expect(body).toContain(`"${METRICS_NAMESPACE}"`);
     expect(body).toContain(`"${SERVICE_DIMENSION}","${STACK_NAME}"`);
   });
 
-  test('graphs API 4xx, 5xx and latency of the webhook API', () => {
+  it('graphs API 4xx, 5xx and latency of the webhook API', () => {
     const api = onlyResource(template, 'AWS::ApiGatewayV2::Api');
     for (const metric of ['"4xx"', '"5xx"', '"Latency"', '"IntegrationLatency"', '"Count"'])
       expect(body).toContain(`"AWS/ApiGateway",${metric},"ApiId","<${api.id}>"`);
   });
 
-  test("graphs the alerts DLQ's depth", () => {
+  it("graphs the alerts DLQ's depth", () => {
     const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as Json;
     const dlq = referencedId(mapping.Properties.DestinationConfig.OnFailure.Destination);
     expect(body).toContain(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","<${dlq}>"`);
   });
 
-  test('shows every alarm of the stack in its alarm widget', () => {
+  it('shows every alarm of the stack in its alarm widget', () => {
     const ids = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
     for (const id of ids) expect(body).toContain(`<${id}>`);
   });
 
-  test('reads the ingest log group for the latest non-accepted outcomes', () => {
+  it('reads the ingest log group for the latest non-accepted outcomes', () => {
     const logGroup = referencedId(ingestFunction(template).properties.LoggingConfig.LogGroup);
     expect(body).toContain(`SOURCE '<${logGroup}>'`);
   });

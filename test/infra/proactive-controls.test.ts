@@ -10,7 +10,7 @@ import type { App } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { addProactiveControls, GUARD_EXEMPTIONS, type GuardExemption } from '../../bin/proactive-controls';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
-import { newApp, STACK_NAME } from './helpers';
+import { newApp, STACK_NAME } from '../helpers/infra';
 
 interface Violation {
   readonly control: string;

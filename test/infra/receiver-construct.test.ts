@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { VoucherifyWebhookReceiver } from '../../lib';
-import { alertsFunction, newApp, stackFromProps } from './helpers';
+import { alertsFunction, newApp, stackFromProps } from '../helpers/infra';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 

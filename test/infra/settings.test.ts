@@ -16,14 +16,14 @@ import {
   stackFromProps,
   templateFromContext,
   webhookSecret,
-} from './helpers';
+} from '../helpers/infra';
 
 describe('settings from the CDK context', () => {
-  test('retentionDays given with -c (a string) reaches the function as RETENTION_DAYS', () => {
+  it('retentionDays given with -c (a string) reaches the function as RETENTION_DAYS', () => {
     expect(ingestEnvironment(templateFromContext({ retentionDays: '90' })).RETENTION_DAYS).toBe('90');
   });
 
-  test('typed values from cdk.json are read too, and every setting lands where it applies', () => {
+  it('typed values from cdk.json are read too, and every setting lands where it applies', () => {
     const template = templateFromContext({
       maxBodyBytes: 131072,
       throttlingRatePerSecond: 10,
@@ -44,7 +44,7 @@ describe('settings from the CDK context', () => {
     expect(retentions.every((days) => days === 90)).toBe(true);
   });
 
-  test('a throw-away stack: removalPolicy destroy with deletionProtection false', () => {
+  it('a throw-away stack: removalPolicy destroy with deletionProtection false', () => {
     const template = templateFromContext({ removalPolicy: 'destroy', deletionProtection: 'false' });
     expect(eventsTable(template).resource).toMatchObject({
       DeletionPolicy: 'Delete',
@@ -53,7 +53,7 @@ describe('settings from the CDK context', () => {
     expect(webhookSecret(template).resource.DeletionPolicy).toBe('Delete');
   });
 
-  test('optional names are passed through', () => {
+  it('optional names are passed through', () => {
     const template = templateFromContext({
       tableName: 'voucherify-events',
       webhookSecretName: 'voucherify/webhook-secret',
@@ -66,14 +66,14 @@ describe('settings from the CDK context', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Name: 'voucherify-webhooks' });
   });
 
-  test('without names, the API is named after the stack and the rest is left to CloudFormation', () => {
+  it('without names, the API is named after the stack and the rest is left to CloudFormation', () => {
     const template = templateFromContext();
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Name: 'VoucherifyWebhooks' });
     expect(eventsTable(template).properties.TableName).toBeUndefined();
     expect(ingestFunction(template).properties.FunctionName).toBeUndefined();
   });
 
-  test('an unknown context key (a typo) is reported as a warning, not silently ignored', () => {
+  it('an unknown context key (a typo) is reported as a warning, not silently ignored', () => {
     const stack = stackFromContext({ retentionDay: '90' });
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('"retentionDay" is not a setting'));
     // ...while CDK's own keys are not.
@@ -82,7 +82,7 @@ describe('settings from the CDK context', () => {
 });
 
 describe('invalid settings are refused with a message that says what to change', () => {
-  test.each([
+  it.each([
     [
       { maxBodyBytes: String(DYNAMODB_MAX_ITEM_BYTES) },
       /maxBodyBytes must be at most 376832 \(a DynamoDB item holds 409600 bytes/,
@@ -105,7 +105,7 @@ describe('invalid settings are refused with a message that says what to change',
     expect(() => stackFromContext(context)).toThrow(message);
   });
 
-  test('every problem is listed at once, not one per attempt', () => {
+  it('every problem is listed at once, not one per attempt', () => {
     expect(() => stackFromContext({ retentionDays: '0', memorySizeMb: '64' })).toThrow(
       expect.objectContaining({
         name: 'SettingsError',
@@ -114,7 +114,7 @@ describe('invalid settings are refused with a message that says what to change',
     );
   });
 
-  test('props are checked the same way as context (an app embedding the stack)', () => {
+  it('props are checked the same way as context (an app embedding the stack)', () => {
     expect(() => stackFromProps({ maxBodyBytes: MAX_BODY_BYTES_LIMIT + 1 })).toThrow(SettingsError);
     expect(() => stackFromProps({ removalPolicy: RemovalPolicy.SNAPSHOT, deletionProtection: false })).toThrow(
       /removalPolicy must be retain or destroy/,
@@ -123,22 +123,22 @@ describe('invalid settings are refused with a message that says what to change',
 });
 
 describe('defaults', () => {
-  test('match the receiver’s own defaults, so an unconfigured stack behaves like local mode', () => {
+  it('match the receiver’s own defaults, so an unconfigured stack behaves like local mode', () => {
     expect(DEFAULT_SETTINGS.maxBodyBytes).toBe(DEFAULT_INGEST_CONFIG.maxBodyBytes);
     expect(DEFAULT_SETTINGS.retentionDays).toBe(DEFAULT_INGEST_CONFIG.retentionDays);
   });
 
-  test('the largest accepted body still fits a DynamoDB item, and the limit itself is accepted', () => {
+  it('the largest accepted body still fits a DynamoDB item, and the limit itself is accepted', () => {
     expect(MAX_BODY_BYTES_LIMIT).toBeLessThan(DYNAMODB_MAX_ITEM_BYTES);
     expect(resolveSettings({ maxBodyBytes: MAX_BODY_BYTES_LIMIT }).maxBodyBytes).toBe(MAX_BODY_BYTES_LIMIT);
     expect(resolveSettings({}).maxBodyBytes).toBeLessThanOrEqual(MAX_BODY_BYTES_LIMIT);
   });
 
-  test('the stack exposes what it was built with', () => {
+  it('the stack exposes what it was built with', () => {
     expect(stackFromProps({ retentionDays: 30 }).settings).toMatchObject({ ...DEFAULT_SETTINGS, retentionDays: 30 });
   });
 
-  test('StackProps such as description do not leak into the settings', () => {
+  it('StackProps such as description do not leak into the settings', () => {
     const stack = stackFromContext({}, { description: 'custom' });
     expect(stack.settings).not.toHaveProperty('description');
     expect(Template.fromStack(stack).toJSON().Description).toBe('custom');

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { templateFromContext } from './helpers';
+import { templateFromContext } from '../helpers/infra';
 
 const ROOT = join(__dirname, '..', '..');
 const ACCOUNT = '123456789012';

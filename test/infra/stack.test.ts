@@ -19,7 +19,7 @@ import {
   resourceById,
   templateFromContext,
   webhookSecret,
-} from './helpers';
+} from '../helpers/infra';
 
 interface Statement {
   Effect: string;
@@ -35,7 +35,7 @@ beforeAll(() => {
 });
 
 describe('ingest function', () => {
-  test('runs Node 24 on ARM with 512 MB and an 8 s timeout, below the 10 s Voucherify waits', () => {
+  it('runs Node 24 on ARM with 512 MB and an 8 s timeout, below the 10 s Voucherify waits', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -47,18 +47,18 @@ describe('ingest function', () => {
     expect(INGEST_TIMEOUT.toSeconds()).toBeLessThan(10);
   });
 
-  test('logs to its own log group, kept 30 days, with no log-retention custom resource', () => {
+  it('logs to its own log group, kept 30 days, with no log-retention custom resource', () => {
     const logGroup = functionLogGroup(template, ingestFunction(template));
     expect(logGroup.properties.RetentionInDays).toBe(30);
     // The deprecated `logRetention` prop would add a Custom::LogRetention function with logs:* on "*".
     template.resourceCountIs('Custom::LogRetention', 0);
   });
 
-  test('has tracing off (no TracingConfig, so no xray:* on "*")', () => {
+  it('has tracing off (no TracingConfig, so no xray:* on "*")', () => {
     expect(ingestFunction(template).properties.TracingConfig).toBeUndefined();
   });
 
-  test('gets exactly the settings the handler reads, plus source maps', () => {
+  it('gets exactly the settings the handler reads, plus source maps', () => {
     const env = ingestEnvironment(template);
     expect(Object.keys(env).sort()).toEqual(
       [
@@ -82,7 +82,7 @@ describe('ingest function', () => {
     });
   });
 
-  test('is pointed at the table and the secret by reference, never given a secret value', () => {
+  it('is pointed at the table and the secret by reference, never given a secret value', () => {
     const env = ingestEnvironment(template);
     // eventsTable() follows this Ref and fails unless it names a DynamoDB table.
     expect(env.TABLE_NAME).toEqual({ Ref: eventsTable(template).id });
@@ -95,13 +95,13 @@ describe('ingest function', () => {
     }
   });
 
-  test('does not set AWS_NODEJS_CONNECTION_REUSE_ENABLED (an SDK v2 setting)', () => {
+  it('does not set AWS_NODEJS_CONNECTION_REUSE_ENABLED (an SDK v2 setting)', () => {
     expect(ingestEnvironment(template)).not.toHaveProperty('AWS_NODEJS_CONNECTION_REUSE_ENABLED');
   });
 });
 
 describe('HTTP API', () => {
-  test('is an HTTP API with exactly one route, ANY /webhooks/voucherify (other paths get API Gateway 404)', () => {
+  it('is an HTTP API with exactly one route, ANY /webhooks/voucherify (other paths get API Gateway 404)', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
@@ -111,7 +111,7 @@ describe('HTTP API', () => {
     });
   });
 
-  test('sends the route to the ingest function as a payload 2.0 proxy integration', () => {
+  it('sends the route to the ingest function as a payload 2.0 proxy integration', () => {
     const integration = onlyResource(template, 'AWS::ApiGatewayV2::Integration');
     expect(integration.properties).toMatchObject({
       IntegrationType: 'AWS_PROXY',
@@ -128,7 +128,7 @@ describe('HTTP API', () => {
     expect(JSON.stringify(route.properties.Target)).toContain(`"${integration.id}"`);
   });
 
-  test('lets only this API, on this path, invoke the function', () => {
+  it('lets only this API, on this path, invoke the function', () => {
     const api = onlyResource(template, 'AWS::ApiGatewayV2::Api');
     const fn = ingestFunction(template);
     const permissions = Object.values(
@@ -147,7 +147,7 @@ describe('HTTP API', () => {
     expect(sourceArn).toContain(`/*/*${DEFAULT_INGEST_CONFIG.webhookPath}"`);
   });
 
-  test('serves the $default stage, auto-deployed, throttled at 50 rps with a burst of 100', () => {
+  it('serves the $default stage, auto-deployed, throttled at 50 rps with a burst of 100', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -160,7 +160,7 @@ describe('HTTP API', () => {
     });
   });
 
-  test('writes JSON access logs with the fields operators query to their own log group, kept 30 days', () => {
+  it('writes JSON access logs with the fields operators query to their own log group, kept 30 days', () => {
     const stage = onlyResource(template, 'AWS::ApiGatewayV2::Stage');
     const settings = stage.properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
     const format = JSON.parse(settings.Format) as Record<string, string>;
@@ -182,14 +182,14 @@ describe('HTTP API', () => {
 });
 
 describe('events table', () => {
-  test('is keyed by the string partition key the adapter writes, with no sort key (indexes: observability.test.ts)', () => {
+  it('is keyed by the string partition key the adapter writes, with no sort key (indexes: observability.test.ts)', () => {
     expect(eventsTable(template).properties).toMatchObject({
       KeySchema: [{ AttributeName: EVENTS_TABLE.partitionKey, KeyType: 'HASH' }],
       AttributeDefinitions: expect.arrayContaining([{ AttributeName: EVENTS_TABLE.partitionKey, AttributeType: 'S' }]),
     });
   });
 
-  test('is on-demand, with point-in-time recovery and encryption under the AWS managed key', () => {
+  it('is on-demand, with point-in-time recovery and encryption under the AWS managed key', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: Match.arrayWith([Match.objectLike({ AttributeName: EVENTS_TABLE.partitionKey })]),
       BillingMode: 'PAY_PER_REQUEST',
@@ -200,18 +200,18 @@ describe('events table', () => {
     expect(eventsTable(template).properties.BillingMode).toBe('PAY_PER_REQUEST');
   });
 
-  test('expires items on the TTL attribute the adapter writes', () => {
+  it('expires items on the TTL attribute the adapter writes', () => {
     expect(eventsTable(template).properties.TimeToLiveSpecification).toEqual({
       AttributeName: EVENTS_TABLE.ttlAttribute,
       Enabled: true,
     });
   });
 
-  test('streams new images for the alerts consumer', () => {
+  it('streams new images for the alerts consumer', () => {
     expect(eventsTable(template).properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
   });
 
-  test('is kept, and protected from deletion, by default', () => {
+  it('is kept, and protected from deletion, by default', () => {
     expect(eventsTable(template).resource).toMatchObject({
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -230,27 +230,27 @@ describe('ingest permissions', () => {
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
   });
 
-  test('the role has no managed or inline policies (AWSLambdaBasicExecutionRole would allow logs:* on "*")', () => {
+  it('the role has no managed or inline policies (AWSLambdaBasicExecutionRole would allow logs:* on "*")', () => {
     const role = resourceById(template, referencedId(ingestFunction(template).properties.Role), 'AWS::IAM::Role');
     expect(role.properties.ManagedPolicyArns).toBeUndefined();
     expect(role.properties.Policies).toBeUndefined();
   });
 
-  test('may only PutItem, and only on the events table itself', () => {
+  it('may only PutItem, and only on the events table itself', () => {
     const dynamo = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo).toEqual([
       { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': [eventsTable(template).id, 'Arn'] } },
     ]);
   });
 
-  test('may only read the value of the webhook secret', () => {
+  it('may only read the value of the webhook secret', () => {
     const secrets = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('secretsmanager:')));
     expect(secrets).toEqual([
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: webhookSecret(template).id } },
     ]);
   });
 
-  test('may write logs only to its own log group', () => {
+  it('may write logs only to its own log group', () => {
     const logGroup = functionLogGroup(template, ingestFunction(template));
     const logs = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('logs:')));
     expect(logs).toEqual([
@@ -262,7 +262,7 @@ describe('ingest permissions', () => {
     ]);
   });
 
-  test('has nothing else: three statements, no wildcard action or resource', () => {
+  it('has nothing else: three statements, no wildcard action or resource', () => {
     expect(statements).toHaveLength(3);
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
@@ -271,7 +271,7 @@ describe('ingest permissions', () => {
     }
   });
 
-  test('no policy anywhere in the stack grants a "*" resource, but dynamodb:ListStreams (it takes no other)', () => {
+  it('no policy anywhere in the stack grants a "*" resource, but dynamodb:ListStreams (it takes no other)', () => {
     const all = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
     );
@@ -282,7 +282,7 @@ describe('ingest permissions', () => {
 });
 
 describe('webhook secret', () => {
-  test('is created with a placeholder the receiver reads as "not configured" (so it answers 503)', () => {
+  it('is created with a placeholder the receiver reads as "not configured" (so it answers 503)', () => {
     const secret = webhookSecret(template);
     expect(parseSecrets(secret.properties.SecretString)).toEqual([]);
     // Pinned: CloudFormation writes SecretString again whenever it changes in the template, which would overwrite
@@ -292,13 +292,13 @@ describe('webhook secret', () => {
     expect(secret.properties.GenerateSecretString).toBeUndefined();
   });
 
-  test('is kept when it leaves the stack, like the table', () => {
+  it('is kept when it leaves the stack, like the table', () => {
     expect(webhookSecret(template).resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 });
 
 describe('outputs', () => {
-  test('WebhookUrl is the API endpoint plus the webhook path', () => {
+  it('WebhookUrl is the API endpoint plus the webhook path', () => {
     const api = onlyResource(template, 'AWS::ApiGatewayV2::Api');
     const output = template.findOutputs('WebhookUrl').WebhookUrl as { Value: { 'Fn::Join': [string, unknown[]] } };
     const parts = output.Value['Fn::Join'][1];
@@ -307,13 +307,13 @@ describe('outputs', () => {
     expect(parts.at(-1)).toBe(DEFAULT_INGEST_CONFIG.webhookPath);
   });
 
-  test('TableName, WebhookSecretArn and IngestFunctionName point at the ingest resources', () => {
+  it('TableName, WebhookSecretArn and IngestFunctionName point at the ingest resources', () => {
     template.hasOutput('TableName', { Value: { Ref: eventsTable(template).id } });
     template.hasOutput('WebhookSecretArn', { Value: { Ref: webhookSecret(template).id } });
     template.hasOutput('IngestFunctionName', { Value: { Ref: ingestFunction(template).id } });
   });
 
-  test('AlarmNames lists every alarm of the stack, for npm run smoke', () => {
+  it('AlarmNames lists every alarm of the stack, for npm run smoke', () => {
     const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
     const output = template.findOutputs('AlarmNames').AlarmNames as { Value: { 'Fn::Join': [string, unknown[]] } };
     const [separator, names] = output.Value['Fn::Join'];
@@ -323,7 +323,7 @@ describe('outputs', () => {
     expect(names).toHaveLength(alarms.length);
   });
 
-  test('none is exported (no cross-stack coupling)', () => {
+  it('none is exported (no cross-stack coupling)', () => {
     expect(Object.keys(template.findOutputs('*'))).toEqual(
       expect.arrayContaining(['IngestFunctionName', 'TableName', 'WebhookSecretArn', 'WebhookUrl']),
     );
@@ -334,7 +334,7 @@ describe('outputs', () => {
 // cdk-nag (AwsSolutions and Serverless, the whole stack, the reviewed suppressions): nag.test.ts.
 
 describe('Voucherify API secret (for `voucherify-events reconcile`)', () => {
-  test('is created empty ("{}"), linked from an output, and no function is granted it', () => {
+  it('is created empty ("{}"), linked from an output, and no function is granted it', () => {
     const outputs = template.findOutputs('VoucherifyApiSecretArn');
     const id = referencedId(Object.values(outputs)[0]?.Value);
     const secret = resourceById(template, id, 'AWS::SecretsManager::Secret');

@@ -2,14 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbAlertLedger } from '../../functions/adapters/dynamodb-alert-ledger';
 import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
-import { ALERT_KIND, buildEmailText } from '../../functions/core/alert-message';
+import { ALERT_KIND } from '../../functions/core/alert-facts';
 import type { AlertPublisher } from '../../functions/core/alert-ports';
+import { buildEmailText } from '../../functions/core/alert-text';
 import type { ReceivedAlert } from '../../local/runtime/alerts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/runtime/aws-env';
 import { freePort } from '../../local/runtime/net';
+import { type AlertsHarness, snsEndpoint, startAlertsHarness } from '../helpers/alerts';
+import { dynamodbEndpoint, getEventItem } from '../helpers/dynamodb';
 import { type Envelope, loadFixture, setPath } from '../helpers/fixtures';
-import { type AlertsHarness, snsEndpoint, startAlertsHarness } from './support/alerts';
-import { dynamodbEndpoint, getEventItem } from './support/dynamodb';
 
 const SEED = 'redemption.rollback.failed';
 const SEED_EVENT_ID = 'evrrf_0e3ac8bf0a0531c400';

@@ -5,6 +5,8 @@
  * `runCli`; a few run through the launcher, as `npx voucherify-events` does.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,9 +27,9 @@ import {
   parseAlertNotification,
   subscribeQueue,
 } from '../../local/runtime/alerts';
+import { snsEndpoint } from '../helpers/alerts';
+import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from '../helpers/dynamodb';
 import { loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
-import { snsEndpoint } from './support/alerts';
-import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from './support/dynamodb';
 
 const NOW = Date.parse('2026-11-22T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -154,7 +156,7 @@ beforeAll(async () => {
 afterAll(() => client.destroy());
 
 describe('list', () => {
-  test('without filters: the last 7 days, newest first, across types and days (ties by event id)', async () => {
+  it('without filters: the last 7 days, newest first, across types and days (ties by event id)', async () => {
     expect(await ids(run)).toEqual([
       ID.rollbackFailed,
       ID.rollbackSucceeded,
@@ -168,7 +170,7 @@ describe('list', () => {
     ]);
   });
 
-  test('--type: one type, accepted and quarantined alike, from the byDay index', async () => {
+  it('--type: one type, accepted and quarantined alike, from the byDay index', async () => {
     const result = JSON.parse((await run('list', '--type', 'redemption.failed', '--json')).out);
     expect(result.index).toBe('byDay');
     expect(result.items.map((i: { eventId: string }) => i.eventId)).toEqual([
@@ -178,14 +180,14 @@ describe('list', () => {
     ]);
   });
 
-  test('--status quarantined: the quarantined index, unparseable bodies included', async () => {
+  it('--status quarantined: the quarantined index, unparseable bodies included', async () => {
     const result = JSON.parse((await run('list', '--status', 'quarantined', '--json')).out);
     expect(result.index).toBe('quarantined');
     expect(result.items.map((i: { eventId: string }) => i.eventId)).toEqual([ID.promotionTier, ID.broken, notJson]);
     expect(result.items.every((i: { status: string }) => i.status === 'QUARANTINED')).toBe(true);
   });
 
-  test('--status accepted leaves the quarantined out', async () => {
+  it('--status accepted leaves the quarantined out', async () => {
     expect(await ids(run, '--status', 'ACCEPTED')).toEqual([
       ID.rollbackFailed,
       ID.rollbackSucceeded,
@@ -196,7 +198,7 @@ describe('list', () => {
     ]);
   });
 
-  test('--since, --from and --to bound the window', async () => {
+  it('--since, --from and --to bound the window', async () => {
     expect(await ids(run, '--since', '2h')).toEqual([ID.rollbackFailed, ID.rollbackSucceeded, ID.redemptionFailed]);
     expect(await ids(run, '--since', '30d')).toContain(ID.loyalty);
     expect(await ids(run, '--from', '2026-11-12', '--to', '2026-11-12')).toEqual([ID.loyalty]);
@@ -208,7 +210,7 @@ describe('list', () => {
     ]);
   });
 
-  test('--customer with a customer id: the byCustomer index', async () => {
+  it('--customer with a customer id: the byCustomer index', async () => {
     const result = JSON.parse((await run('list', '--customer', 'cust_IdgAFZxYwwHctOk9pPuMu308', '--json')).out);
     expect(result.index).toBe('byCustomer');
     expect(result.customer).toEqual({ via: 'id', customerId: 'cust_IdgAFZxYwwHctOk9pPuMu308' });
@@ -219,7 +221,7 @@ describe('list', () => {
     ]);
   });
 
-  test('--customer with a source id resolves to the customer id and lists the same events', async () => {
+  it('--customer with a source id resolves to the customer id and lists the same events', async () => {
     const result = await run('list', '--customer', 'jck-wbhk');
     expect(result.code).toBe(0);
     expect(result.err).toContain('customer source id jck-wbhk is customer cust_IdgAFZxYwwHctOk9pPuMu308');
@@ -230,14 +232,14 @@ describe('list', () => {
     ]);
   });
 
-  test('--customer that matches nothing: an empty list and a note', async () => {
+  it('--customer that matches nothing: an empty list and a note', async () => {
     const result = await run('list', '--customer', 'nobody');
     expect(result.code).toBe(0);
     expect(result.out).toContain('0 events');
     expect(result.err).toContain('no customer id nobody');
   });
 
-  test('--campaign by id or by name, --voucher, --failure-code', async () => {
+  it('--campaign by id or by name, --voucher, --failure-code', async () => {
     const referGift = [ID.rollbackFailed, ID.rollbackSucceeded, ID.redemptionSucceeded];
     expect(await ids(run, '--campaign', 'camp_QULf1Wzu4yvT3cJ3IzFp76nY')).toEqual(referGift);
     expect(await ids(run, '--campaign', 'Refer-gift')).toEqual(referGift);
@@ -245,7 +247,7 @@ describe('list', () => {
     expect(await ids(run, '--failure-code', 'already_rolled_back')).toEqual([ID.rollbackFailed, ID.promotionTier]);
   });
 
-  test('filters combine: a type and a customer; a status and a failure code', async () => {
+  it('filters combine: a type and a customer; a status and a failure code', async () => {
     expect(await ids(run, '--type', 'redemption.rollback.failed', '--customer', 'jck-wbhk')).toEqual([
       ID.rollbackFailed,
       ID.promotionTier,
@@ -255,7 +257,7 @@ describe('list', () => {
     ]);
   });
 
-  test('pages with --limit and --next: every event once, in order, across the tie and the day boundary', async () => {
+  it('pages with --limit and --next: every event once, in order, across the tie and the day boundary', async () => {
     const all = await ids(run);
     const seen: string[] = [];
     let next: string | null = null;
@@ -273,7 +275,7 @@ describe('list', () => {
     expect(pages).toBe(Math.ceil(all.length / 2));
   });
 
-  test('a --next token keeps its window and refuses other filters', async () => {
+  it('a --next token keeps its window and refuses other filters', async () => {
     const first = JSON.parse((await run('list', '--since', '2h', '--limit', '1', '--json')).out);
     // A later, wider --since is ignored: the token carries the first page's window.
     const second = JSON.parse(
@@ -288,7 +290,7 @@ describe('list', () => {
     expect(other.err).toContain('other filters');
   });
 
-  test('the table: a header, one row per event with the searchable fields, a footer with the index', async () => {
+  it('the table: a header, one row per event with the searchable fields, a footer with the index', async () => {
     const result = await run('list', '--failure-code', 'already_rolled_back');
     expect(result.code).toBe(0);
     const lines = result.out.split('\n');
@@ -304,7 +306,7 @@ describe('list', () => {
 });
 
 describe('show', () => {
-  test('an accepted event: its fields and the payload as received', async () => {
+  it('an accepted event: its fields and the payload as received', async () => {
     const result = await run('show', ID.rollbackFailed);
     expect(result.code).toBe(0);
     expect(result.out).toContain(`Event ${ID.rollbackFailed}`);
@@ -316,13 +318,13 @@ describe('show', () => {
     expect(result.out).not.toContain('Why it was quarantined');
   });
 
-  test('a quarantined event: why, pointer by pointer', async () => {
+  it('a quarantined event: why, pointer by pointer', async () => {
     const result = await run('show', ID.broken);
     expect(result.out).toMatch(/status\s+QUARANTINED/);
     expect(result.out).toContain('Why it was quarantined:\n  /created_at: must be a date-time string');
   });
 
-  test('a body that is not JSON is shown as text; --json gives the record, the issues and the payload', async () => {
+  it('a body that is not JSON is shown as text; --json gives the record, the issues and the payload', async () => {
     const text = await run('show', notJson);
     expect(text.out).toContain('this is not json');
     const json = JSON.parse((await run('show', ID.promotionTier, '--json')).out);
@@ -335,14 +337,14 @@ describe('show', () => {
     expect(json).not.toHaveProperty('body');
   });
 
-  test('an unknown id: exit 1 and a plain message', async () => {
+  it('an unknown id: exit 1 and a plain message', async () => {
     const result = await run('show', 'ev_does_not_exist');
     expect(result).toEqual({ code: 1, out: '', err: 'error: no event with id "ev_does_not_exist" in the table' });
   });
 });
 
 describe('stats', () => {
-  test('--json: counts by type and status, by failure code, top campaigns and vouchers among failures', async () => {
+  it('--json: counts by type and status, by failure code, top campaigns and vouchers among failures', async () => {
     const result = await run('stats', '--since', '7d', '--json');
     expect(result.code).toBe(0);
     const stats = JSON.parse(result.out);
@@ -382,7 +384,7 @@ describe('stats', () => {
     });
   });
 
-  test('the window bounds the counts; the text form has every section', async () => {
+  it('the window bounds the counts; the text form has every section', async () => {
     const narrow = JSON.parse((await run('stats', '--since', '90m', '--json')).out);
     expect(narrow.total).toBe(2);
     expect(narrow.longestGap).toMatchObject({ from: new Date(NOW - HOUR).toISOString(), ms: HOUR, toWindowEnd: true });
@@ -398,7 +400,7 @@ describe('stats', () => {
 });
 
 describe('every query goes through the key or an index', () => {
-  test('list, stats and the customer look-up send only GetItem and Query with an IndexName, never Scan', async () => {
+  it('list, stats and the customer look-up send only GetItem and Query with an IndexName, never Scan', async () => {
     const queried = testClient();
     const commands: { name: string; index?: string }[] = [];
     queried.middlewareStack.add(
@@ -416,7 +418,7 @@ describe('every query goes through the key or an index', () => {
     await repository.list({ window, limit: 5 });
     await repository.list({ window, limit: 5, customer: 'jck-wbhk', type: 'redemption.rollback.failed' });
     await repository.list({ window, limit: 5, status: 'QUARANTINED', campaign: 'x' });
-    await repository.stats(window);
+    for await (const _summary of repository.daySummaries(window));
     await repository.quarantinedIds();
     await repository.get(ID.rollbackFailed);
     queried.destroy();
@@ -438,7 +440,7 @@ describe('replay', () => {
     replay = cli(replayTable);
   });
 
-  test('with the schema the event was quarantined under, it still fails and nothing changes', async () => {
+  it('with the schema the event was quarantined under, it still fails and nothing changes', async () => {
     const strict = cli(replayTable, { validators: strictValidators() });
     const result = await strict('replay', ID.promotionTier);
     expect(result.code).toBe(0);
@@ -449,14 +451,14 @@ describe('replay', () => {
     expect((await getEventItem(client, replayTable, ID.promotionTier))?.status?.S).toBe('QUARANTINED');
   });
 
-  test("--dry-run with today's schemas says it would promote, and writes nothing", async () => {
+  it("--dry-run with today's schemas says it would promote, and writes nothing", async () => {
     const result = await replay('replay', ID.promotionTier, '--dry-run');
     expect(result.out).toContain('QUARANTINED -> ACCEPTED  would promote');
     expect(result.out).toContain('dry run');
     expect((await getEventItem(client, replayTable, ID.promotionTier))?.status?.S).toBe('QUARANTINED');
   });
 
-  test("with today's schemas it is promoted: ACCEPTED, issues and quarantine key gone, out of the quarantined list", async () => {
+  it("with today's schemas it is promoted: ACCEPTED, issues and quarantine key gone, out of the quarantined list", async () => {
     const result = await replay('replay', ID.promotionTier);
     expect(result).toMatchObject({ code: 0, err: '' });
     expect(result.out).toContain('QUARANTINED -> ACCEPTED  promoted');
@@ -471,7 +473,7 @@ describe('replay', () => {
     expect(await ids(replay, '--status', 'accepted')).toContain(ID.promotionTier);
   });
 
-  test('again: nothing to do (idempotent)', async () => {
+  it('again: nothing to do (idempotent)', async () => {
     const result = await replay('replay', ID.promotionTier, '--json');
     expect(JSON.parse(result.out).results).toEqual([
       {
@@ -484,7 +486,7 @@ describe('replay', () => {
     ]);
   });
 
-  test('--quarantined: every quarantined event; those that still fail stay, with their reasons', async () => {
+  it('--quarantined: every quarantined event; those that still fail stay, with their reasons', async () => {
     const result = await replay('replay', '--quarantined');
     expect(result.code).toBe(0);
     expect(result.out).toContain(`${ID.broken}  redemption.failed  QUARANTINED -> QUARANTINED  still invalid`);
@@ -493,7 +495,7 @@ describe('replay', () => {
     expect(await ids(replay, '--status', 'quarantined')).toHaveLength(2);
   });
 
-  test('--alert sends the rollback failure alert once, through the SNS publisher, marked on the item', async () => {
+  it('--alert sends the rollback failure alert once, through the SNS publisher, marked on the item', async () => {
     const sns = localSnsClient(snsEndpoint());
     const sqs = localSqsClient(snsEndpoint());
     const unique = Date.now().toString(36);
@@ -522,7 +524,7 @@ describe('replay', () => {
     sqs.destroy();
   });
 
-  test('--alert on an event that is not a rollback failure sends nothing and says why', async () => {
+  it('--alert on an event that is not a rollback failure sends nothing and says why', async () => {
     const result = await replay(
       'replay',
       ID.redemptionFailed,
@@ -533,14 +535,14 @@ describe('replay', () => {
     expect(result.out).toContain('alert: not sent (not a redemption.rollback.failed)');
   });
 
-  test('an unknown id: exit 1', async () => {
+  it('an unknown id: exit 1', async () => {
     const result = await replay('replay', 'ev_nope');
     expect(result).toMatchObject({ code: 1, err: 'error: no event with id "ev_nope" in the table' });
   });
 });
 
 describe('bad usage: exit 2 and a message that names the flag', () => {
-  test.each([
+  it.each([
     [['list', '--status', 'maybe'], '--status must be accepted or quarantined; got "maybe"'],
     [['list', '--since', '3 days'], '--since takes a duration like 30m, 24h, 7d or 2w; got "3 days"'],
     [['list', '--since', '1d', '--from', '2026-11-01'], 'use either --since or --from/--to, not both'],
@@ -568,7 +570,7 @@ describe('bad usage: exit 2 and a message that names the flag', () => {
     expect(result.err).not.toMatch(/\n\s+at /);
   });
 
-  test('no table anywhere: exit 2, saying how to name one', async () => {
+  it('no table anywhere: exit 2, saying how to name one', async () => {
     const code = await runCli(['list'], {
       env: {},
       stdout: () => {},
@@ -578,7 +580,7 @@ describe('bad usage: exit 2 and a message that names the flag', () => {
     expect(code).toBe(2);
   });
 
-  test.each(['list', 'show', 'stats', 'replay'])('%s --help: exit 0 and its usage', async (command) => {
+  it.each(['list', 'show', 'stats', 'replay'])('%s --help: exit 0 and its usage', async (command) => {
     const result = await run(command, '--help');
     expect(result.code).toBe(0);
     expect(result.out).toMatch(new RegExp(`^Usage: voucherify-events ${command}`));
@@ -586,7 +588,7 @@ describe('bad usage: exit 2 and a message that names the flag', () => {
 });
 
 describe('the target: where things go wrong', () => {
-  test('an unreachable endpoint: exit 1, naming it and what to check', async () => {
+  it('an unreachable endpoint: exit 1, naming it and what to check', async () => {
     const out: string[] = [];
     const code = await runCli(['list', '--table', 'events', '--endpoint', 'http://127.0.0.1:1'], {
       env: {},
@@ -600,14 +602,14 @@ describe('the target: where things go wrong', () => {
     );
   });
 
-  test('a table that does not exist', async () => {
+  it('a table that does not exist', async () => {
     const result = await cli('no-such-table')('list');
     expect(result.code).toBe(1);
     expect(result.err).toContain('table no-such-table at');
     expect(result.err).toContain('does not exist');
   });
 
-  test('a table without the indexes (made by an older version): says to deploy or restart', async () => {
+  it('a table without the indexes (made by an older version): says to deploy or restart', async () => {
     const name = `it-cli-old-${Date.now().toString(36)}`;
     await client.send(
       new CreateTableCommand({
@@ -638,7 +640,7 @@ describe('through the launcher (what `npx voucherify-events` runs)', () => {
     LOCAL_DIR: path.join(__dirname, 'no-such-dir'),
   });
 
-  test('list --json from DynamoDB Local, table from EVENTS_TABLE_NAME', async () => {
+  it('list --json from DynamoDB Local, table from EVENTS_TABLE_NAME', async () => {
     // An explicit window: the process runs on the real clock, the seed is in November 2026.
     const argv = ['list', '--endpoint', dynamodbEndpoint(), '--from', '2026-11-01', '--to', '2026-11-30'];
     const result = await launch([...argv, '--limit', '3', '--json'], { ...baseEnv(), EVENTS_TABLE_NAME: table });
@@ -652,7 +654,7 @@ describe('through the launcher (what `npx voucherify-events` runs)', () => {
     expect(page.next).toEqual(expect.any(String));
   });
 
-  test('no AWS credentials: exit 1 and how to provide them', async () => {
+  it('no AWS credentials: exit 1 and how to provide them', async () => {
     const result = await launch(['list', '--table', 'events', '--region', 'eu-west-1'], {
       ...baseEnv(),
       AWS_CONFIG_FILE: path.join(__dirname, 'no-such-config'),
@@ -662,5 +664,28 @@ describe('through the launcher (what `npx voucherify-events` runs)', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: no AWS credentials found for table events in AWS (eu-west-1)');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('the esbuild build (what an install without devDependencies runs) answers as the source does', async () => {
+    // Prepare: build into a folder of its own (dist/ may hold an older build); NODE_PATH finds the dependencies.
+    const outdir = mkdtempSync(path.join(tmpdir(), 'voucherify-events-build-'));
+    const repo = path.join(__dirname, '..', '..');
+    try {
+      await exec(process.execPath, [path.join(repo, 'tools', 'build-cli.js'), outdir], { timeout: 60_000 });
+      const bundle = path.join(outdir, 'voucherify-events.js');
+      const expected = await cli(table)('--help');
+
+      // Act
+      const result = await exec(process.execPath, ['-e', 'require(process.argv[1]).main()', bundle, '--help'], {
+        env: { ...baseEnv(), NODE_PATH: path.join(repo, 'node_modules') },
+        timeout: 30_000,
+      });
+
+      // Assess
+      expect(result.stdout).toBe(`${expected.out}\n`);
+      expect(expected.out).toContain('Commands:');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,9 +3,9 @@
  * delivery means exactly one wins: one 202, every other delivery a 200 duplicate, one item.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTestTable, scanAll, testClient } from '../helpers/dynamodb';
 import { loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
-import { createTestTable, scanAll, testClient } from './support/dynamodb';
-import { apiEvent, coldStartHandler, invoke } from './support/receiver';
+import { apiEvent, coldStartHandler, invoke } from '../helpers/receiver';
 
 let client: DynamoDBClient;
 let table: string;

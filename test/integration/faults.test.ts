@@ -37,12 +37,12 @@ import {
   sqsOnFailureDestination,
 } from '../../local/runtime/on-failure';
 import type { HttpApiHandler } from '../../local/runtime/server';
+import { type AlertsHarness, snsEndpoint, startAlertsHarness } from '../helpers/alerts';
+import { createTestTable, dynamodbEndpoint, getEventItem, scanAll, testClient } from '../helpers/dynamodb';
+import { type FaultProxy, startFaultProxy, THROTTLED } from '../helpers/fault-proxy';
 import { type Envelope, loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
+import { apiEvent, expectErrorAnswer, invoke } from '../helpers/receiver';
 import { storedRecord } from '../helpers/stream-records';
-import { type AlertsHarness, snsEndpoint, startAlertsHarness } from './support/alerts';
-import { createTestTable, dynamodbEndpoint, getEventItem, scanAll, testClient } from './support/dynamodb';
-import { type FaultProxy, startFaultProxy, THROTTLED } from './support/fault-proxy';
-import { apiEvent, expectErrorAnswer, invoke } from './support/receiver';
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 let counter = 0;

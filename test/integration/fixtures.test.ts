@@ -4,9 +4,9 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeBody } from '../../functions/core/body-codec';
+import { createTestTable, getEventItem, testClient } from '../helpers/dynamodb';
 import { fixtureNames, loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
-import { createTestTable, getEventItem, testClient } from './support/dynamodb';
-import { apiEvent, coldStartHandler, invoke } from './support/receiver';
+import { apiEvent, coldStartHandler, invoke } from '../helpers/receiver';
 
 const project = { projectId: 'proj_f1r5tPr0j3ct' };
 

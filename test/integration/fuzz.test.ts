@@ -5,9 +5,9 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { runFuzz } from '../../tools/fuzz/run';
+import { createTestTable, testClient } from '../helpers/dynamodb';
 import { TEST_SECRET } from '../helpers/fixtures';
-import { createTestTable, testClient } from './support/dynamodb';
-import { coldStartHandler } from './support/receiver';
+import { coldStartHandler } from '../helpers/receiver';
 
 const CASES = 300;
 

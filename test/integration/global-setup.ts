@@ -6,8 +6,8 @@
 import { startLocalSns } from '../../local/runtime/alerts';
 import { localAwsEnv } from '../../local/runtime/aws-env';
 import { startDynamoDbLocal } from '../../local/runtime/dynamodb-local';
-import { type RunningSns, SNS_ENDPOINT_ENV } from './support/alerts';
-import { DYNAMODB_ENDPOINT_ENV, type RunningDynamoDb } from './support/dynamodb';
+import { type RunningSns, SNS_ENDPOINT_ENV } from '../helpers/alerts';
+import { DYNAMODB_ENDPOINT_ENV, type RunningDynamoDb } from '../helpers/dynamodb';
 
 export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

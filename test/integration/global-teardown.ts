@@ -1,6 +1,6 @@
 /** Stops what global-setup started: DynamoDB Local (by its pid; waits until Java has exited) and fauxqs. */
-import type { RunningSns } from './support/alerts';
-import type { RunningDynamoDb } from './support/dynamodb';
+import type { RunningSns } from '../helpers/alerts';
+import type { RunningDynamoDb } from '../helpers/dynamodb';
 
 export default async function globalTeardown(): Promise<void> {
   const running = globalThis as RunningDynamoDb & RunningSns;

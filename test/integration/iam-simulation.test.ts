@@ -16,6 +16,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { loadAlertsHandler, type StreamHandler } from '../../local/runtime/alerts';
 import { applyLocalAwsEnv } from '../../local/runtime/aws-env';
 import type { HttpApiHandler } from '../../local/runtime/server';
+import { type AlertsHarness, snsEndpoint, startAlertsHarness } from '../helpers/alerts';
+import { dynamodbEndpoint } from '../helpers/dynamodb';
 import { type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { iamRequestsFor, type RecordedCall, type ResourceMap, recordSdkCalls } from '../helpers/iam/sdk-calls';
 import { decide, reportCalls, type SimulatedCall, type SimulatedRequest } from '../helpers/iam/simulate';
@@ -28,11 +30,9 @@ import {
   resourceById,
   stackFromContext,
   webhookSecret,
-} from '../infra/helpers';
-import { type AlertsHarness, snsEndpoint, startAlertsHarness } from './support/alerts';
-import { dynamodbEndpoint } from './support/dynamodb';
-import { apiEvent, invoke } from './support/receiver';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from './support/secrets-manager';
+} from '../helpers/infra';
+import { apiEvent, invoke } from '../helpers/receiver';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../helpers/secrets-manager';
 
 const LOCAL_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:local-webhook-secret-AbCdEf';
 

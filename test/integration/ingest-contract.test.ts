@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeBody } from '../../functions/core/body-codec';
 import { sign } from '../../functions/core/signature';
+import { createTestTable, getEventItem, type Item, scanAll, testClient } from '../helpers/dynamodb';
 import { compactBody, type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
-import { createTestTable, getEventItem, type Item, scanAll, testClient } from './support/dynamodb';
-import { apiEvent, coldStartHandler, expectErrorAnswer, expectNothingSecret, invoke } from './support/receiver';
+import { apiEvent, coldStartHandler, expectErrorAnswer, expectNothingSecret, invoke } from '../helpers/receiver';
 
 let client: DynamoDBClient;
 let table: string;

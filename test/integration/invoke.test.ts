@@ -10,8 +10,8 @@ import { SIGNATURE_HEADER, sign, stripJsonWhitespace } from '../../functions/cor
 import { type InvokeOutcome, invokeFile } from '../../local/runtime/invoke';
 import { canConnect } from '../../local/runtime/net';
 import { writeState } from '../../local/runtime/state';
+import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from '../helpers/dynamodb';
 import { FIXTURES_DIR, loadFixture, TEST_SECRET } from '../helpers/fixtures';
-import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from './support/dynamodb';
 
 const FILE = join(FIXTURES_DIR, 'redemption.failed.json');
 const EVENT_ID = loadFixture('redemption.failed').event.id;

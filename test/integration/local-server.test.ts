@@ -15,9 +15,9 @@ import {
 } from '../../local/runtime/delivery';
 import { freePort } from '../../local/runtime/net';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from '../../local/runtime/server';
+import { createTestTable, getEventItem, scanAll, testClient } from '../helpers/dynamodb';
 import { FIXTURES_DIR, loadFixture, TEST_SECRET } from '../helpers/fixtures';
-import { createTestTable, getEventItem, scanAll, testClient } from './support/dynamodb';
-import { coldStartHandler, expectNothingSecret } from './support/receiver';
+import { coldStartHandler, expectNothingSecret } from '../helpers/receiver';
 
 const MAX_BODY_BYTES = 256 * 1024;
 const WEBHOOK_PATH = '/webhooks/voucherify';

@@ -32,10 +32,10 @@ import {
 } from '../../local/runtime/alerts';
 import { freePort } from '../../local/runtime/net';
 import type { HttpApiHandler } from '../../local/runtime/server';
+import { snsEndpoint } from '../helpers/alerts';
+import { createTestTable, dynamodbEndpoint, testClient } from '../helpers/dynamodb';
 import { compactBody, type Envelope, fixtureNames, loadFixture, TEST_SECRET } from '../helpers/fixtures';
-import { snsEndpoint } from './support/alerts';
-import { createTestTable, dynamodbEndpoint, testClient } from './support/dynamodb';
-import { coldStartHandler, invoke } from './support/receiver';
+import { coldStartHandler, invoke } from '../helpers/receiver';
 
 // --- Capturing every line ----------------------------------------------------------------------------------------
 
@@ -369,13 +369,13 @@ function forbiddenValues(): Forbidden[] {
 }
 
 describe('log hygiene, end to end', () => {
-  test('the personal data to look for comes from the fixtures and includes every known customer', () => {
+  it('the personal data to look for comes from the fixtures and includes every known customer', () => {
     expect([...people()]).toEqual(
       expect.arrayContaining(['Jane Doe', 'jane@jane.io', 'Jack Webhook', 'Ola Nordmann', 'ola@example.no']),
     );
   });
 
-  test('every path was taken: each kind of answer, and alerts published, replayed and failed', () => {
+  it('every path was taken: each kind of answer, and alerts published, replayed and failed', () => {
     const n = fixtureNames.length;
     expect(statuses).toEqual({
       accepted: Array(2 * n).fill(202),
@@ -394,7 +394,7 @@ describe('log hygiene, end to end', () => {
     expect(alertsReceived).toBe(rollbackFailuresStored);
   });
 
-  test('the capture saw the handlers’ log lines for every one of those paths', () => {
+  it('the capture saw the handlers’ log lines for every one of those paths', () => {
     const seen = new Set(messages(capture.lines));
     for (const message of [
       'webhook accepted',
@@ -415,12 +415,12 @@ describe('log hygiene, end to end', () => {
     expect(capture.lines.length).toBeGreaterThan(20 * fixtureNames.length);
   });
 
-  test('no line shows a customer’s name or email, any email address, the secret or a signature', () => {
+  it('no line shows a customer’s name or email, any email address, the secret or a signature', () => {
     expect(signatures.size).toBeGreaterThan(3 * fixtureNames.length);
     expect(findLeaks(capture.lines, forbiddenValues())).toEqual([]);
   });
 
-  test('negative control: the same capture and scanner catch a leak through every channel', () => {
+  it('negative control: the same capture and scanner catch a leak through every channel', () => {
     const control = new LogCapture();
     const [signature] = signatures;
     control.start();

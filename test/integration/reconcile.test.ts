@@ -6,6 +6,8 @@
 import { runCli } from '../../cli/cli';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
 import { buildEventRecord } from '../../functions/core/event-record';
+import { type AlertsHarness, startAlertsHarness } from '../helpers/alerts';
+import { getEventItem, scanAll } from '../helpers/dynamodb';
 import {
   type ApiObject,
   type FakeVoucherifyApi,
@@ -14,8 +16,6 @@ import {
   startFakeVoucherifyApi,
 } from '../helpers/fake-voucherify-api';
 import { compactBody, loadFixture } from '../helpers/fixtures';
-import { type AlertsHarness, startAlertsHarness } from './support/alerts';
-import { getEventItem, scanAll } from './support/dynamodb';
 
 const APP_ID = 'test-app-id';
 const SECRET_KEY = 'test-secret-key';

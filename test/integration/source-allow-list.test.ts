@@ -8,9 +8,9 @@ import { ConfigurationError } from '../../functions/core/config';
 import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/source-ip';
 import { postDelivery, prepareDelivery } from '../../local/runtime/delivery';
 import { type LocalServer, startLocalServer } from '../../local/runtime/server';
+import { createTestTable, getEventItem, testClient } from '../helpers/dynamodb';
 import { loadFixture, TEST_SECRET } from '../helpers/fixtures';
-import { createTestTable, getEventItem, testClient } from './support/dynamodb';
-import { coldStartHandler } from './support/receiver';
+import { coldStartHandler } from '../helpers/receiver';
 
 const WEBHOOK_PATH = '/webhooks/voucherify';
 

@@ -11,9 +11,9 @@ import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
 import { silentLogger } from '../../functions/core/logger';
 import { localDynamoDbClient } from '../../local/runtime/aws-env';
 import { freePort } from '../../local/runtime/net';
+import { createTestTable, dynamodbEndpoint, getEventItem, scanAll, testClient } from '../helpers/dynamodb';
 import { loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
-import { createTestTable, dynamodbEndpoint, getEventItem, scanAll, testClient } from './support/dynamodb';
-import { apiEvent, expectErrorAnswer, invoke } from './support/receiver';
+import { apiEvent, expectErrorAnswer, invoke } from '../helpers/receiver';
 
 let client: DynamoDBClient;
 let table: string;

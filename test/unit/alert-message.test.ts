@@ -1,11 +1,7 @@
 import fc from 'fast-check';
-import {
-  ALERT_KIND,
-  type AlertFacts,
-  addMonthsUtc,
-  buildAlertMessage,
-  SUBJECT_MAX_LENGTH,
-} from '../../functions/core/alert-message';
+import { ALERT_KIND, type AlertFacts, addMonthsUtc } from '../../functions/core/alert-facts';
+import { buildAlertMessage } from '../../functions/core/alert-message';
+import { SUBJECT_MAX_LENGTH } from '../../functions/core/alert-text';
 import { type Envelope, loadFixture, setPath } from '../helpers/fixtures';
 import { storedRecord } from '../helpers/stream-records';
 

@@ -16,7 +16,7 @@ const NOW = Date.parse('2026-11-22T12:00:00.000Z');
 const DAY = 86_400_000;
 
 describe('time windows', () => {
-  test.each([
+  it.each([
     ['30m', 30 * 60_000],
     ['24h', DAY],
     ['7d', 7 * DAY],
@@ -25,11 +25,11 @@ describe('time windows', () => {
     expect(parseDuration(text, '--since')).toBe(ms);
   });
 
-  test.each(['', '7', 'd', '-1d', '1.5h', '0d', '7 days'])('--since %j is refused', (text) => {
+  it.each(['', '7', 'd', '-1d', '1.5h', '0d', '7 days'])('--since %j is refused', (text) => {
     expect(() => parseDuration(text, '--since')).toThrow(UsageError);
   });
 
-  test('dates are UTC days (the end of the day for --to); date-times without a zone are UTC', () => {
+  it('dates are UTC days (the end of the day for --to); date-times without a zone are UTC', () => {
     expect(parseInstant('2026-11-22', '--from')).toBe(Date.parse('2026-11-22T00:00:00.000Z'));
     expect(parseInstant('2026-11-22', '--to', { endOfDay: true })).toBe(Date.parse('2026-11-22T23:59:59.999Z'));
     expect(parseInstant('2026-11-22T10:00', '--from')).toBe(Date.parse('2026-11-22T10:00:00.000Z'));
@@ -38,7 +38,7 @@ describe('time windows', () => {
     expect(() => parseInstant('22/11/2026', '--from')).toThrow('--from takes a date');
   });
 
-  test('the window: --since, --from/--to, the default, or none', () => {
+  it('the window: --since, --from/--to, the default, or none', () => {
     expect(resolveWindow({ since: '1d' }, NOW, 7 * DAY)).toEqual({ fromMs: NOW - DAY, toMs: NOW });
     expect(resolveWindow({}, NOW, 7 * DAY)).toEqual({ fromMs: NOW - 7 * DAY, toMs: NOW });
     expect(resolveWindow({}, NOW, undefined)).toBeUndefined();
@@ -50,7 +50,7 @@ describe('time windows', () => {
     expect(() => resolveWindow({ since: '401d' }, NOW, undefined)).toThrow('at most 400 days');
   });
 
-  test('the days a window touches, newest first', () => {
+  it('the days a window touches, newest first', () => {
     expect(daysDescending(Date.parse('2026-11-20T23:00:00Z'), Date.parse('2026-11-22T00:00:00Z'))).toEqual([
       '2026-11-22',
       '2026-11-21',
@@ -110,7 +110,7 @@ function stored(name: string, status: 'ACCEPTED' | 'QUARANTINED', change?: (e: R
 describe('replayEvent', () => {
   const rollback = () => stored('redemption.rollback.failed', 'QUARANTINED');
 
-  test('promotes a quarantined event that passes today, and only once', async () => {
+  it('promotes a quarantined event that passes today, and only once', async () => {
     const memory = memoryRepository([rollback()]);
     const deps = { repository: memory.repository, now: () => NOW };
     const id = 'evrrf_0e3ac8bf0a0531c400';
@@ -123,7 +123,7 @@ describe('replayEvent', () => {
     expect(memory.writes).toEqual([`promote ${id}`]);
   });
 
-  test('a dry run writes and sends nothing', async () => {
+  it('a dry run writes and sends nothing', async () => {
     const memory = memoryRepository([rollback()]);
     const publisher = new RecordingPublisher();
     const result = await replayEvent(
@@ -136,7 +136,7 @@ describe('replayEvent', () => {
     expect(publisher.attempts).toEqual([]);
   });
 
-  test('still invalid: stays quarantined, says why, sends no alert', async () => {
+  it('still invalid: stays quarantined, says why, sends no alert', async () => {
     const broken = stored('redemption.rollback.failed', 'QUARANTINED', (e) => setPath(e, 'created_at', 'soon'));
     const memory = memoryRepository([broken]);
     const publisher = new RecordingPublisher();
@@ -154,7 +154,7 @@ describe('replayEvent', () => {
     expect(publisher.attempts).toEqual([]);
   });
 
-  test('--alert: a validated alert once, marked; other types are not alerted', async () => {
+  it('--alert: a validated alert once, marked; other types are not alerted', async () => {
     const memory = memoryRepository([rollback(), stored('redemption.failed', 'ACCEPTED')]);
     const publisher = new RecordingPublisher();
     const deps = { repository: memory.repository, publisher, now: () => NOW };
@@ -171,7 +171,7 @@ describe('replayEvent', () => {
     expect(publisher.published[0]?.facts.validated).toBe(true);
   });
 
-  test('a publish that fails is an AlertSendError, and nothing is marked (the next replay tries again)', async () => {
+  it('a publish that fails is an AlertSendError, and nothing is marked (the next replay tries again)', async () => {
     const memory = memoryRepository([stored('redemption.rollback.failed', 'ACCEPTED')]);
     const publisher = new RecordingPublisher();
     publisher.failNext = 1;
@@ -185,7 +185,7 @@ describe('replayEvent', () => {
     expect(retry.alert).toMatchObject({ result: 'sent' });
   });
 
-  test('an unknown id is EventNotFoundError; --alert without a publisher is AlertSendError', async () => {
+  it('an unknown id is EventNotFoundError; --alert without a publisher is AlertSendError', async () => {
     const memory = memoryRepository([stored('redemption.rollback.failed', 'ACCEPTED')]);
     await expect(
       replayEvent('nope', { dryRun: false, alert: false }, { repository: memory.repository, now: () => NOW }),

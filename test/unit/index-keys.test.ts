@@ -31,7 +31,7 @@ function record(name: string, status: 'ACCEPTED' | 'QUARANTINED' = 'ACCEPTED') {
 }
 
 describe('index keys', () => {
-  test('an accepted event with a customer is keyed for byDay and byCustomer, not for quarantined', () => {
+  it('an accepted event with a customer is keyed for byDay and byCustomer, not for quarantined', () => {
     const item = toItem(record('redemption.rollback.failed'));
     expect(item[INDEX_KEYS.receivedDay]).toEqual({ S: '2026-11-22' });
     expect(item[INDEX_KEYS.typeTime]).toEqual({
@@ -41,7 +41,7 @@ describe('index keys', () => {
     expect(item[INDEX_KEYS.quarantined]).toBeUndefined();
   });
 
-  test('a quarantined event is keyed for the quarantined index; the day is the UTC day it was received', () => {
+  it('a quarantined event is keyed for the quarantined index; the day is the UTC day it was received', () => {
     const keys = indexKeyAttributes({
       eventId: 'ev1',
       status: 'QUARANTINED',
@@ -54,13 +54,13 @@ describe('index keys', () => {
     });
   });
 
-  test('an event without a customer stays out of byCustomer (sparse)', () => {
+  it('an event without a customer stays out of byCustomer (sparse)', () => {
     const item = toItem(record('redemption.failed.nulls'));
     expect(item[EVENTS_INDEXES.byCustomer.partitionKey]).toBeUndefined();
     expect(item[EVENTS_INDEXES.byDay.partitionKey]).toBeDefined();
   });
 
-  test.each([
+  it.each([
     ['redemption.rollback.failed', 'redemption.rollback.failed'],
     ['voucher.published', 'voucher.published'],
     [undefined, OTHER_TYPE_KEY],
@@ -72,7 +72,7 @@ describe('index keys', () => {
     expect(typeKey(type)).toBe(expected);
   });
 
-  test('types never interleave: every key of a later type sorts above "<type>$", of an earlier one below "<type>#"', () => {
+  it('types never interleave: every key of a later type sorts above "<type>$", of an earlier one below "<type>#"', () => {
     // The CLI finds the next type in a partition by asking for the first sort key above `<type>$`.
     const types = ['redemption.failed', 'redemption.failed.x', 'redemption.failed_2', 'redemption.failedA', '?'];
     for (const a of types) {
@@ -85,7 +85,7 @@ describe('index keys', () => {
     }
   });
 
-  test('every index keeps the listed attributes within one write unit for a real event', () => {
+  it('every index keeps the listed attributes within one write unit for a real event', () => {
     const item = toItem(record('redemption.rollback.failed.promotion-tier'));
     for (const index of EVENTS_INDEX_LIST) {
       const names = ['pk', index.partitionKey, index.sortKey, ...index.projection.nonKeyAttributes];

@@ -29,11 +29,11 @@ const event = (suffix: string) => {
   return envelope;
 };
 
-test('the JSON-array form is read as the list of accepted secrets, new first', () => {
+it('the JSON-array form is read as the list of accepted secrets, new first', () => {
   expect(parseSecrets(JSON.stringify([NEW, OLD]))).toEqual([NEW, OLD]);
 });
 
-test('during the overlap, events signed with either secret are accepted; the log names the slot, not the secret', async () => {
+it('during the overlap, events signed with either secret are accepted; the log names the slot, not the secret', async () => {
   const { ingest, lines, store } = setup(JSON.stringify([NEW, OLD]));
 
   const byNew = await ingest(signedRequest(event('new'), { secret: NEW }));
@@ -47,7 +47,7 @@ test('during the overlap, events signed with either secret are accepted; the log
   expect(text).not.toContain(OLD);
 });
 
-test('after the old secret is removed, an event still signed with it is refused 401 and not stored', async () => {
+it('after the old secret is removed, an event still signed with it is refused 401 and not stored', async () => {
   const { ingest, store } = setup(JSON.stringify([NEW]));
 
   const answer = await ingest(signedRequest(event('late'), { secret: OLD }));
@@ -57,7 +57,7 @@ test('after the old secret is removed, an event still signed with it is refused 
   expect(store.records.size).toBe(0);
 });
 
-test('a plain string is one secret (the usual state between rotations)', async () => {
+it('a plain string is one secret (the usual state between rotations)', async () => {
   const { ingest, lines } = setup(NEW);
   expect((await ingest(signedRequest(event('plain'), { secret: NEW }))).statusCode).toBe(202);
   expect(lines[0]?.secretIndex).toBe(0);

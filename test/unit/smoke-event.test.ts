@@ -1,4 +1,5 @@
-import { buildAlertMessage, SUBJECT_MAX_LENGTH } from '../../functions/core/alert-message';
+import { buildAlertMessage } from '../../functions/core/alert-message';
+import { SUBJECT_MAX_LENGTH } from '../../functions/core/alert-text';
 import { isSmokeEvent, SMOKE_EVENT_PREFIX } from '../../functions/core/smoke-event';
 import { type Envelope, loadFixture, setPath } from '../helpers/fixtures';
 import { storedRecord } from '../helpers/stream-records';

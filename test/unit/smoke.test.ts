@@ -2,7 +2,7 @@ import { isSmokeEvent } from '../../functions/core/smoke-event';
 import { smokeEvents } from '../../tools/smoke/events';
 import { signingSecret, targetFromOutputs } from '../../tools/smoke/resolve';
 import { exitCode, formatTable, type StepResult } from '../../tools/smoke/run';
-import { judgeAlarms, StepFailed } from '../../tools/smoke/steps';
+import { judgeAlarms, StepFailedError } from '../../tools/smoke/steps';
 import { SmokeSetupError } from '../../tools/smoke/target';
 
 const OUTPUTS = {
@@ -34,7 +34,7 @@ describe('the alarm verdict (the DescribeAlarms answer, judged)', () => {
       ['c', 'ALARM'],
     ]);
 
-    expect(() => judgeAlarms(expected, found)).toThrow(new StepFailed('in ALARM: b, c'));
+    expect(() => judgeAlarms(expected, found)).toThrow(new StepFailedError('in ALARM: b, c'));
   });
 
   it('reports the silence alarm in ALARM instead of failing on it (a stack with no deliveries yet is silent)', () => {
@@ -57,15 +57,15 @@ describe('the alarm verdict (the DescribeAlarms answer, judged)', () => {
       ['c', 'OK'],
     ]);
 
-    expect(() => judgeAlarms(expected, found, 'b')).toThrow(new StepFailed('in ALARM: a'));
+    expect(() => judgeAlarms(expected, found, 'b')).toThrow(new StepFailedError('in ALARM: a'));
   });
 
   it('fails naming a missing alarm, even when the others are fine', () => {
-    expect(() => judgeAlarms(expected, new Map([['a', 'OK']]))).toThrow(new StepFailed('missing: b, c'));
+    expect(() => judgeAlarms(expected, new Map([['a', 'OK']]))).toThrow(new StepFailedError('missing: b, c'));
   });
 
   it('fails when the stack names no alarms (an old stack without the AlarmNames output)', () => {
-    expect(() => judgeAlarms([], new Map())).toThrow(StepFailed);
+    expect(() => judgeAlarms([], new Map())).toThrow(StepFailedError);
   });
 });
 

@@ -27,18 +27,18 @@ const US1 = ['100.25.106.67', '18.209.236.215', '34.192.255.99'];
 const AS1 = ['52.76.98.82', '54.169.8.101', '13.214.87.160'];
 
 describe("Voucherify's published sender addresses", () => {
-  test('are the ones the reference lists, per region', () => {
+  it('are the ones the reference lists, per region', () => {
     expect(VOUCHERIFY_SENDER_IPS).toEqual({ eu1: EU1, us1: US1, as1: AS1 });
     expect(VOUCHERIFY_REGIONS).toEqual(['eu1', 'us1', 'as1']);
   });
 
-  test('are all valid entries', () => {
+  it('are all valid entries', () => {
     expect(sourceEntryProblems(Object.values(VOUCHERIFY_SENDER_IPS).flat())).toEqual([]);
   });
 });
 
 describe('reading an entry', () => {
-  test.each([
+  it.each([
     ['34.247.197.22', { address: '34.247.197.22', prefix: 32, family: 'ipv4' }],
     [' 10.0.0.0/8 ', { address: '10.0.0.0', prefix: 8, family: 'ipv4' }],
     ['2001:db8::/32', { address: '2001:db8::', prefix: 32, family: 'ipv6' }],
@@ -47,7 +47,7 @@ describe('reading an entry', () => {
     expect(readSourceEntry(entry)).toEqual(block);
   });
 
-  test.each([
+  it.each([
     ['300.1.1.1', 'is not an IPv4 or IPv6 address or CIDR block'],
     ['34.247.197', 'is not an IPv4 or IPv6 address or CIDR block'],
     ['010.1.1.1', 'is not an IPv4 or IPv6 address or CIDR block'],
@@ -65,7 +65,7 @@ describe('reading an entry', () => {
     expect(read).toContain(problem);
   });
 
-  test('every bad entry of a list is named at once', () => {
+  it('every bad entry of a list is named at once', () => {
     expect(() => sourceAllowList(['34.247.197.22', '300.1.1.1', '10.0.0.0/33'])).toThrow(SourceAllowListError);
     try {
       sourceAllowList(['34.247.197.22', '300.1.1.1', '10.0.0.0/33']);
@@ -79,7 +79,7 @@ describe('reading an entry', () => {
 describe('matching a source', () => {
   const list = sourceAllowList([...EU1, '198.51.100.0/24', '2001:db8::/32']);
 
-  test.each([
+  it.each([
     ['34.247.197.22', true],
     ['52.215.148.84', true],
     ['34.247.197.23', false],
@@ -96,7 +96,7 @@ describe('matching a source', () => {
     expect(list.allows(source)).toBe(allowed);
   });
 
-  test.each([undefined, '', 'unknown', '34.247.197.22, 1.2.3.4', '34.247.197.22:443'])(
+  it.each([undefined, '', 'unknown', '34.247.197.22, 1.2.3.4', '34.247.197.22:443'])(
     'a missing or malformed source (%j) is refused',
     (source) => {
       expect(list.allows(source)).toBe(false);
@@ -105,11 +105,11 @@ describe('matching a source', () => {
 });
 
 describe('the entries a deployment stands for', () => {
-  test('one region: its three addresses', () => {
+  it('one region: its three addresses', () => {
     expect(allowListEntries(['eu1'], [])).toEqual(EU1);
   });
 
-  test('several regions, any case and spacing, plus extra entries, without repeats', () => {
+  it('several regions, any case and spacing, plus extra entries, without repeats', () => {
     expect(allowListEntries([' EU1', 'us1 '], ['198.51.100.0/24', '34.247.197.22', ' '])).toEqual([
       ...EU1,
       ...US1,
@@ -117,17 +117,17 @@ describe('the entries a deployment stands for', () => {
     ]);
   });
 
-  test('nothing set: nothing (the allow-list is off)', () => {
+  it('nothing set: nothing (the allow-list is off)', () => {
     expect(allowListEntries([], [])).toEqual([]);
   });
 
-  test('an unknown region and a bad address are both named', () => {
+  it('an unknown region and a bad address are both named', () => {
     expect(() => allowListEntries(['eu2'], ['1.2.3'])).toThrow(
       /"eu2" is not a Voucherify region \(known: eu1, us1, as1\); "1\.2\.3" is not an IPv4/,
     );
   });
 
-  test('the environment form reads back as written', () => {
+  it('the environment form reads back as written', () => {
     const entries = allowListEntries(['as1'], ['2001:db8::/32']);
     expect(formatSourceEntries(entries)).toBe([...AS1, '2001:db8::/32'].join(','));
     expect(parseSourceEntries(formatSourceEntries(entries))).toEqual(entries);
@@ -139,18 +139,18 @@ describe('the entries a deployment stands for', () => {
 describe('ALLOWED_SOURCE_IPS at cold start', () => {
   const base = { TABLE_NAME: 'events' };
 
-  test('unset or blank: no allow-list', () => {
+  it('unset or blank: no allow-list', () => {
     expect(readIngestSettings(base).allowedSourceIps).toBeUndefined();
     expect(readIngestSettings({ ...base, ALLOWED_SOURCE_IPS: ' ' }).allowedSourceIps).toBeUndefined();
   });
 
-  test('a list of addresses and blocks is read', () => {
+  it('a list of addresses and blocks is read', () => {
     expect(
       readIngestSettings({ ...base, ALLOWED_SOURCE_IPS: '34.247.197.22, 198.51.100.0/24' }).allowedSourceIps,
     ).toEqual(['34.247.197.22', '198.51.100.0/24']);
   });
 
-  test('a bad entry stops the function with a message naming the variable and every bad entry', () => {
+  it('a bad entry stops the function with a message naming the variable and every bad entry', () => {
     const read = () => readIngestSettings({ ...base, ALLOWED_SOURCE_IPS: '34.247.197.22,34.247.197.300,eu1' });
     expect(read).toThrow(ConfigurationError);
     expect(read).toThrow(
@@ -160,7 +160,7 @@ describe('ALLOWED_SOURCE_IPS at cold start', () => {
 });
 
 describe('the API Gateway door', () => {
-  test('hands the connection address (requestContext.http.sourceIp) to the core, not X-Forwarded-For', () => {
+  it('hands the connection address (requestContext.http.sourceIp) to the core, not X-Forwarded-For', () => {
     const event = toApiGatewayEvent({
       method: 'POST',
       path: '/webhooks/voucherify',
@@ -171,14 +171,14 @@ describe('the API Gateway door', () => {
     expect(fromApiGatewayEvent(event).sourceIp).toBe('203.0.113.9');
   });
 
-  test('a local request without an address is 127.0.0.1, as the local server sees it', () => {
+  it('a local request without an address is 127.0.0.1, as the local server sees it', () => {
     const event = toApiGatewayEvent({ method: 'POST', path: '/', headers: {}, body: Buffer.alloc(0) });
     expect(fromApiGatewayEvent(event).sourceIp).toBe('127.0.0.1');
   });
 });
 
 describe('the 403 answer', () => {
-  test('has a code and a sentence naming the refused address', () => {
+  it('has a code and a sentence naming the refused address', () => {
     const answer = toAnswer({ kind: 'source_not_allowed', sourceIp: '203.0.113.9', signed: false });
     expect(answer.statusCode).toBe(403);
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
@@ -188,7 +188,7 @@ describe('the 403 answer', () => {
     });
   });
 
-  test('without an address it still reads as a sentence', () => {
+  it('without an address it still reads as a sentence', () => {
     expect(toAnswer({ kind: 'source_not_allowed', sourceIp: '', signed: false }).body.message).toMatch(
       /^Requests from an unknown address are not accepted/,
     );
@@ -220,14 +220,14 @@ describe('the ingest decision with the allow-list on', () => {
     request: IngestRequest = signedRequest(loadFixture('redemption.failed')),
   ) => (sourceIp === undefined ? request : { ...request, sourceIp });
 
-  test('an authentic event from a listed address is accepted and stored', async () => {
+  it('an authentic event from a listed address is accepted and stored', async () => {
     const { ingest, store } = setup(EU1);
     const answer = await ingest(from('63.32.191.141'));
     expect(answer.statusCode).toBe(202);
     expect(store.records.size).toBe(1);
   });
 
-  test('an authentic event from elsewhere is refused 403, nothing stored, and flagged as signed', async () => {
+  it('an authentic event from elsewhere is refused 403, nothing stored, and flagged as signed', async () => {
     const { ingest, store, lines } = setup(EU1);
     const answer = await ingest(from('100.25.106.67'));
     expect(answer.statusCode).toBe(403);
@@ -245,7 +245,7 @@ describe('the ingest decision with the allow-list on', () => {
     ]);
   });
 
-  test('a refused request is flagged unsigned when its signature is wrong, missing, or cannot be checked', async () => {
+  it('a refused request is flagged unsigned when its signature is wrong, missing, or cannot be checked', async () => {
     const { ingest } = setup(EU1);
     const forged = signedRequest(loadFixture('redemption.failed'), { secret: 'not-the-secret' });
     const unsigned = { ...signedRequest(loadFixture('redemption.failed')), headers: {} };
@@ -262,28 +262,28 @@ describe('the ingest decision with the allow-list on', () => {
     expect(answer).toMatchObject({ statusCode: 403, outcome: { signed: false } });
   });
 
-  test('the address is checked before the signature: an unsigned request from elsewhere gets 403, not 401', async () => {
+  it('the address is checked before the signature: an unsigned request from elsewhere gets 403, not 401', async () => {
     const { ingest } = setup(EU1);
     const unsigned = { ...signedRequest(loadFixture('redemption.failed')), headers: {} };
     expect((await ingest(from('203.0.113.9', unsigned))).statusCode).toBe(403);
     expect((await ingest(from('34.247.197.22', unsigned))).statusCode).toBe(401);
   });
 
-  test('a listed address does not replace the signature: a bad one is still 401, nothing stored', async () => {
+  it('a listed address does not replace the signature: a bad one is still 401, nothing stored', async () => {
     const { ingest, store } = setup(EU1);
     const forged = signedRequest(loadFixture('redemption.failed'), { secret: 'not-the-secret' });
     expect((await ingest(from('34.247.197.22', forged))).body.code).toBe('signature_invalid');
     expect(store.records.size).toBe(0);
   });
 
-  test('a request without a source address is refused (fails closed)', async () => {
+  it('a request without a source address is refused (fails closed)', async () => {
     const { ingest, store } = setup(EU1);
     const answer = await ingest(from(undefined));
     expect(answer.statusCode).toBe(403);
     expect(store.records.size).toBe(0);
   });
 
-  test('off (the default): any source, or none, reaches the signature check', async () => {
+  it('off (the default): any source, or none, reaches the signature check', async () => {
     for (const list of [undefined, []]) {
       const { ingest } = setup(list);
       expect((await ingest(from('203.0.113.9'))).statusCode).toBe(202);
@@ -292,7 +292,7 @@ describe('the ingest decision with the allow-list on', () => {
     expect((await ingest(from(undefined))).statusCode).toBe(202);
   });
 
-  test('a bad entry given to the core directly fails when the handler is built, not per request', () => {
+  it('a bad entry given to the core directly fails when the handler is built, not per request', () => {
     expect(() => setup(['not-an-address'])).toThrow(SourceAllowListError);
   });
 });

@@ -30,8 +30,8 @@ import {
 } from './cases';
 
 /** A property did not hold; the message says which and for what request. */
-export class PropertyViolation extends Error {
-  override name = 'PropertyViolation';
+export class PropertyViolationError extends Error {
+  override name = 'PropertyViolationError';
 }
 
 /** The ingest handler under test and the table it writes to. */
@@ -58,7 +58,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 const ANSWER_STATUSES = new Set(['accepted', 'quarantined', 'duplicate']);
 
 function fail(message: string, detail: Record<string, unknown> = {}): never {
-  throw new PropertyViolation(`${message} ${JSON.stringify(detail)}`);
+  throw new PropertyViolationError(`${message} ${JSON.stringify(detail)}`);
 }
 
 /** The header as the receiver must read it: names are case-insensitive. */
@@ -210,7 +210,7 @@ async function getItem(target: FuzzTarget, key: string): Promise<Item | undefine
 const outcomeOf = (answer: Answer) => `${answer.statusCode} ${String(answer.body.status ?? answer.body.code)}`;
 
 /**
- * Runs one case through the handler and checks every property; throws `PropertyViolation` when one fails. `nonce`
+ * Runs one case through the handler and checks every property; throws `PropertyViolationError` when one fails. `nonce`
  * makes the event ids of seed payloads unique to this execution.
  */
 export async function checkCase(target: FuzzTarget, fuzzCase: FuzzCase, nonce: string): Promise<CaseResult> {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { fuzzCase, worstShapes, wrongTypeSweep } from './arbitraries';
 import type { FuzzCase } from './cases';
-import { type CaseResult, checkCase, type FuzzTarget, PropertyViolation, tableKeys } from './oracle';
+import { type CaseResult, checkCase, type FuzzTarget, PropertyViolationError, tableKeys } from './oracle';
 
 export interface FuzzRunOptions {
   readonly target: FuzzTarget;
@@ -135,7 +135,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
         try {
           await run(c);
         } catch (error) {
-          if (!(error instanceof PropertyViolation)) throw error;
+          if (!(error instanceof PropertyViolationError)) throw error;
           failures.push(`sweep: ${error.message}\n  case: ${fc.stringify(c)}`);
           if (failures.length >= 5) break;
         }
@@ -147,7 +147,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
         try {
           timedShapes.push(await run(shape.fuzzCase, shape.name));
         } catch (error) {
-          if (!(error instanceof PropertyViolation)) throw error;
+          if (!(error instanceof PropertyViolationError)) throw error;
           failures.push(`worst shape "${shape.name}": ${error.message}`);
         }
       }

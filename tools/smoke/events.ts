@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLLBACK_FAILED_TYPE } from '../../functions/core/alert-message';
+import { ROLLBACK_FAILED_TYPE } from '../../functions/core/alert-facts';
 import { SMOKE_EVENT_PREFIX } from '../../functions/core/smoke-event';
 
 const FIXTURES_DIR = join(__dirname, '..', '..', 'fixtures');

@@ -7,8 +7,8 @@ import {
   duplicates,
   readBack,
   type SmokeContext,
-  StepFailed,
-  StepSkipped,
+  StepFailedError,
+  StepSkippedError,
   signedDelivery,
   subscribeTemporaryQueue,
   unsigned,
@@ -76,9 +76,9 @@ export async function runSmoke(
         const detail = await step.run(ctx);
         result = { name: step.name, status: 'pass', detail, ms: Date.now() - started };
       } catch (error) {
-        const status = error instanceof StepSkipped ? 'skip' : 'fail';
+        const status = error instanceof StepSkippedError ? 'skip' : 'fail';
         const detail =
-          error instanceof StepFailed || error instanceof StepSkipped
+          error instanceof StepFailedError || error instanceof StepSkippedError
             ? error.message
             : `${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
         result = { name: step.name, status, detail, ms: Date.now() - started };

@@ -17,13 +17,13 @@ import type { SmokeEvent, SmokeEvents } from './events';
 import type { SmokeClients, SmokeOptions, SmokeTarget } from './target';
 
 /** A check that did not hold; its message is the report's detail. */
-export class StepFailed extends Error {
-  override name = 'StepFailed';
+export class StepFailedError extends Error {
+  override name = 'StepFailedError';
 }
 
 /** A step that does not apply to this target (no CloudWatch locally); its message is the reason. */
-export class StepSkipped extends Error {
-  override name = 'StepSkipped';
+export class StepSkippedError extends Error {
+  override name = 'StepSkippedError';
 }
 
 /** The temporary queue of `--via-queue`, once created. */
@@ -60,7 +60,7 @@ async function post(url: string, event: SmokeEvent, secret: string | undefined):
     response = await fetch(url, { method: 'POST', headers, body: event.body, signal: AbortSignal.timeout(15_000) });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    throw new StepFailed(`no answer from ${url} (${cause ?? (error instanceof Error ? error.message : error)})`);
+    throw new StepFailedError(`no answer from ${url} (${cause ?? (error instanceof Error ? error.message : error)})`);
   }
   const text = await response.text();
   let json: Record<string, unknown> | undefined;
@@ -75,9 +75,9 @@ async function post(url: string, event: SmokeEvent, secret: string | undefined):
 function expectAnswer(answer: Answer, status: number, bodyStatus: string | undefined, event: SmokeEvent): void {
   const got = `${answer.status} ${answer.json?.status ?? answer.json?.code ?? ''}`.trim();
   if (answer.status !== status || (bodyStatus !== undefined && answer.json?.status !== bodyStatus))
-    throw new StepFailed(`${event.type} ${event.eventId}: expected ${status} ${bodyStatus ?? ''}, got ${got}`.trim());
+    throw new StepFailedError(`${event.type} ${event.eventId}: expected ${status} ${bodyStatus ?? ''}, got ${got}`.trim());
   if (bodyStatus !== undefined && answer.json?.eventId !== event.eventId)
-    throw new StepFailed(`${event.type}: the answer names event ${String(answer.json?.eventId)}, not ${event.eventId}`);
+    throw new StepFailedError(`${event.type}: the answer names event ${String(answer.json?.eventId)}, not ${event.eventId}`);
 }
 
 /** POSTs one event signed with the target's secret and expects `status` with body `{status: bodyStatus}`. */
@@ -101,10 +101,10 @@ export async function unsigned(ctx: SmokeContext): Promise<string> {
   const event = ctx.events.unsigned;
   const answer = await post(ctx.target.webhookUrl, event, undefined);
   if (answer.status !== 401)
-    throw new StepFailed(
+    throw new StepFailedError(
       `expected 401, got ${answer.status} ${String(answer.json?.code ?? answer.json?.status ?? '')}`,
     );
-  if (await readItem(ctx, event.eventId)) throw new StepFailed(`401, but ${event.eventId} was stored`);
+  if (await readItem(ctx, event.eventId)) throw new StepFailedError(`401, but ${event.eventId} was stored`);
   return `401 ${String(answer.json?.code ?? '')}, not stored`.trim();
 }
 
@@ -124,11 +124,11 @@ export async function readBack(ctx: SmokeContext): Promise<string> {
   const seen: string[] = [];
   for (const event of [ctx.events.failed, ctx.events.rollbackFailed]) {
     const item = await readItem(ctx, event.eventId);
-    if (!item) throw new StepFailed(`${event.eventId} is not in table ${ctx.target.tableName}`);
+    if (!item) throw new StepFailedError(`${event.eventId} is not in table ${ctx.target.tableName}`);
     const status = item.status?.S;
     const type = item.type?.S;
     if (status !== 'ACCEPTED' || type !== event.type)
-      throw new StepFailed(`${event.eventId}: stored as ${status} ${type}, expected ACCEPTED ${event.type}`);
+      throw new StepFailedError(`${event.eventId}: stored as ${status} ${type}, expected ACCEPTED ${event.type}`);
     seen.push(`${type} ${status}`);
   }
   return `both in ${ctx.target.tableName} (${seen.join(', ')})`;
@@ -148,7 +148,7 @@ export async function alertMarker(ctx: SmokeContext): Promise<string> {
     const messageId = item?.[ALERT_MARKER.messageId]?.S;
     if (at && messageId) return `published after ${Date.now() - started} ms (SNS message ${messageId})`;
     if (Date.now() >= deadline)
-      throw new StepFailed(
+      throw new StepFailedError(
         `no alert marker on ${event.eventId} after ${ctx.options.alertDeadlineMs} ms: the alerts function did not ` +
           'publish (see its logs and the alerts DLQ)',
       );
@@ -166,10 +166,10 @@ export async function subscribeTemporaryQueue(ctx: SmokeContext): Promise<string
   const { QueueUrl } = await sqs.send(
     new CreateQueueCommand({ QueueName: name, Attributes: { MessageRetentionPeriod: '600' } }),
   );
-  if (!QueueUrl) throw new StepFailed(`CreateQueue ${name} returned no QueueUrl`);
+  if (!QueueUrl) throw new StepFailedError(`CreateQueue ${name} returned no QueueUrl`);
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const arn = Attributes?.QueueArn;
-  if (!arn) throw new StepFailed(`queue ${name} has no QueueArn`);
+  if (!arn) throw new StepFailedError(`queue ${name} has no QueueArn`);
   ctx.queue = { url: QueueUrl, arn };
   const policy = {
     Version: '2012-10-17',
@@ -192,7 +192,7 @@ export async function subscribeTemporaryQueue(ctx: SmokeContext): Promise<string
       Endpoint: arn,
     }),
   );
-  if (!SubscriptionArn) throw new StepFailed('Subscribe returned no SubscriptionArn');
+  if (!SubscriptionArn) throw new StepFailedError('Subscribe returned no SubscriptionArn');
   ctx.queue.subscriptionArn = SubscriptionArn;
   // Without ReturnSubscriptionArn, SNS answers "pending confirmation" for a subscription that needs one (a queue in
   // another account); a same-account queue is confirmed at once. A new subscription and queue policy still take a
@@ -221,7 +221,7 @@ async function confirm(ctx: SmokeContext): Promise<void> {
       }
     }
   }
-  throw new StepFailed('the subscription was not confirmed within 30 s');
+  throw new StepFailedError('the subscription was not confirmed within 30 s');
 }
 
 /**
@@ -230,7 +230,7 @@ async function confirm(ctx: SmokeContext): Promise<void> {
  */
 export async function alertOnQueue(ctx: SmokeContext): Promise<string> {
   const queue = ctx.queue;
-  if (!queue) throw new StepFailed('no temporary queue');
+  if (!queue) throw new StepFailedError('no temporary queue');
   const wanted = ctx.events.rollbackFailed.eventId;
   const started = Date.now();
   const deadline = started + ctx.options.alertDeadlineMs;
@@ -257,11 +257,11 @@ export async function alertOnQueue(ctx: SmokeContext): Promise<string> {
         continue;
       }
       if (!/smoke test/i.test(alert.subject ?? ''))
-        throw new StepFailed(`the alert arrived but its subject does not say "smoke test": ${alert.subject}`);
+        throw new StepFailedError(`the alert arrived but its subject does not say "smoke test": ${alert.subject}`);
       return `received after ${Date.now() - started} ms: "${alert.subject}"`;
     }
   }
-  throw new StepFailed(
+  throw new StepFailedError(
     `no alert for ${wanted} on the queue within ${ctx.options.alertDeadlineMs} ms (${others} other message(s))`,
   );
 }
@@ -270,7 +270,7 @@ export async function alertOnQueue(ctx: SmokeContext): Promise<string> {
 export async function alarms(ctx: SmokeContext): Promise<string> {
   const names = ctx.target.alarmNames;
   const cloudwatch = ctx.clients.cloudwatch;
-  if (!names || !cloudwatch) throw new StepSkipped(ctx.target.noAlarmsReason ?? 'no alarms to check');
+  if (!names || !cloudwatch) throw new StepSkippedError(ctx.target.noAlarmsReason ?? 'no alarms to check');
   const found = new Map<string, string>();
   // DescribeAlarms takes at most 100 names a call.
   for (let i = 0; i < names.length; i += 100) {
@@ -301,11 +301,11 @@ export function judgeAlarms(
   found: ReadonlyMap<string, string>,
   silenceAlarm?: string,
 ): string {
-  if (expected.length === 0) throw new StepFailed('the stack names no alarms (AlarmNames output empty)');
+  if (expected.length === 0) throw new StepFailedError('the stack names no alarms (AlarmNames output empty)');
   const missing = expected.filter((name) => !found.has(name));
-  if (missing.length > 0) throw new StepFailed(`missing: ${missing.join(', ')}`);
+  if (missing.length > 0) throw new StepFailedError(`missing: ${missing.join(', ')}`);
   const firing = expected.filter((name) => found.get(name) === 'ALARM' && name !== silenceAlarm);
-  if (firing.length > 0) throw new StepFailed(`in ALARM: ${firing.join(', ')}`);
+  if (firing.length > 0) throw new StepFailedError(`in ALARM: ${firing.join(', ')}`);
   const counts = new Map<string, number>();
   for (const name of expected) counts.set(found.get(name) as string, (counts.get(found.get(name) as string) ?? 0) + 1);
   const states = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
@@ -357,7 +357,7 @@ export async function cleanup(ctx: SmokeContext): Promise<string> {
       problems.push(`queue ${queue.url}: ${message(error)}`);
     }
   }
-  if (problems.length > 0) throw new StepFailed(`${done.join(', ')}; left behind: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new StepFailedError(`${done.join(', ')}; left behind: ${problems.join('; ')}`);
   return done.join(', ');
 }
 

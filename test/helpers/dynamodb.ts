@@ -1,8 +1,8 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { EVENTS_TABLE } from '../../../functions/adapters/table';
-import { localDynamoDbClient } from '../../../local/runtime/aws-env';
-import type { DynamoDbLocal } from '../../../local/runtime/dynamodb-local';
-import { ensureEventsTable } from '../../../local/runtime/events-table';
+import { EVENTS_TABLE } from '../../functions/adapters/table';
+import { localDynamoDbClient } from '../../local/runtime/aws-env';
+import type { DynamoDbLocal } from '../../local/runtime/dynamodb-local';
+import { ensureEventsTable } from '../../local/runtime/events-table';
 
 /** The variable global-setup sets to the shared DynamoDB Local's endpoint. */
 export const DYNAMODB_ENDPOINT_ENV = 'INTEGRATION_DYNAMODB_ENDPOINT';

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { toApiGatewayEvent } from '../../../functions/adapters/api-gateway';
-import { loadIngestHandler } from '../../../local/runtime/handler';
-import type { HttpApiHandler } from '../../../local/runtime/server';
+import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
+import { loadIngestHandler } from '../../local/runtime/handler';
+import type { HttpApiHandler } from '../../local/runtime/server';
 import { dynamodbEndpoint } from './dynamodb';
 
 /**

@@ -2,8 +2,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import type { AlertsDeps } from '../../../functions/alerts/make-handler';
-import { makeAlertsHandler } from '../../../functions/alerts/make-handler';
+import type { AlertsDeps } from '../../functions/alerts/make-handler';
+import { makeAlertsHandler } from '../../functions/alerts/make-handler';
 import {
   alertsStreamPoller,
   createAlertTopic,
@@ -16,11 +16,11 @@ import {
   type ReceivedAlert,
   type StreamHandler,
   subscribeQueue,
-} from '../../../local/runtime/alerts';
-import type { HttpApiHandler } from '../../../local/runtime/server';
-import type { StreamPollerOptions } from '../../../local/runtime/stream-poller';
-import { signedRequest, TEST_SECRET } from '../../helpers/fixtures';
+} from '../../local/runtime/alerts';
+import type { HttpApiHandler } from '../../local/runtime/server';
+import type { StreamPollerOptions } from '../../local/runtime/stream-poller';
 import { createTestTable, dynamodbEndpoint, testClient } from './dynamodb';
+import { signedRequest, TEST_SECRET } from './fixtures';
 import { apiEvent, coldStartHandler, invoke, type ParsedResult } from './receiver';
 
 /** The variable global-setup sets to fauxqs's endpoint (SNS and SQS). */

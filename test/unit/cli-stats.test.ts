@@ -1,0 +1,118 @@
+/** `stats` counting (cli/stats.ts): what the table is read for is in test/integration/cli.test.ts. */
+import type { EventSummary } from '../../cli/repository';
+import { countEvents, StatsCounter } from '../../cli/stats';
+
+const WINDOW = { fromMs: Date.parse('2026-11-20T00:00:00.000Z'), toMs: Date.parse('2026-11-22T12:00:00.000Z') };
+
+let sequence = 0;
+function summary(fields: Partial<EventSummary> = {}): EventSummary {
+  sequence += 1;
+  return {
+    eventId: `evt_${sequence}`,
+    receivedAt: '2026-11-21T10:00:00.000Z',
+    status: 'ACCEPTED',
+    type: 'redemption.succeeded',
+    ...fields,
+  };
+}
+
+const rollbackFailed = (fields: Partial<EventSummary> = {}) =>
+  summary({ type: 'redemption.rollback.failed', failureCode: 'already_rolled_back', ...fields });
+
+describe('countEvents', () => {
+  it('counts by status, by type and status, and by failure code', () => {
+    // Prepare
+    const summaries = [
+      summary(),
+      summary({ status: 'QUARANTINED' }),
+      rollbackFailed(),
+      rollbackFailed({ failureCode: 'voucher_expired' }),
+      summary({ type: undefined }),
+    ];
+
+    // Act
+    const stats = countEvents(summaries, WINDOW, 5);
+
+    // Assess
+    expect(stats.window).toBe(WINDOW);
+    expect(stats.total).toBe(5);
+    expect(stats.byStatus).toEqual({ ACCEPTED: 4, QUARANTINED: 1 });
+    expect(stats.byType).toEqual({
+      'redemption.succeeded': { ACCEPTED: 1, QUARANTINED: 1 },
+      'redemption.rollback.failed': { ACCEPTED: 2 },
+      '(none)': { ACCEPTED: 1 },
+    });
+    expect(stats.byFailureCode).toEqual({ already_rolled_back: 1, voucher_expired: 1 });
+    expect(stats.failures).toBe(2);
+  });
+
+  it('skips events received outside the window, and keeps both of its ends', () => {
+    // Prepare
+    const summaries = [
+      summary({ receivedAt: '2026-11-19T23:59:59.999Z' }),
+      summary({ receivedAt: '2026-11-20T00:00:00.000Z' }),
+      summary({ receivedAt: '2026-11-22T12:00:00.000Z' }),
+      summary({ receivedAt: '2026-11-22T12:00:00.001Z' }),
+    ];
+
+    // Act
+    const stats = countEvents(summaries, WINDOW, 5);
+
+    // Assess
+    expect(stats.total).toBe(2);
+  });
+
+  it('ranks campaigns and vouchers among failures only: most first, ties by name (locale order), at most `top`', () => {
+    // Prepare
+    const summaries = [
+      rollbackFailed({ campaignId: 'camp_b', campaignName: 'Spring', voucherCode: 'V-2' }),
+      rollbackFailed({ campaignId: 'camp_b', voucherCode: 'V-2' }),
+      rollbackFailed({ campaignId: 'camp_a', voucherCode: 'V-1' }),
+      rollbackFailed({ campaignName: 'Named only', voucherCode: 'V-3' }),
+      summary({ campaignId: 'camp_c', voucherCode: 'V-9' }),
+      summary({ campaignId: 'camp_c', voucherCode: 'V-9' }),
+    ];
+
+    // Act
+    const stats = countEvents(summaries, WINDOW, 2);
+
+    // Assess
+    expect(stats.topCampaigns).toEqual([
+      { campaign: 'camp_b', name: 'Spring', count: 2 },
+      { campaign: 'camp_a', count: 1 },
+    ]);
+    expect(stats.topVouchers).toEqual([
+      { voucher: 'V-2', count: 2 },
+      { voucher: 'V-1', count: 1 },
+    ]);
+  });
+
+  it('an empty window counts nothing', () => {
+    // Act
+    const stats = countEvents([], WINDOW, 5);
+
+    // Assess
+    expect(stats).toEqual({
+      window: WINDOW,
+      total: 0,
+      byStatus: {},
+      byType: {},
+      byFailureCode: {},
+      failures: 0,
+      topCampaigns: [],
+      topVouchers: [],
+    });
+  });
+
+  it('StatsCounter adds one summary at a time to the same result', () => {
+    // Prepare
+    const summaries = [summary(), rollbackFailed({ campaignId: 'camp_a' }), summary({ status: 'QUARANTINED' })];
+    const counter = new StatsCounter(WINDOW);
+
+    // Act
+    for (const one of summaries) counter.add(one);
+
+    // Assess
+    expect(counter.result(5)).toEqual(countEvents(summaries, WINDOW, 5));
+  });
+});
