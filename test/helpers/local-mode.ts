@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { freePort } from '../../local/runtime/net';
 import { type LocalModeState, readState } from '../../local/runtime/state';
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..', '..');
 
 /** `npm start -- --in-memory` as a child process, as a user runs it: its own DynamoDB Local, fauxqs and state file. */
 export interface LocalModeProcess {

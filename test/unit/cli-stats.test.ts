@@ -87,7 +87,7 @@ describe('countEvents', () => {
     ]);
   });
 
-  it('an empty window counts nothing', () => {
+  it('an empty window counts nothing, and the whole window is the longest gap', () => {
     // Act
     const stats = countEvents([], WINDOW, 5);
 
@@ -101,6 +101,13 @@ describe('countEvents', () => {
       failures: 0,
       topCampaigns: [],
       topVouchers: [],
+      longestGap: {
+        from: new Date(WINDOW.fromMs).toISOString(),
+        to: new Date(WINDOW.toMs).toISOString(),
+        ms: WINDOW.toMs - WINDOW.fromMs,
+        fromWindowStart: true,
+        toWindowEnd: true,
+      },
     });
   });
 
