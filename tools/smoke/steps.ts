@@ -75,9 +75,13 @@ async function post(url: string, event: SmokeEvent, secret: string | undefined):
 function expectAnswer(answer: Answer, status: number, bodyStatus: string | undefined, event: SmokeEvent): void {
   const got = `${answer.status} ${answer.json?.status ?? answer.json?.code ?? ''}`.trim();
   if (answer.status !== status || (bodyStatus !== undefined && answer.json?.status !== bodyStatus))
-    throw new StepFailedError(`${event.type} ${event.eventId}: expected ${status} ${bodyStatus ?? ''}, got ${got}`.trim());
+    throw new StepFailedError(
+      `${event.type} ${event.eventId}: expected ${status} ${bodyStatus ?? ''}, got ${got}`.trim(),
+    );
   if (bodyStatus !== undefined && answer.json?.eventId !== event.eventId)
-    throw new StepFailedError(`${event.type}: the answer names event ${String(answer.json?.eventId)}, not ${event.eventId}`);
+    throw new StepFailedError(
+      `${event.type}: the answer names event ${String(answer.json?.eventId)}, not ${event.eventId}`,
+    );
 }
 
 /** POSTs one event signed with the target's secret and expects `status` with body `{status: bodyStatus}`. */
