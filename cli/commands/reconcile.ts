@@ -4,13 +4,19 @@
  * as found by reconciliation (rollback failures are then alerted once, through the table's stream).
  */
 
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
 import type { EventStore } from '../../functions/core/ports';
-import type { Validators } from '../../functions/core/validation';
-import { type LocalModeState, localDir, readState } from '../../local/runtime/state';
-import type { Command } from '../command';
+import { localDir, readState } from '../../local/runtime/state';
+import {
+  type CliDeps,
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  type Command,
+  DEFAULT_WINDOW_MS,
+  parse,
+  WINDOW_OPTIONS,
+} from '../command';
 import { CliError, UsageError } from '../errors';
 import { findMissing, type ImportResult, importedEventId, importFailure } from '../reconcile/importer';
 import { DynamoDbStoredFailures, type StoredFailures } from '../reconcile/stored';
@@ -23,15 +29,9 @@ import {
 import { dynamoDbClient, explainAwsError, resolveTarget } from '../target';
 import { iso, resolveWindow } from '../time';
 
-type Env = Readonly<Record<string, string | undefined>>;
+type Env = CliDeps['env'];
 
-export interface ReconcileDeps {
-  readonly env: Env;
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly now?: () => number;
-  readonly validators?: Validators;
-  readonly localState?: () => LocalModeState | undefined;
+export interface ReconcileDeps extends CliDeps {
   /** Replaces the SDK client (tests of the command's own logic); the SDK over HTTP otherwise. */
   readonly failuresSource?: (credentials: ApiCredentials) => FailuresSource;
 }
@@ -53,46 +53,17 @@ Voucherify API keys (first that applies):
   env VOUCHERIFY_APP_ID and VOUCHERIFY_SECRET_KEY (and VOUCHERIFY_API_URL for another region than eu1)
   --api-secret ARN   a Secrets Manager secret {"applicationId","secretKey","apiUrl"} (the stack output
                      VoucherifyApiSecretArn); env VOUCHERIFY_API_SECRET_ARN
-Where (first that applies):
-  --table NAME       the events table (the stack output TableName); env EVENTS_TABLE_NAME
-  --endpoint URL     a DynamoDB endpoint such as DynamoDB Local (default: AWS, or the running \`npm start\`)
-  --region REGION    default AWS_REGION; the running \`npm start\` when nothing else is given
-Output:
-  --json             machine-readable output on stdout
-  --debug            print the underlying error of a failure
-  -h, --help         this help`;
+${COMMON_HELP}`;
 
 const OPTIONS = {
-  table: { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  json: { type: 'boolean' },
-  debug: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  since: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
+  ...COMMON_OPTIONS,
+  ...WINDOW_OPTIONS,
   until: { type: 'string' },
   import: { type: 'boolean' },
   'api-secret': { type: 'string' },
   'retention-days': { type: 'string' },
   'project-id': { type: 'string' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
-
-const DEFAULT_WINDOW_MS = 7 * 86_400_000;
-
-function parse(args: readonly string[]) {
-  try {
-    const parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
-    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
-    return parsed.values;
-  } catch (cause) {
-    if (cause instanceof UsageError) throw cause;
-    const text = String((cause as { message?: unknown })?.message ?? cause);
-    const message = text.split(/\.(\s|$)/)[0] ?? text;
-    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1), { cause });
-  }
-}
+} as const;
 
 /** The API keys: the environment first, else the Secrets Manager secret. */
 export async function resolveCredentials(
@@ -145,7 +116,7 @@ interface Row {
 }
 
 export async function reconcile(args: readonly string[], deps: ReconcileDeps): Promise<number> {
-  const values = parse(args);
+  const { values } = parse(args, OPTIONS, 0);
   if (values.help) {
     deps.stdout(RECONCILE_HELP);
     return 0;
