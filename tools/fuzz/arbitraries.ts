@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { fixtureNames, loadFixture } from '../../test/helpers/fixtures';
 import {
+  BROKEN_SIGNATURE_VARIANTS,
   type BytesEdit,
   type FuzzCase,
   type Json,
@@ -330,19 +331,7 @@ const signature: fc.Arbitrary<SignatureVariant> = fc.oneof(
   { weight: 8, arbitrary: fc.constant<SignatureVariant>('otherSecret') },
   {
     weight: 25,
-    arbitrary: fc.constantFrom<SignatureVariant>(
-      'missing',
-      'empty',
-      'blank',
-      'short',
-      'long',
-      'prefixed',
-      'nonHex',
-      'flipped',
-      'joined',
-      'base64',
-      'garbage',
-    ),
+    arbitrary: fc.constantFrom<SignatureVariant>(...BROKEN_SIGNATURE_VARIANTS),
   },
 );
 

@@ -91,14 +91,8 @@ export type SignatureVariant =
   | 'base64'
   | 'garbage';
 
-export const SIGNATURE_VARIANTS: readonly SignatureVariant[] = [
-  'valid',
-  'uppercase',
-  'padded',
-  'compact',
-  'stringified',
-  'delivered',
-  'otherSecret',
+/** The variants whose header is not a signature of this body by any secret: each must be refused (401). */
+export const BROKEN_SIGNATURE_VARIANTS: readonly SignatureVariant[] = [
   'missing',
   'empty',
   'blank',
@@ -110,6 +104,17 @@ export const SIGNATURE_VARIANTS: readonly SignatureVariant[] = [
   'joined',
   'base64',
   'garbage',
+];
+
+export const SIGNATURE_VARIANTS: readonly SignatureVariant[] = [
+  'valid',
+  'uppercase',
+  'padded',
+  'compact',
+  'stringified',
+  'delivered',
+  'otherSecret',
+  ...BROKEN_SIGNATURE_VARIANTS,
 ];
 
 /**
