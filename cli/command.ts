@@ -4,10 +4,10 @@
  * (cli.ts) lists them.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import type { AlertPublisher } from '../functions/core/alert-ports';
-import type { Validators } from '../functions/core/validation';
-import { type LocalModeState, localDir, readState } from '../local/runtime/state';
+import type { AlertPublisher } from '../functions/core/alerts/ports';
+import type { Validators } from '../functions/core/ingest/validation';
 import { UsageError } from './errors';
+import { type LocalModeState, localDir, readState } from './local-state';
 import { EventsRepository } from './repository';
 import { dynamoDbClient, explainAwsError, resolveTarget, type Target, type TargetFlags } from './target';
 

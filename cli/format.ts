@@ -1,4 +1,4 @@
-import type { ValidationIssue } from '../functions/core/validation';
+import type { ValidationIssue } from '../functions/core/ingest/validation';
 import { gapText } from './gap';
 import type { ReplayResult } from './replay';
 import type { EventSummary, StoredEvent } from './repository';

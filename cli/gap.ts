@@ -1,4 +1,4 @@
-import { RECONCILE_SOURCE } from '../functions/core/event-record';
+import { RECONCILE_SOURCE } from '../functions/core/shared/event-record';
 
 /** The longest stretch of a window with no delivery in it. */
 export interface Gap {

@@ -1,14 +1,14 @@
-import { ROLLBACK_FAILED_TYPE } from '../functions/core/alert-facts';
-import { buildAlertMessage } from '../functions/core/alert-message';
-import type { AlertPublisher } from '../functions/core/alert-ports';
-import { decodeBody } from '../functions/core/body-codec';
-import type { EventStatus } from '../functions/core/event-record';
+import { ROLLBACK_FAILED_TYPE } from '../functions/core/alerts/facts';
+import { buildAlertMessage } from '../functions/core/alerts/message';
+import type { AlertPublisher } from '../functions/core/alerts/ports';
 import {
   type ValidationIssue,
   type Validators,
   validateEvent,
   validatorsAheadOfTime,
-} from '../functions/core/validation';
+} from '../functions/core/ingest/validation';
+import { decodeBody } from '../functions/core/shared/body-codec';
+import type { EventStatus } from '../functions/core/shared/event-record';
 import { AlertSendError, EventNotFoundError } from './errors';
 import type { EventsRepository, StoredEvent } from './repository';
 

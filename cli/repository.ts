@@ -18,7 +18,7 @@ import {
   QUARANTINED_PARTITION,
   typeKey,
 } from '../functions/adapters/table';
-import type { EventRecord, EventStatus } from '../functions/core/event-record';
+import type { EventRecord, EventStatus } from '../functions/core/shared/event-record';
 import { daysDescending, iso, type Window } from './time';
 
 /**

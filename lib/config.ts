@@ -1,9 +1,9 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
-import type { LogLevel } from '../functions/core/ports';
-import { sourceEntryProblems, VOUCHERIFY_REGIONS } from '../functions/core/source-ip';
+import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
+import { sourceEntryProblems, VOUCHERIFY_REGIONS } from '../functions/core/ingest/source-ip';
+import type { LogLevel } from '../functions/core/shared/ports';
 
 /** DynamoDB's hard limit for one item, attribute names included. */
 export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;

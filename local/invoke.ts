@@ -5,8 +5,8 @@
  * Exits 1 on a 5xx result.
  */
 import { parseArgs } from 'node:util';
+import { localDir } from '../cli/local-state';
 import { invokeFile } from './runtime/invoke';
-import { localDir } from './runtime/state';
 
 const USAGE = `Usage: npm run invoke -- <file.json> [--secret SECRET] [--raw] [--event-out event.json]
 

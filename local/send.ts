@@ -5,6 +5,7 @@
  * Exits 1 on a 5xx answer or when nothing answers.
  */
 import { parseArgs } from 'node:util';
+import { localDir, readPersistedSecret, readState } from '../cli/local-state';
 import { parseSecrets } from '../functions/adapters/secrets';
 import {
   type DeliveryResponse,
@@ -14,7 +15,6 @@ import {
   ReceiverUnreachableError,
   readDeliveryFile,
 } from './runtime/delivery';
-import { localDir, readPersistedSecret, readState } from './runtime/state';
 
 const USAGE = `Usage: npm run send -- <file.json> [--url URL] [--secret SECRET] [--raw]
 

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
+import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
 import { localDynamoDbClient } from '../local/runtime/aws-env';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/runtime/dynamodb-local';
 import { ensureEventsTable } from '../local/runtime/events-table';

@@ -1,9 +1,9 @@
-/** Compiles the JSON Schemas ahead of time into functions/core/schemas/generated/validators.js (ajv standalone code). */
+/** Compiles the JSON Schemas ahead of time into functions/core/ingest/schemas/generated/validators.js (ajv standalone code). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateValidatorsSource } from '../functions/core/schemas/compile';
+import { generateValidatorsSource } from '../functions/core/ingest/schemas/compile';
 
-const outDir = join(__dirname, '..', 'functions', 'core', 'schemas', 'generated');
+const outDir = join(__dirname, '..', 'functions', 'core', 'ingest', 'schemas', 'generated');
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, 'validators.js');
 const source = generateValidatorsSource();

@@ -12,8 +12,8 @@
 import { deflateRawSync } from 'node:zlib';
 import type { AttributeValue, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import * as table from '../functions/adapters/table';
-import { BODY_DICTIONARY_V1, encodeBody } from '../functions/core/body-codec';
-import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest';
+import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
+import { BODY_DICTIONARY_V1, encodeBody } from '../functions/core/shared/body-codec';
 import { consistentReadUnits, ITEM_STORAGE_OVERHEAD_BYTES, itemBytes, writeUnits } from './bench/item-size';
 import { cpuMicros, fmt, median } from './bench/measure';
 import { apiGatewayEventOf, type Payload, seedPayloads } from './bench/payloads';

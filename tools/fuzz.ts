@@ -16,7 +16,7 @@ import { localDynamoDbClient } from '../local/runtime/aws-env';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/runtime/dynamodb-local';
 import { ensureEventsTable } from '../local/runtime/events-table';
 import { loadIngestHandler } from '../local/runtime/handler';
-import { TEST_SECRET } from '../test/helpers/fixtures';
+import { TEST_SECRET } from './fixtures';
 import { formatSummary, runFuzz } from './fuzz/run';
 
 const USAGE = `Usage: npm run fuzz [-- --runs N] [--seed N] [--no-sweep] [--max-heap-growth-mb N] [--max-answer-ms N]`;

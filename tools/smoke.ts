@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { localDir, readState } from '../local/runtime/state';
+import { localDir, readState } from '../cli/local-state';
 import { smokeEvents } from './smoke/events';
 import { awsSmoke, destroyClients, localSmoke } from './smoke/resolve';
 import { exitCode, formatTable, runSmoke } from './smoke/run';

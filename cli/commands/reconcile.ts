@@ -6,8 +6,7 @@
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
-import type { EventStore } from '../../functions/core/ports';
-import { localDir, readState } from '../../local/runtime/state';
+import type { EventStore } from '../../functions/core/shared/ports';
 import {
   type CliDeps,
   COMMON_HELP,
@@ -18,6 +17,7 @@ import {
   WINDOW_OPTIONS,
 } from '../command';
 import { CliError, UsageError } from '../errors';
+import { localDir, readState } from '../local-state';
 import { findMissing, type ImportResult, importedEventId, importFailure } from '../reconcile/importer';
 import { DynamoDbStoredFailures, type StoredFailures } from '../reconcile/stored';
 import {

@@ -1,4 +1,4 @@
-import { decodeBody } from '../../functions/core/body-codec';
+import { decodeBody } from '../../functions/core/shared/body-codec';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, parse, withSession } from '../command';
 import { EventNotFoundError, UsageError } from '../errors';
 import { showText } from '../format';

@@ -1,11 +1,11 @@
-import { buildEventRecord, RECONCILE_SOURCE } from '../../functions/core/event-record';
-import type { EventStore, PutOutcome } from '../../functions/core/ports';
 import {
   type ValidationIssue,
   type Validators,
   validateEvent,
   validatorsAheadOfTime,
-} from '../../functions/core/validation';
+} from '../../functions/core/ingest/validation';
+import { buildEventRecord, RECONCILE_SOURCE } from '../../functions/core/shared/event-record';
+import type { EventStore, PutOutcome } from '../../functions/core/shared/ports';
 import { matchKey } from './stored';
 import type { ApiFailure } from './voucherify-api';
 

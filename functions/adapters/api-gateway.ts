@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { Answer } from '../core/answers';
-import type { IngestRequest } from '../core/ingest';
+import type { Answer } from '../core/ingest/answers';
+import type { IngestRequest } from '../core/ingest/ingest';
 
 /**
  * An HTTP API (payload 2.0) event as the core's request: raw bytes (base64-decoded when flagged), lowercased headers,

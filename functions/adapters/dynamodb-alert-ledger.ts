@@ -1,5 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { type AlertLedger, AlertLedgerError } from '../core/alert-ports';
+import { type AlertLedger, AlertLedgerError } from '../core/alerts/ports';
 import { EVENTS_TABLE } from './table';
 
 /**

@@ -1,8 +1,8 @@
 import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { StorageUnavailableError } from '../core/errors';
-import type { EventRecord, EventStatus } from '../core/event-record';
-import type { EventStore, PutOutcome } from '../core/ports';
-import type { ValidationIssue } from '../core/validation';
+import type { ValidationIssue } from '../core/ingest/validation';
+import { StorageUnavailableError } from '../core/shared/errors';
+import type { EventRecord, EventStatus } from '../core/shared/event-record';
+import type { EventStore, PutOutcome } from '../core/shared/ports';
 import { EVENTS_TABLE, indexKeyAttributes } from './table';
 
 type Item = Record<string, AttributeValue>;

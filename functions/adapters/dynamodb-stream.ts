@@ -1,9 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, AttributeValue as StreamAttributeValue } from 'aws-lambda';
-import type { AlertRecord } from '../core/alert-facts';
-import type { StoredAlertEvent } from '../core/alerts';
-import { decodeBody } from '../core/body-codec';
-import { errorSummary } from '../core/errors';
+import type { StoredAlertEvent } from '../core/alerts/alert-event';
+import type { AlertRecord } from '../core/alerts/facts';
+import { decodeBody } from '../core/shared/body-codec';
+import { errorSummary } from '../core/shared/errors';
 import { fromItem } from './dynamodb-event-store';
 import { EVENTS_TABLE } from './table';
 

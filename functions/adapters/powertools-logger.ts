@@ -1,6 +1,6 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import type { Logger, LogLevel } from '../core/ports';
+import type { Logger, LogLevel } from '../core/shared/ports';
 
 /** The service name every function of a deployment logs and measures under, from its environment. */
 export function serviceName(env: Readonly<Record<string, string | undefined>>): string {

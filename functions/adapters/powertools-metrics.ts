@@ -5,7 +5,7 @@ import {
   type MetricRecord,
   type Metrics,
   type MetricUnit as Unit,
-} from '../core/metrics';
+} from '../core/shared/metrics';
 
 const UNITS: Record<Unit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   Count: MetricUnit.Count,

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsUnavailableError } from '../core/errors';
-import type { SecretSource } from '../core/ports';
+import { SecretsUnavailableError } from '../core/shared/errors';
+import type { SecretSource } from '../core/shared/ports';
 
 /**
  * Reads the webhook secret setting: either one secret as a plain string, or a JSON array of strings when several are

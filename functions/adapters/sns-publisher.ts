@@ -1,6 +1,6 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { AlertMessage } from '../core/alert-message';
-import { AlertPublishError, type AlertPublisher } from '../core/alert-ports';
+import type { AlertMessage } from '../core/alerts/message';
+import { AlertPublishError, type AlertPublisher } from '../core/alerts/ports';
 
 /** SNS error names that refuse the message itself: sending the same bytes again cannot succeed. */
 const REJECTED = new Set(['InvalidParameterException', 'InvalidParameterValueException', 'InvalidParameter']);

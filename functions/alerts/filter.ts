@@ -1,5 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ROLLBACK_FAILED_TYPE } from '../core/alert-facts';
+import { ROLLBACK_FAILED_TYPE } from '../core/alerts/facts';
 
 /**
  * The event source filter of the alerts function, as an EventBridge-style pattern over the stream record: new items

@@ -1,14 +1,14 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { readAlertImage } from '../adapters/dynamodb-stream';
 import { EVENTS_TABLE } from '../adapters/table';
-import type { AlertOptions } from '../core/alert-facts';
-import { type AlertLedger, AlertPublishError, type AlertPublisher } from '../core/alert-ports';
-import { type AlertOutcome, makeAlertEvent } from '../core/alerts';
-import { errorSummary } from '../core/errors';
-import { withFields } from '../core/logger';
-import type { Metrics } from '../core/metrics';
-import { alertsBatchMetrics } from '../core/operational-metrics';
-import type { Logger } from '../core/ports';
+import { type AlertOutcome, makeAlertEvent } from '../core/alerts/alert-event';
+import type { AlertOptions } from '../core/alerts/facts';
+import { type AlertLedger, AlertPublishError, type AlertPublisher } from '../core/alerts/ports';
+import { errorSummary } from '../core/shared/errors';
+import { withFields } from '../core/shared/logger';
+import type { Metrics } from '../core/shared/metrics';
+import { alertsBatchMetrics } from '../core/shared/operational-metrics';
+import type { Logger } from '../core/shared/ports';
 import { matchesAlertFilter } from './filter';
 
 export interface AlertsDeps {

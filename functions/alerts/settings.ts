@@ -1,5 +1,5 @@
-import { ConfigurationError, logLevel, required } from '../core/config';
-import type { LogLevel } from '../core/ports';
+import { ConfigurationError, logLevel, required } from '../core/ingest/config';
+import type { LogLevel } from '../core/shared/ports';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

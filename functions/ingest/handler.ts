@@ -17,8 +17,8 @@ import {
 } from '../adapters/powertools-logger';
 import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
 import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
-import { readIngestSettings } from '../core/config';
-import { makeIngest } from '../core/ingest';
+import { readIngestSettings } from '../core/ingest/config';
+import { makeIngest } from '../core/ingest/ingest';
 
 const settings = readIngestSettings(process.env);
 const service = serviceName(process.env);

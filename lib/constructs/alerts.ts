@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
-import type { LogLevel } from '../../functions/core/ports';
+import type { LogLevel } from '../../functions/core/shared/ports';
 import { functionEntry } from '../paths';
 import { badThingAlarm } from './alarm';
 import { NodeFunction } from './node-function';

@@ -20,8 +20,8 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/metrics';
-import { DIMENSION, METRIC } from '../../functions/core/operational-metrics';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/shared/metrics';
+import { DIMENSION, METRIC } from '../../functions/core/shared/operational-metrics';
 import { badThingAlarm, notifyingAlarm } from './alarm';
 
 export interface ObservabilityProps {
@@ -88,7 +88,7 @@ const PERIOD = Duration.minutes(5);
  *
  * The functions write their metrics as EMF log lines through Powertools Metrics (functions/adapters/powertools-metrics.ts);
  * this construct tells them the namespace and the `service` dimension value and reads the same names
- * (functions/core/operational-metrics.ts).
+ * (functions/core/shared/operational-metrics.ts).
  */
 export class Observability extends Construct {
   readonly dashboard: Dashboard;

@@ -11,8 +11,8 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { matchesAlertFilter } from '../../functions/alerts/filter';
-import type { AlertFacts } from '../../functions/core/alert-facts';
-import { buildEmailText } from '../../functions/core/alert-text';
+import type { AlertFacts } from '../../functions/core/alerts/facts';
+import { buildEmailText } from '../../functions/core/alerts/text';
 import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env';
 import { StreamPoller, type StreamPollerOptions } from './stream-poller';
 

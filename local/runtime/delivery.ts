@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
-import { SIGNATURE_HEADER, sign, stripJsonWhitespace } from '../../functions/core/signature';
+import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
+import { SIGNATURE_HEADER, sign, stripJsonWhitespace } from '../../functions/core/ingest/signature';
 
 /** A request body and the headers Voucherify would send with it. */
 export interface Delivery {

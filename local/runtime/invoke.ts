@@ -1,15 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { readState, resolveWebhookSecret } from '../../cli/local-state';
 import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { parseSecrets } from '../../functions/adapters/secrets';
-import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
+import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { localDynamoDbClient } from './aws-env';
 import { prepareDelivery, readDeliveryFile } from './delivery';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { ensureEventsTable, LOCAL_TABLE_NAME } from './events-table';
 import { loadIngestHandler } from './handler';
 import { canConnect } from './net';
-import { readState, resolveWebhookSecret } from './state';
 
 export interface InvokeOptions {
   /** A JSON file with a webhook body (fixtures/*.json, say). */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { toApiGatewayEvent, toApiGatewayResult } from '../../functions/adapters/api-gateway';
-import { toAnswer } from '../../functions/core/answers';
+import { toAnswer } from '../../functions/core/ingest/answers';
 
 /** A Lambda handler for an HTTP API route (payload format 2.0), like `functions/ingest/handler.ts`'s `handler`. */
 export type HttpApiHandler = (

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type IngestSettings, readIngestSettings } from '../../functions/core/config';
+import { type IngestSettings, readIngestSettings } from '../../functions/core/ingest/config';
 import {
   alertsStreamPoller,
   createAlertTopic,

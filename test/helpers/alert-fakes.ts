@@ -1,10 +1,10 @@
-import type { AlertMessage } from '../../functions/core/alert-message';
+import type { AlertMessage } from '../../functions/core/alerts/message';
 import {
   type AlertLedger,
   AlertLedgerError,
   AlertPublishError,
   type AlertPublisher,
-} from '../../functions/core/alert-ports';
+} from '../../functions/core/alerts/ports';
 
 /** An in-memory publisher for unit tests: records what it was given; can be told to fail. */
 export class RecordingPublisher implements AlertPublisher {

@@ -19,8 +19,8 @@ import {
 } from '../../local/runtime/alerts';
 import type { HttpApiHandler } from '../../local/runtime/server';
 import type { StreamPollerOptions } from '../../local/runtime/stream-poller';
+import { signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { createTestTable, dynamodbEndpoint, testClient } from './dynamodb';
-import { signedRequest, TEST_SECRET } from './fixtures';
 import { apiEvent, coldStartHandler, invoke, type ParsedResult } from './receiver';
 
 /** The variable global-setup sets to fauxqs's endpoint (SNS and SQS). */

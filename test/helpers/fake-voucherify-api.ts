@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadFixture } from './fixtures';
+import { loadFixture } from '../../tools/fixtures';
 
 /**
  * A stand-in for Voucherify's API on 127.0.0.1, answering what `reconcile` asks through the official SDK:

@@ -2,8 +2,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type LocalModeState, readState } from '../../cli/local-state';
 import { freePort } from '../../local/runtime/net';
-import { type LocalModeState, readState } from '../../local/runtime/state';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -1,5 +1,5 @@
-import type { EventRecord } from '../../functions/core/event-record';
-import type { EventStore, PutOutcome } from '../../functions/core/ports';
+import type { EventRecord } from '../../functions/core/shared/event-record';
+import type { EventStore, PutOutcome } from '../../functions/core/shared/ports';
 
 /**
  * An in-memory EventStore for pure unit tests of the core's decisions. Integration tests use DynamoDB Local instead.

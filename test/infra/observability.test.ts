@@ -5,8 +5,8 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { EVENTS_INDEX_LIST, eventsTableCreateInput } from '../../functions/adapters/table';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/metrics';
-import { DIMENSION, ingestMetrics, METRIC } from '../../functions/core/operational-metrics';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/shared/metrics';
+import { DIMENSION, ingestMetrics, METRIC } from '../../functions/core/shared/operational-metrics';
 import {
   alertsFunction,
   eventsTable,

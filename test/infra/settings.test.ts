@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
+import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import {
   DEFAULT_SETTINGS,
   DYNAMODB_MAX_ITEM_BYTES,

@@ -4,8 +4,8 @@
  * the function's own cold-start reader accepts.
  */
 import { Template } from 'aws-cdk-lib/assertions';
-import { readIngestSettings } from '../../functions/core/config';
-import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/source-ip';
+import { readIngestSettings } from '../../functions/core/ingest/config';
+import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/ingest/source-ip';
 import { SettingsError } from '../../lib/config';
 import { ingestEnvironment, stackFromContext, stackFromProps, templateFromContext } from '../helpers/infra';
 

@@ -7,7 +7,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parseSecrets } from '../../functions/adapters/secrets';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
-import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
+import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { INGEST_TIMEOUT, WEBHOOK_SECRET_PLACEHOLDER } from '../../lib/voucherify-webhooks-stack';
 import {
   eventsTable,

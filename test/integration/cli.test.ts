@@ -16,10 +16,10 @@ import { EventsRepository } from '../../cli/repository';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
 import { staticSecrets } from '../../functions/adapters/secrets';
 import { EVENTS_TABLE, INDEX_KEYS } from '../../functions/adapters/table';
-import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
-import { silentLogger } from '../../functions/core/logger';
-import type { GeneratedValidator } from '../../functions/core/schemas/generated/validators';
-import { type Validators, validatorsAheadOfTime } from '../../functions/core/validation';
+import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest/ingest';
+import type { GeneratedValidator } from '../../functions/core/ingest/schemas/generated/validators';
+import { type Validators, validatorsAheadOfTime } from '../../functions/core/ingest/validation';
+import { silentLogger } from '../../functions/core/shared/logger';
 import {
   createAlertTopic,
   localSnsClient,
@@ -27,9 +27,9 @@ import {
   parseAlertNotification,
   subscribeQueue,
 } from '../../local/runtime/alerts';
+import { loadFixture, setPath, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { snsEndpoint } from '../helpers/alerts';
 import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from '../helpers/dynamodb';
-import { loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 
 const NOW = Date.parse('2026-11-22T12:00:00.000Z');
 const HOUR = 3_600_000;

@@ -3,8 +3,8 @@
  * delivery means exactly one wins: one 202, every other delivery a 200 duplicate, one item.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { createTestTable, scanAll, testClient } from '../helpers/dynamodb';
-import { loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { apiEvent, coldStartHandler, invoke } from '../helpers/receiver';
 
 let client: DynamoDBClient;

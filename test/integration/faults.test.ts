@@ -37,10 +37,10 @@ import {
   sqsOnFailureDestination,
 } from '../../local/runtime/on-failure';
 import type { HttpApiHandler } from '../../local/runtime/server';
+import { type Envelope, loadFixture, setPath, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { type AlertsHarness, snsEndpoint, startAlertsHarness } from '../helpers/alerts';
 import { createTestTable, dynamodbEndpoint, getEventItem, scanAll, testClient } from '../helpers/dynamodb';
 import { type FaultProxy, startFaultProxy, THROTTLED } from '../helpers/fault-proxy';
-import { type Envelope, loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { apiEvent, expectErrorAnswer, invoke } from '../helpers/receiver';
 import { storedRecord } from '../helpers/stream-records';
 

@@ -3,9 +3,9 @@
  * search by. The expected values are written out by hand from the files, so a change in what gets lifted shows here.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { decodeBody } from '../../functions/core/body-codec';
+import { decodeBody } from '../../functions/core/shared/body-codec';
+import { fixtureNames, loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { createTestTable, getEventItem, testClient } from '../helpers/dynamodb';
-import { fixtureNames, loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { apiEvent, coldStartHandler, invoke } from '../helpers/receiver';
 
 const project = { projectId: 'proj_f1r5tPr0j3ct' };

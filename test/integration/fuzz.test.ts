@@ -4,9 +4,9 @@
  * random cases, so every `npm test` tries new ones (the seed is printed on failure to replay them).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TEST_SECRET } from '../../tools/fixtures';
 import { runFuzz } from '../../tools/fuzz/run';
 import { createTestTable, testClient } from '../helpers/dynamodb';
-import { TEST_SECRET } from '../helpers/fixtures';
 import { coldStartHandler } from '../helpers/receiver';
 
 const CASES = 300;

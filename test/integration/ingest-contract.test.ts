@@ -4,10 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { decodeBody } from '../../functions/core/body-codec';
-import { sign } from '../../functions/core/signature';
+import { sign } from '../../functions/core/ingest/signature';
+import { decodeBody } from '../../functions/core/shared/body-codec';
+import { compactBody, type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { createTestTable, getEventItem, type Item, scanAll, testClient } from '../helpers/dynamodb';
-import { compactBody, type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { apiEvent, coldStartHandler, expectErrorAnswer, expectNothingSecret, invoke } from '../helpers/receiver';
 
 let client: DynamoDBClient;

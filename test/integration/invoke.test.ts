@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SIGNATURE_HEADER, sign, stripJsonWhitespace } from '../../functions/core/signature';
+import { writeState } from '../../cli/local-state';
+import { SIGNATURE_HEADER, sign, stripJsonWhitespace } from '../../functions/core/ingest/signature';
 import { type InvokeOutcome, invokeFile } from '../../local/runtime/invoke';
 import { canConnect } from '../../local/runtime/net';
-import { writeState } from '../../local/runtime/state';
+import { FIXTURES_DIR, loadFixture, TEST_SECRET } from '../../tools/fixtures';
 import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from '../helpers/dynamodb';
-import { FIXTURES_DIR, loadFixture, TEST_SECRET } from '../helpers/fixtures';
 
 const FILE = join(FIXTURES_DIR, 'redemption.failed.json');
 const EVENT_ID = loadFixture('redemption.failed').event.id;

@@ -5,7 +5,7 @@
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SIGNATURE_HEADER, sign } from '../../functions/core/signature';
+import { SIGNATURE_HEADER, sign } from '../../functions/core/ingest/signature';
 import {
   type DeliveryResponse,
   postDelivery,
@@ -15,8 +15,8 @@ import {
 } from '../../local/runtime/delivery';
 import { freePort } from '../../local/runtime/net';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from '../../local/runtime/server';
+import { FIXTURES_DIR, loadFixture, TEST_SECRET } from '../../tools/fixtures';
 import { createTestTable, getEventItem, scanAll, testClient } from '../helpers/dynamodb';
-import { FIXTURES_DIR, loadFixture, TEST_SECRET } from '../helpers/fixtures';
 import { coldStartHandler, expectNothingSecret } from '../helpers/receiver';
 
 const MAX_BODY_BYTES = 256 * 1024;

@@ -18,8 +18,8 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { createPowertoolsLogger, powertoolsLogger } from '../../functions/adapters/powertools-logger';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
-import { sign, stripJsonWhitespace } from '../../functions/core/signature';
-import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/source-ip';
+import { sign, stripJsonWhitespace } from '../../functions/core/ingest/signature';
+import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/ingest/source-ip';
 import {
   alertsStreamPoller,
   createAlertTopic,
@@ -32,9 +32,9 @@ import {
 } from '../../local/runtime/alerts';
 import { freePort } from '../../local/runtime/net';
 import type { HttpApiHandler } from '../../local/runtime/server';
+import { compactBody, type Envelope, fixtureNames, loadFixture, TEST_SECRET } from '../../tools/fixtures';
 import { snsEndpoint } from '../helpers/alerts';
 import { createTestTable, dynamodbEndpoint, testClient } from '../helpers/dynamodb';
-import { compactBody, type Envelope, fixtureNames, loadFixture, TEST_SECRET } from '../helpers/fixtures';
 import { coldStartHandler, invoke } from '../helpers/receiver';
 
 // --- Capturing every line ----------------------------------------------------------------------------------------

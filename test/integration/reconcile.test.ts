@@ -5,7 +5,8 @@
  */
 import { runCli } from '../../cli/cli';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
-import { buildEventRecord } from '../../functions/core/event-record';
+import { buildEventRecord } from '../../functions/core/shared/event-record';
+import { compactBody, loadFixture } from '../../tools/fixtures';
 import { type AlertsHarness, startAlertsHarness } from '../helpers/alerts';
 import { getEventItem, scanAll } from '../helpers/dynamodb';
 import {
@@ -15,7 +16,6 @@ import {
   failedRollback,
   startFakeVoucherifyApi,
 } from '../helpers/fake-voucherify-api';
-import { compactBody, loadFixture } from '../helpers/fixtures';
 
 const APP_ID = 'test-app-id';
 const SECRET_KEY = 'test-secret-key';

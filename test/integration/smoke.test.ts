@@ -5,7 +5,7 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient } from '../../local/runtime/aws-env';
-import { TEST_SECRET } from '../helpers/fixtures';
+import { TEST_SECRET } from '../../tools/fixtures';
 import { type LocalModeProcess, runTool, startLocalModeProcess } from '../helpers/local-mode';
 
 let local: LocalModeProcess;

@@ -4,12 +4,12 @@
  * Local. And the cold start that refuses a malformed list.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConfigurationError } from '../../functions/core/config';
-import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/source-ip';
+import { ConfigurationError } from '../../functions/core/ingest/config';
+import { VOUCHERIFY_SENDER_IPS } from '../../functions/core/ingest/source-ip';
 import { postDelivery, prepareDelivery } from '../../local/runtime/delivery';
 import { type LocalServer, startLocalServer } from '../../local/runtime/server';
+import { loadFixture, TEST_SECRET } from '../../tools/fixtures';
 import { createTestTable, getEventItem, testClient } from '../helpers/dynamodb';
-import { loadFixture, TEST_SECRET } from '../helpers/fixtures';
 import { coldStartHandler } from '../helpers/receiver';
 
 const WEBHOOK_PATH = '/webhooks/voucherify';

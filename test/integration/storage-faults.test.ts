@@ -7,12 +7,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { apiGatewayHandler } from '../../functions/adapters/api-gateway';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
 import { staticSecrets } from '../../functions/adapters/secrets';
-import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
-import { silentLogger } from '../../functions/core/logger';
+import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest/ingest';
+import { silentLogger } from '../../functions/core/shared/logger';
 import { localDynamoDbClient } from '../../local/runtime/aws-env';
 import { freePort } from '../../local/runtime/net';
+import { loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { createTestTable, dynamodbEndpoint, getEventItem, scanAll, testClient } from '../helpers/dynamodb';
-import { loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { apiEvent, expectErrorAnswer, invoke } from '../helpers/receiver';
 
 let client: DynamoDBClient;

@@ -8,8 +8,8 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { toItem } from '../../functions/adapters/dynamodb-event-store';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { alertsStreamPoller, latestStreamArn } from '../../local/runtime/alerts';
+import { loadFixture } from '../../tools/fixtures';
 import { createTestTable, dynamodbEndpoint, testClient } from '../helpers/dynamodb';
-import { loadFixture } from '../helpers/fixtures';
 import { storedRecord } from '../helpers/stream-records';
 
 let client: DynamoDBClient;

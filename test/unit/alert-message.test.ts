@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { ALERT_KIND, type AlertFacts, addMonthsUtc } from '../../functions/core/alert-facts';
-import { buildAlertMessage } from '../../functions/core/alert-message';
-import { SUBJECT_MAX_LENGTH } from '../../functions/core/alert-text';
-import { type Envelope, loadFixture, setPath } from '../helpers/fixtures';
+import { ALERT_KIND, type AlertFacts, addMonthsUtc } from '../../functions/core/alerts/facts';
+import { buildAlertMessage } from '../../functions/core/alerts/message';
+import { SUBJECT_MAX_LENGTH } from '../../functions/core/alerts/text';
+import { type Envelope, loadFixture, setPath } from '../../tools/fixtures';
 import { storedRecord } from '../helpers/stream-records';
 
 const SECOND = 1000;

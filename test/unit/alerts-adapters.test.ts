@@ -4,10 +4,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { fromStreamImage, toStreamImage } from '../../functions/adapters/dynamodb-stream';
 import { SnsAlertPublisher, toPublishInput } from '../../functions/adapters/sns-publisher';
 import { readAlertsSettings } from '../../functions/alerts/settings';
-import { buildAlertMessage } from '../../functions/core/alert-message';
-import { AlertPublishError } from '../../functions/core/alert-ports';
-import { ConfigurationError } from '../../functions/core/config';
-import { loadFixture } from '../helpers/fixtures';
+import { buildAlertMessage } from '../../functions/core/alerts/message';
+import { AlertPublishError } from '../../functions/core/alerts/ports';
+import { ConfigurationError } from '../../functions/core/ingest/config';
+import { loadFixture } from '../../tools/fixtures';
 import { storedRecord } from '../helpers/stream-records';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';

@@ -3,8 +3,8 @@ import { toItem } from '../../functions/adapters/dynamodb-event-store';
 import { toStreamImage } from '../../functions/adapters/dynamodb-stream';
 import { ALERTS_FILTER_PATTERN, matchesAlertFilter } from '../../functions/alerts/filter';
 import { makeAlertsHandler, UnidentifiableRecordError } from '../../functions/alerts/make-handler';
+import { loadFixture, setPath } from '../../tools/fixtures';
 import { MemoryLedger, RecordingPublisher } from '../helpers/alert-fakes';
-import { loadFixture, setPath } from '../helpers/fixtures';
 import { insertOf, storedRecord, streamRecord } from '../helpers/stream-records';
 
 const NOW = Date.parse('2026-11-22T10:00:03.000Z');

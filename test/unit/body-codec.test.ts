@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import { BODY_DICTIONARY_V1, decodeBody, encodeBody, UnknownBodyEncodingError } from '../../functions/core/body-codec';
-import { compactBody, fixtureNames, loadFixture } from '../helpers/fixtures';
+import {
+  BODY_DICTIONARY_V1,
+  decodeBody,
+  encodeBody,
+  UnknownBodyEncodingError,
+} from '../../functions/core/shared/body-codec';
+import { compactBody, fixtureNames, loadFixture } from '../../tools/fixtures';
 
 describe('body codec', () => {
   /** Every string in a fixture with the key it sits under, depth first. */

@@ -1,4 +1,4 @@
-import { isStrictDateTime, parseStrictDateTime } from '../../functions/core/date-time';
+import { isStrictDateTime, parseStrictDateTime } from '../../functions/core/shared/date-time';
 
 describe('isStrictDateTime: RFC 3339 with real calendar dates', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { buildEventRecord, extractFields } from '../../functions/core/event-record';
-import { fixtureNames, loadFixture } from '../helpers/fixtures';
+import { buildEventRecord, extractFields } from '../../functions/core/shared/event-record';
+import { fixtureNames, loadFixture } from '../../tools/fixtures';
 
 describe('extractFields', () => {
   it.each([

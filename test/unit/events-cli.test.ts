@@ -8,9 +8,9 @@ import { replayEvent } from '../../cli/replay';
 import type { StoredEvent } from '../../cli/repository';
 import { daysDescending, parseDuration, parseInstant, resolveWindow } from '../../cli/time';
 import { fromItem, toItem } from '../../functions/adapters/dynamodb-event-store';
-import { buildEventRecord } from '../../functions/core/event-record';
+import { buildEventRecord } from '../../functions/core/shared/event-record';
+import { compactBody, loadFixture, setPath } from '../../tools/fixtures';
 import { RecordingPublisher } from '../helpers/alert-fakes';
-import { compactBody, loadFixture, setPath } from '../helpers/fixtures';
 
 const NOW = Date.parse('2026-11-22T12:00:00.000Z');
 const DAY = 86_400_000;

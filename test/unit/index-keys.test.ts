@@ -12,8 +12,8 @@ import {
   QUARANTINED_PARTITION,
   typeKey,
 } from '../../functions/adapters/table';
-import { buildEventRecord } from '../../functions/core/event-record';
-import { compactBody, loadFixture } from '../helpers/fixtures';
+import { buildEventRecord } from '../../functions/core/shared/event-record';
+import { compactBody, loadFixture } from '../../tools/fixtures';
 
 const RECEIVED = Date.parse('2026-11-22T23:59:59.999Z');
 

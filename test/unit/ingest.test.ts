@@ -1,10 +1,10 @@
 import { staticSecrets } from '../../functions/adapters/secrets';
-import { decodeBody } from '../../functions/core/body-codec';
-import { StorageUnavailableError } from '../../functions/core/errors';
-import { DEFAULT_INGEST_CONFIG, type IngestRequest, makeIngest } from '../../functions/core/ingest';
-import type { SecretSource } from '../../functions/core/ports';
-import { sign } from '../../functions/core/signature';
-import { compactBody, loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
+import { DEFAULT_INGEST_CONFIG, type IngestRequest, makeIngest } from '../../functions/core/ingest/ingest';
+import { sign } from '../../functions/core/ingest/signature';
+import { decodeBody } from '../../functions/core/shared/body-codec';
+import { StorageUnavailableError } from '../../functions/core/shared/errors';
+import type { SecretSource } from '../../functions/core/shared/ports';
+import { compactBody, loadFixture, setPath, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { MemoryEventStore } from '../helpers/memory-store';
 
 const NOW = Date.parse('2026-11-22T10:00:00.000Z');

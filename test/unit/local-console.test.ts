@@ -4,8 +4,8 @@
  */
 import { createPowertoolsLogger, powertoolsLogger } from '../../functions/adapters/powertools-logger';
 import { createPowertoolsMetrics, powertoolsMetrics } from '../../functions/adapters/powertools-metrics';
-import { METRICS_NAMESPACE } from '../../functions/core/metrics';
-import { ingestMetrics } from '../../functions/core/operational-metrics';
+import { METRICS_NAMESPACE } from '../../functions/core/shared/metrics';
+import { ingestMetrics } from '../../functions/core/shared/operational-metrics';
 import { routeFunctionOutput, wantsRawLines } from '../../local/runtime/console';
 import { captureOutput } from '../helpers/capture-output';
 

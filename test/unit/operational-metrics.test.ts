@@ -2,16 +2,16 @@
  * The domain half of the metrics: which metrics each ingest outcome and each alerts batch write, on which bounded
  * dimensions, and the log context helper. What Powertools makes of them on stdout is test/unit/powertools.test.ts.
  */
-import type { Outcome } from '../../functions/core/answers';
-import { withFields } from '../../functions/core/logger';
+import type { Outcome } from '../../functions/core/ingest/answers';
+import { withFields } from '../../functions/core/shared/logger';
 import {
   alertsBatchMetrics,
   eventTypeDimension,
   failureCodeDimension,
   ingestMetrics,
   METRIC,
-} from '../../functions/core/operational-metrics';
-import type { Logger } from '../../functions/core/ports';
+} from '../../functions/core/shared/operational-metrics';
+import type { Logger } from '../../functions/core/shared/ports';
 
 describe('ingestMetrics', () => {
   const details = {

@@ -1,5 +1,5 @@
-/** The defensive payload readers (functions/core/payload.ts) that the event record and the alert facts share. */
-import { clip, compact, first, int, obj, str } from '../../functions/core/payload';
+/** The defensive payload readers (functions/core/shared/payload.ts) that the event record and the alert facts share. */
+import { clip, compact, first, int, obj, str } from '../../functions/core/shared/payload';
 
 describe('payload readers', () => {
   it('obj: plain objects only', () => {

@@ -17,14 +17,19 @@ import {
 } from '../../functions/adapters/powertools-metrics';
 import { staticSecrets } from '../../functions/adapters/secrets';
 import { makeAlertsHandler } from '../../functions/alerts/make-handler';
-import { StorageUnavailableError } from '../../functions/core/errors';
-import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
-import { silentLogger } from '../../functions/core/logger';
-import { InvalidMetricError, METRICS_NAMESPACE, type Metrics, SERVICE_DIMENSION } from '../../functions/core/metrics';
-import { ingestMetrics, METRIC } from '../../functions/core/operational-metrics';
+import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest/ingest';
+import { StorageUnavailableError } from '../../functions/core/shared/errors';
+import { silentLogger } from '../../functions/core/shared/logger';
+import {
+  InvalidMetricError,
+  METRICS_NAMESPACE,
+  type Metrics,
+  SERVICE_DIMENSION,
+} from '../../functions/core/shared/metrics';
+import { ingestMetrics, METRIC } from '../../functions/core/shared/operational-metrics';
+import { loadFixture, setPath, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { MemoryLedger, RecordingPublisher } from '../helpers/alert-fakes';
 import { captureOutput, jsonLines } from '../helpers/capture-output';
-import { loadFixture, setPath, signedRequest, TEST_SECRET } from '../helpers/fixtures';
 import { MemoryEventStore } from '../helpers/memory-store';
 import { insertOf, storedRecord } from '../helpers/stream-records';
 

@@ -11,8 +11,8 @@ import {
   SdkFailuresSource,
   toApiFailure,
 } from '../../cli/reconcile/voucherify-api';
-import { extractFields } from '../../functions/core/event-record';
-import { validateEvent } from '../../functions/core/validation';
+import { validateEvent } from '../../functions/core/ingest/validation';
+import { extractFields } from '../../functions/core/shared/event-record';
 import { failedRedemption, failedRollback, startFakeVoucherifyApi } from '../helpers/fake-voucherify-api';
 import { MemoryEventStore } from '../helpers/memory-store';
 

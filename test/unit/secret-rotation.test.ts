@@ -4,8 +4,8 @@
  * an operator can see when the old one stopped being used.
  */
 import { parseSecrets, staticSecrets } from '../../functions/adapters/secrets';
-import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
-import { loadFixture, signedRequest } from '../helpers/fixtures';
+import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest/ingest';
+import { loadFixture, signedRequest } from '../../tools/fixtures';
 import { MemoryEventStore } from '../helpers/memory-store';
 
 const OLD = 'old-webhook-secret-from-voucherify';

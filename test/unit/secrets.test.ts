@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseSecrets, SecretsManagerSource } from '../../functions/adapters/secrets';
-import { SecretsUnavailableError } from '../../functions/core/errors';
+import { SecretsUnavailableError } from '../../functions/core/shared/errors';
 
 describe('parseSecrets', () => {
   it.each([

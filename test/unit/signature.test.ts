@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { sign, stripJsonWhitespace, verifySignature } from '../../functions/core/signature';
-import { choicesFrom, reserialise } from '../helpers/json-variants';
+import { sign, stripJsonWhitespace, verifySignature } from '../../functions/core/ingest/signature';
+import { choicesFrom, reserialise } from '../../tools/json-variants';
 import { sdkAccepts } from '../helpers/voucherify-sdk';
 
 describe('sign', () => {

@@ -1,7 +1,7 @@
-import { buildAlertMessage } from '../../functions/core/alert-message';
-import { SUBJECT_MAX_LENGTH } from '../../functions/core/alert-text';
-import { isSmokeEvent, SMOKE_EVENT_PREFIX } from '../../functions/core/smoke-event';
-import { type Envelope, loadFixture, setPath } from '../helpers/fixtures';
+import { buildAlertMessage } from '../../functions/core/alerts/message';
+import { SUBJECT_MAX_LENGTH } from '../../functions/core/alerts/text';
+import { isSmokeEvent, SMOKE_EVENT_PREFIX } from '../../functions/core/shared/smoke-event';
+import { type Envelope, loadFixture, setPath } from '../../tools/fixtures';
 import { storedRecord } from '../helpers/stream-records';
 
 const NOW = Date.parse('2026-11-22T10:00:00.000Z');

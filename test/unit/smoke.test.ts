@@ -1,4 +1,4 @@
-import { isSmokeEvent } from '../../functions/core/smoke-event';
+import { isSmokeEvent } from '../../functions/core/shared/smoke-event';
 import { smokeEvents } from '../../tools/smoke/events';
 import { signingSecret, targetFromOutputs } from '../../tools/smoke/resolve';
 import { exitCode, formatTable, type StepResult } from '../../tools/smoke/run';

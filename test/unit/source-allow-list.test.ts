@@ -4,10 +4,9 @@
  */
 import { fromApiGatewayEvent, toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { staticSecrets } from '../../functions/adapters/secrets';
-import { toAnswer } from '../../functions/core/answers';
-import { ConfigurationError, readIngestSettings } from '../../functions/core/config';
-import { DEFAULT_INGEST_CONFIG, type IngestRequest, makeIngest } from '../../functions/core/ingest';
-import type { SecretSource } from '../../functions/core/ports';
+import { toAnswer } from '../../functions/core/ingest/answers';
+import { ConfigurationError, readIngestSettings } from '../../functions/core/ingest/config';
+import { DEFAULT_INGEST_CONFIG, type IngestRequest, makeIngest } from '../../functions/core/ingest/ingest';
 import {
   allowListEntries,
   formatSourceEntries,
@@ -18,8 +17,9 @@ import {
   sourceEntryProblems,
   VOUCHERIFY_REGIONS,
   VOUCHERIFY_SENDER_IPS,
-} from '../../functions/core/source-ip';
-import { loadFixture, signedRequest, TEST_SECRET } from '../helpers/fixtures';
+} from '../../functions/core/ingest/source-ip';
+import type { SecretSource } from '../../functions/core/shared/ports';
+import { loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { MemoryEventStore } from '../helpers/memory-store';
 
 const EU1 = ['34.247.197.22', '63.32.191.141', '52.215.148.84'];

@@ -1,4 +1,4 @@
-import { validateEvent } from '../../functions/core/validation';
+import { validateEvent } from '../../functions/core/ingest/validation';
 import { isRollbackFailure, stormPlan } from '../../tools/storm/plan';
 
 const options = { events: 300, deliveries: 2_000, maxPerEvent: 15, seed: 7, tag: 't1' };

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readEventId } from '../../functions/core/event-record';
-import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
-import { generateValidatorsSource } from '../../functions/core/schemas/compile';
-import { validateEvent } from '../../functions/core/validation';
-import { fixtureNames, loadFixture, setPath } from '../helpers/fixtures';
+import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
+import { generateValidatorsSource } from '../../functions/core/ingest/schemas/compile';
+import { validateEvent } from '../../functions/core/ingest/validation';
+import { readEventId } from '../../functions/core/shared/event-record';
+import { fixtureNames, loadFixture, setPath } from '../../tools/fixtures';
 
 describe('the ahead-of-time validators', () => {
   it('are current: the committed generated module equals a fresh build of the schemas', () => {
     const committed = readFileSync(
-      join(__dirname, '..', '..', 'functions', 'core', 'schemas', 'generated', 'validators.js'),
+      join(__dirname, '..', '..', 'functions', 'core', 'ingest', 'schemas', 'generated', 'validators.js'),
       'utf8',
     );
     // If this fails, run `npm run build:validators` and commit the result.

@@ -4,7 +4,7 @@
  * of its own, so that the load generator and the receiver do not share one JavaScript thread, as they do not in AWS.
  * Input (BENCH_E2E_INPUT, JSON): the DynamoDB Local endpoint and the table name.
  */
-import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
+import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { loadIngestHandler } from '../../local/runtime/handler';
 import { startLocalServer } from '../../local/runtime/server';
 import { BENCH_SECRET } from './payloads';

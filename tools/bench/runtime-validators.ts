@@ -1,9 +1,9 @@
 import type Ajv from 'ajv';
-import { createAjv } from '../../functions/core/schemas/compile';
-import { compiledSchemas } from '../../functions/core/schemas/definitions';
-import type { GeneratedValidator } from '../../functions/core/schemas/generated/validators';
-import * as generated from '../../functions/core/schemas/generated/validators';
-import { type Validators, validatorsAheadOfTime } from '../../functions/core/validation';
+import { createAjv } from '../../functions/core/ingest/schemas/compile';
+import { compiledSchemas } from '../../functions/core/ingest/schemas/definitions';
+import type { GeneratedValidator } from '../../functions/core/ingest/schemas/generated/validators';
+import * as generated from '../../functions/core/ingest/schemas/generated/validators';
+import { type Validators, validatorsAheadOfTime } from '../../functions/core/ingest/validation';
 
 /** A schema the ahead-of-time validators use has no runtime counterpart (the generated module and the schemas drifted). */
 export class ValidatorMappingError extends Error {

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { toItem } from '../../functions/adapters/dynamodb-event-store';
-import { buildEventRecord, extractFields, readEventId } from '../../functions/core/event-record';
-import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest';
-import { verifySignature } from '../../functions/core/signature';
-import { type Validators, validateEvent, validatorsAheadOfTime } from '../../functions/core/validation';
+import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
+import { verifySignature } from '../../functions/core/ingest/signature';
+import { type Validators, validateEvent, validatorsAheadOfTime } from '../../functions/core/ingest/validation';
+import { buildEventRecord, extractFields, readEventId } from '../../functions/core/shared/event-record';
 import { BENCH_SECRET, type Payload } from './payloads';
 
 /** A step of the benchmark gave a different answer than the product would (a broken payload or a broken build). */

@@ -1,7 +1,7 @@
-import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest';
-import { silentLogger } from '../../functions/core/logger';
-import type { EventStore } from '../../functions/core/ports';
-import { validateEvent } from '../../functions/core/validation';
+import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest/ingest';
+import { validateEvent } from '../../functions/core/ingest/validation';
+import { silentLogger } from '../../functions/core/shared/logger';
+import type { EventStore } from '../../functions/core/shared/ports';
 import { worstShapes } from '../fuzz/arbitraries';
 import { deliveredBytes, materialize, TEST_SECRET } from '../fuzz/cases';
 import { fmt, median } from './measure';

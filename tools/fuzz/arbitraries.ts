@@ -4,7 +4,7 @@
  * share of bad signatures, lying base64 flags, odd headers and wrong routes.
  */
 import fc from 'fast-check';
-import { fixtureNames, loadFixture } from '../../test/helpers/fixtures';
+import { fixtureNames, loadFixture } from '../fixtures';
 import {
   BROKEN_SIGNATURE_VARIANTS,
   type BytesEdit,

@@ -15,8 +15,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
-import { decodeBody } from '../../functions/core/body-codec';
-import { stripJsonWhitespace } from '../../functions/core/signature';
+import { stripJsonWhitespace } from '../../functions/core/ingest/signature';
+import { decodeBody } from '../../functions/core/shared/body-codec';
 import type { HttpApiHandler } from '../../local/runtime/server';
 import {
   categoryOf,

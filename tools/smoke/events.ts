@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLLBACK_FAILED_TYPE } from '../../functions/core/alert-facts';
-import { SMOKE_EVENT_PREFIX } from '../../functions/core/smoke-event';
+import { ROLLBACK_FAILED_TYPE } from '../../functions/core/alerts/facts';
+import { SMOKE_EVENT_PREFIX } from '../../functions/core/shared/smoke-event';
 
 const FIXTURES_DIR = join(__dirname, '..', '..', 'fixtures');
 

@@ -4,10 +4,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalModeState } from '../../cli/local-state';
 import { parseSecrets } from '../../functions/adapters/secrets';
 import { localSnsClient, localSqsClient } from '../../local/runtime/alerts';
 import { localDynamoDbClient } from '../../local/runtime/aws-env';
-import type { LocalModeState } from '../../local/runtime/state';
 import { type SmokeClients, SmokeSetupError, type SmokeTarget } from './target';
 
 /** The stack outputs the smoke reads (lib/voucherify-webhooks-stack.ts). */

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
-import { SIGNATURE_HEADER, sign } from '../../functions/core/signature';
+import { SIGNATURE_HEADER, sign } from '../../functions/core/ingest/signature';
 import { parseAlertNotification } from '../../local/runtime/alerts';
 import type { SmokeEvent, SmokeEvents } from './events';
 import type { SmokeClients, SmokeOptions, SmokeTarget } from './target';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLLBACK_FAILED_TYPE } from '../../functions/core/alert-facts';
+import { ROLLBACK_FAILED_TYPE } from '../../functions/core/alerts/facts';
 
 const FIXTURES_DIR = join(__dirname, '..', '..', 'fixtures');
 

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sign, stripJsonWhitespace } from '../../functions/core/signature';
+import { sign, stripJsonWhitespace } from '../functions/core/ingest/signature';
 
-export const FIXTURES_DIR = join(__dirname, '..', '..', 'fixtures');
+export const FIXTURES_DIR = join(__dirname, '..', 'fixtures');
 
 /** A fixture envelope (JSON object) as loaded from fixtures/. */
 export type Envelope = Record<string, unknown> & {

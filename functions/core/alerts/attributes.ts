@@ -1,6 +1,6 @@
-import type { AlertFacts } from './alert-facts';
-import { compact } from './payload';
-import { stripInvisible } from './visible-text';
+import { compact } from '../shared/payload';
+import { stripInvisible } from '../shared/visible-text';
+import type { AlertFacts } from './facts';
 
 export type AlertAttributeName = 'event_type' | 'failure_code' | 'campaign' | 'customer_id';
 

@@ -1,8 +1,8 @@
-import { type AlertAttributeName, alertAttributes } from './alert-attributes';
-import { type AlertFacts, type AlertInput, gatherFacts } from './alert-facts';
-import { chooseNextStep } from './alert-next-step';
-import { buildEmailText, buildSubject } from './alert-text';
-import { escapeInvisibleInJson } from './visible-text';
+import { escapeInvisibleInJson } from '../shared/visible-text';
+import { type AlertAttributeName, alertAttributes } from './attributes';
+import { type AlertFacts, type AlertInput, gatherFacts } from './facts';
+import { chooseNextStep } from './next-step';
+import { buildEmailText, buildSubject } from './text';
 
 /**
  * The alert sent when Voucherify reports `redemption.rollback.failed`: one pure function from a stored event to the

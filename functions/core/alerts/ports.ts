@@ -1,4 +1,4 @@
-import type { AlertMessage } from './alert-message';
+import type { AlertMessage } from './message';
 
 /** Sends one alert (SNS in AWS and in local mode). */
 export interface AlertPublisher {

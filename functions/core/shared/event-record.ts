@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { ValidationIssue } from '../ingest/validation';
 import { type BodyEncoding, encodeBody } from './body-codec';
 import { isUsableEventId } from './event-id';
 import { obj, str } from './payload';
-import type { ValidationIssue } from './validation';
 
 export type EventStatus = 'ACCEPTED' | 'QUARANTINED';
 

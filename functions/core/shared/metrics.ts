@@ -1,5 +1,5 @@
 /**
- * The metrics port. The core describes what a request or a batch counts (functions/core/operational-metrics.ts); the
+ * The metrics port. The core describes what a request or a batch counts (functions/core/shared/operational-metrics.ts); the
  * adapter (functions/adapters/powertools-metrics.ts) writes it with Powertools Metrics as EMF: a JSON log line that
  * CloudWatch Logs turns into metrics as it ingests the function's log group. No PutMetricData call, so no per-request
  * API call, latency or permission; the cost is the log line and the custom metrics themselves.

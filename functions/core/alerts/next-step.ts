@@ -1,4 +1,4 @@
-import { type FactsWithoutNextStep, type NextStepCode, ROLLBACK_WINDOW_MONTHS } from './alert-facts';
+import { type FactsWithoutNextStep, type NextStepCode, ROLLBACK_WINDOW_MONTHS } from './facts';
 
 /** The one line that tells the person on call what to do, by the most specific cause we can see. */
 export function chooseNextStep(facts: FactsWithoutNextStep): { code: NextStepCode; text: string } {

@@ -1,4 +1,4 @@
-import type { Outcome } from './answers';
+import type { Outcome } from '../ingest/answers';
 import type { MetricRecord } from './metrics';
 
 /**

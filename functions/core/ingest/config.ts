@@ -1,5 +1,5 @@
+import type { LogLevel } from '../shared/ports';
 import { DEFAULT_INGEST_CONFIG, type IngestConfig } from './ingest';
-import type { LogLevel } from './ports';
 import { parseSourceEntries, sourceEntryProblems } from './source-ip';
 
 /** A setting that is missing or wrong: the function stops at cold start with this message instead of misbehaving. */

@@ -1,7 +1,7 @@
-import { parseStrictDateTime } from './date-time';
-import { type EventRecord, RECONCILE_SOURCE } from './event-record';
-import { clip, compact, first, int, type Json, obj } from './payload';
-import type { ValidationIssue } from './validation';
+import type { ValidationIssue } from '../ingest/validation';
+import { parseStrictDateTime } from '../shared/date-time';
+import { type EventRecord, RECONCILE_SOURCE } from '../shared/event-record';
+import { clip, compact, first, int, type Json, obj } from '../shared/payload';
 
 /**
  * The facts of the alert sent when Voucherify reports `redemption.rollback.failed`, read from the stored event.

@@ -1,8 +1,8 @@
-import type { AlertInput, AlertOptions, AlertRecord } from './alert-facts';
-import { type AlertMessage, buildAlertMessage } from './alert-message';
-import { type AlertLedger, AlertPublishError, type AlertPublisher } from './alert-ports';
-import { errorSummary } from './errors';
-import type { Logger } from './ports';
+import { errorSummary } from '../shared/errors';
+import type { Logger } from '../shared/ports';
+import type { AlertInput, AlertOptions, AlertRecord } from './facts';
+import { type AlertMessage, buildAlertMessage } from './message';
+import { type AlertLedger, AlertPublishError, type AlertPublisher } from './ports';
 
 /** A stored rollback failure as the alerts function read it (from a stream image, by an adapter). */
 export interface StoredAlertEvent {

@@ -10,7 +10,7 @@
  * code into `generated/validators.js`, which is what the Lambda bundle loads (no schema compilation at cold start).
  */
 
-import { EVENT_ID_MAX_BYTES } from '../event-id';
+import { EVENT_ID_MAX_BYTES } from '../../shared/event-id';
 
 type Schema = Record<string, unknown>;
 
@@ -288,7 +288,7 @@ export const envelopeSchema: Schema = {
       type: 'object',
       required: ['id'],
       properties: {
-        // The idempotency key: the one event-id rule, in UTF-8 bytes (functions/core/event-id.ts).
+        // The idempotency key: the one event-id rule, in UTF-8 bytes (functions/core/shared/event-id.ts).
         id: { type: 'string', minLength: 1, maxBytes: EVENT_ID_MAX_BYTES },
         type: nullable('string', { maxLength: 128 }),
         created_at: dateTime,

@@ -1,11 +1,16 @@
 import { isUtf8 } from 'node:buffer';
+import {
+  errorSummary,
+  ReceiverNotConfiguredError,
+  SecretsUnavailableError,
+  StorageUnavailableError,
+} from '../shared/errors';
+import { buildEventRecord, eventKey } from '../shared/event-record';
+import type { Metrics } from '../shared/metrics';
+import { ingestMetrics } from '../shared/operational-metrics';
+import type { EventStore, Logger, SecretSource } from '../shared/ports';
 import { type Answer, type Outcome, toAnswer } from './answers';
-import { errorSummary, ReceiverNotConfiguredError, SecretsUnavailableError, StorageUnavailableError } from './errors';
-import { buildEventRecord, eventKey } from './event-record';
 import { lazyJsonBody } from './json-body';
-import type { Metrics } from './metrics';
-import { ingestMetrics } from './operational-metrics';
-import type { EventStore, Logger, SecretSource } from './ports';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
 import { sourceAllowList } from './source-ip';
 import { type ValidationIssue, type Validators, validateEvent, validatorsAheadOfTime } from './validation';

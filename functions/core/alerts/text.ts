@@ -1,7 +1,7 @@
-import { type AlertFacts, ROLLBACK_WINDOW_MONTHS } from './alert-facts';
-import { first } from './payload';
-import { isSmokeEvent } from './smoke-event';
-import { showInvisible, stripInvisible } from './visible-text';
+import { first } from '../shared/payload';
+import { isSmokeEvent } from '../shared/smoke-event';
+import { showInvisible, stripInvisible } from '../shared/visible-text';
+import { type AlertFacts, ROLLBACK_WINDOW_MONTHS } from './facts';
 
 /**
  * SNS documents the subject as "less than 100 characters", and older documentation, some SDKs and emulators also

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseSecrets } from '../../functions/adapters/secrets';
-import { isProcessAlive } from './net';
+import { parseSecrets } from '../functions/adapters/secrets';
+import { isProcessAlive } from '../local/runtime/net';
 
 /** Where the local mode keeps its data, generated secret and state file (git-ignored). LOCAL_DIR overrides it. */
 export function localDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.LOCAL_DIR?.trim() || join(__dirname, '..', '..', '.local'));
+  return resolve(env.LOCAL_DIR?.trim() || join(__dirname, '..', '.local'));
 }
 
 /** What a running `npm start` tells `npm run send` and `npm run invoke`. */
