@@ -1,8 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseSecrets } from '../functions/adapters/secrets';
-import { isProcessAlive } from '../local/runtime/net';
+
+/**
+ * The local mode's state file: `npm start` writes it, and the CLI, `npm run send`, `npm run invoke` and the tools read it
+ * to find a running local mode. It lives with the CLI because the CLI (which ships) reads it; local/ depends on cli/,
+ * never the other way.
+ */
+
+/** Dummy credentials for the local stand-ins: they accept any, and real ones must never be sent to them. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 /** Where the local mode keeps its data, generated secret and state file (git-ignored). LOCAL_DIR overrides it. */
 export function localDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -27,7 +33,6 @@ export interface LocalModeState {
 }
 
 const STATE_FILE = 'local-mode.json';
-const SECRET_FILE = 'webhook-secret';
 
 export function writeState(dir: string, state: LocalModeState): void {
   mkdirSync(dir, { recursive: true });
@@ -64,39 +69,12 @@ export function removeState(dir: string, pid: number): void {
   }
 }
 
-/** The development secret `npm start` generated earlier, if any (never creates one). */
-export function readPersistedSecret(dir: string): string | undefined {
+/** Whether a process is alive (EPERM: it exists but belongs to someone else). */
+export function isProcessAlive(pid: number): boolean {
   try {
-    return readFileSync(join(dir, SECRET_FILE), 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-export interface WebhookSecret {
-  /** The value for VOUCHERIFY_WEBHOOK_SECRET (one secret, or a JSON array during a rotation). */
-  readonly value: string;
-  /** The secret to sign test deliveries with: the first configured one. */
-  readonly signing: string;
-  readonly source: 'VOUCHERIFY_WEBHOOK_SECRET' | 'generated' | 'persisted';
-}
-
-/**
- * The webhook secret for local runs: VOUCHERIFY_WEBHOOK_SECRET when set, else a development secret generated once and
- * kept in `<dir>/webhook-secret`, so deliveries signed before a restart still verify after it.
- */
-export function resolveWebhookSecret(dir: string, env: NodeJS.ProcessEnv = process.env): WebhookSecret {
-  const configured = env.VOUCHERIFY_WEBHOOK_SECRET?.trim();
-  if (configured) {
-    const first = parseSecrets(configured)[0];
-    if (first) return { value: configured, signing: first, source: 'VOUCHERIFY_WEBHOOK_SECRET' };
-  }
-  const persisted = readPersistedSecret(dir);
-  if (persisted) return { value: persisted, signing: persisted, source: 'persisted' };
-  const file = join(dir, SECRET_FILE);
-  const generated = `local-dev-${randomBytes(24).toString('base64url')}`;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, `${generated}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { value: generated, signing: generated, source: 'generated' };
 }

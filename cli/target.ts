@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { LOCAL_CREDENTIALS } from '../local/runtime/aws-env';
 import { TargetError, UsageError } from './errors';
 import type { LocalModeState } from './local-state';
+import { LOCAL_CREDENTIALS } from './local-state';
 
 /** Which table the CLI reads, where, and how it found out (said in error messages). */
 export interface Target {

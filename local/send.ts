@@ -5,7 +5,7 @@
  * Exits 1 on a 5xx answer or when nothing answers.
  */
 import { parseArgs } from 'node:util';
-import { localDir, readPersistedSecret, readState } from '../cli/local-state';
+import { localDir, readState } from '../cli/local-state';
 import { parseSecrets } from '../functions/adapters/secrets';
 import {
   type DeliveryResponse,
@@ -15,6 +15,7 @@ import {
   ReceiverUnreachableError,
   readDeliveryFile,
 } from './runtime/delivery';
+import { readPersistedSecret } from './runtime/webhook-secret';
 
 const USAGE = `Usage: npm run send -- <file.json> [--url URL] [--secret SECRET] [--raw]
 

@@ -16,14 +16,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  type LocalModeState,
-  localDir,
-  readState,
-  removeState,
-  resolveWebhookSecret,
-  writeState,
-} from '../cli/local-state';
+import { type LocalModeState, localDir, readState, removeState, writeState } from '../cli/local-state';
 import { EVENTS_TABLE } from '../functions/adapters/table';
 import { alertsConsoleService, LOCAL_ALERTS_CONSOLE_QUEUE_NAME, LOCAL_ALERTS_DLQ_NAME } from './runtime/alerts';
 import { LOCAL_REGION } from './runtime/aws-env';
@@ -34,6 +27,7 @@ import { watchLauncher } from './runtime/launcher-watch';
 import { canConnect } from './runtime/net';
 import { type LocalService, startServices, stopServices } from './runtime/services';
 import { localStack } from './runtime/stack';
+import { resolveWebhookSecret } from './runtime/webhook-secret';
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --verbose]
 

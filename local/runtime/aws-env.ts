@@ -4,8 +4,9 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 /** The region every local stand-in is addressed in. DynamoDB Local runs with -sharedDb, so it ignores the region. */
 export const LOCAL_REGION = 'us-east-1';
 
-/** Dummy credentials: the stand-ins accept any, and real ones must never be used by the local mode. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+import { LOCAL_CREDENTIALS } from '../../cli/local-state';
+
+export { LOCAL_CREDENTIALS };
 
 /**
  * The environment the AWS SDK inside the Lambda handler needs to talk to the local stand-ins instead of AWS. Only the

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { readState, resolveWebhookSecret } from '../../cli/local-state';
+import { readState } from '../../cli/local-state';
 import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { parseSecrets } from '../../functions/adapters/secrets';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
@@ -10,6 +10,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { ensureEventsTable, LOCAL_TABLE_NAME } from './events-table';
 import { loadIngestHandler } from './handler';
 import { canConnect } from './net';
+import { resolveWebhookSecret } from './webhook-secret';
 
 export interface InvokeOptions {
   /** A JSON file with a webhook body (fixtures/*.json, say). */
