@@ -20,6 +20,7 @@ import { type LocalModeState, localDir, readState, removeState, writeState } fro
 import { EVENTS_TABLE } from '../functions/adapters/table';
 import { alertsConsoleService, LOCAL_ALERTS_CONSOLE_QUEUE_NAME, LOCAL_ALERTS_DLQ_NAME } from './runtime/alerts';
 import { LOCAL_REGION } from './runtime/aws-env';
+import { chatConsoleService, LOCAL_CHAT_CONSOLE_QUEUE_NAME, LOCAL_CHAT_TOPIC_NAME } from './runtime/chat';
 import { routeFunctionOutput, wantsRawLines } from './runtime/console';
 import { JavaMissingError } from './runtime/dynamodb-local';
 import { LOCAL_TABLE_NAME } from './runtime/events-table';
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
     http: { port, host, log: (line) => console.log(`[receiver] ${line}`) },
     ...(snsPort ? { snsPort } : {}),
     queueName: LOCAL_ALERTS_CONSOLE_QUEUE_NAME,
+    chat: { topicName: LOCAL_CHAT_TOPIC_NAME, queueName: LOCAL_CHAT_CONSOLE_QUEUE_NAME },
     dlqName: LOCAL_ALERTS_DLQ_NAME,
     onGiveUp: (records, reason, given) =>
       printError(
@@ -110,6 +112,15 @@ async function main(): Promise<void> {
     ...stack.services,
     alertsConsoleService({
       queue: () => stack.parts(),
+      print: (text) => console.log(text),
+      printError,
+    }),
+    chatConsoleService({
+      queue: () => {
+        const { snsEndpoint, chat } = stack.parts();
+        if (!chat) throw new Error('internal: the local stack was started without its chat topic');
+        return { snsEndpoint, queueUrl: chat.queueUrl };
+      },
       print: (text) => console.log(text),
       printError,
     }),
@@ -168,6 +179,8 @@ async function main(): Promise<void> {
     `  SNS/SQS (fauxqs) ${parts.snsEndpoint}`,
     `  alert topic      ${parts.topicArn}`,
     `  alerts DLQ       ${parts.dlqUrl ?? ''}`,
+    `  chat topic       ${parts.chat?.topicArn ?? ''}`,
+    `                   (each message for Slack/Teams is printed as one [chat] line)`,
     `                   (alerts from the table's stream are printed here as their email text)`,
   ].join('\n');
   printBanner(state, secret.source, dir, parts.dynamodbLocal.pid, alertsBanner);

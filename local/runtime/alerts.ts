@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { CHAT_TOPIC_ENV } from '../../functions/adapters/sns-notice-publisher';
 import { matchesAlertFilter } from '../../functions/alerts/filter';
 import type { AlertFacts } from '../../functions/core/alerts/facts';
 import { buildEmailText } from '../../functions/core/alerts/text';
@@ -100,6 +101,8 @@ export interface LocalAlertsHandlerSettings {
   readonly snsEndpoint: string;
   readonly tableName: string;
   readonly topicArn: string;
+  /** The chat topic, set as CHAT_TOPIC_ARN the way the stack sets it on the functions granted the publish. */
+  readonly chatTopicArn?: string;
 }
 
 /**
@@ -115,6 +118,8 @@ export function loadAlertsHandler(
   env.AWS_ENDPOINT_URL_SNS = settings.snsEndpoint;
   env.TOPIC_ARN = settings.topicArn;
   env.TABLE_NAME = settings.tableName;
+  if (settings.chatTopicArn) env[CHAT_TOPIC_ENV] = settings.chatTopicArn;
+  else delete env[CHAT_TOPIC_ENV];
   // require, not a static import: the module must be evaluated only now, with the environment above in place.
   const module = require('../../functions/alerts/handler') as typeof import('../../functions/alerts/handler');
   return module.handler;
@@ -204,14 +209,14 @@ export function formatAlert(alert: ReceivedAlert): string {
 }
 
 /**
- * Receives from a queue until `signal` aborts, handing each alert to `onAlert` and deleting it. Long polling keeps an
- * idle loop cheap; each wait is short so stopping is quick.
+ * Receives from a queue until `signal` aborts, handing each message body to `onBody` and deleting it. Long polling
+ * keeps an idle loop cheap; each wait is short so stopping is quick. The alerts and the chat consoles both drain so.
  */
-export async function drainAlerts(options: {
+export async function drainQueue(options: {
   sqs: SQSClient;
   queueUrl: string;
   signal: AbortSignal;
-  onAlert: (alert: ReceivedAlert) => void;
+  onBody: (body: string) => void;
   onError?: (error: unknown) => void;
 }): Promise<void> {
   const { sqs, queueUrl, signal } = options;
@@ -226,7 +231,7 @@ export async function drainAlerts(options: {
       for (const [index, message] of (Messages ?? []).entries()) {
         if (message.Body) {
           try {
-            options.onAlert(parseAlertNotification(message.Body));
+            options.onBody(message.Body);
           } catch (error) {
             options.onError?.(error);
           }
@@ -240,6 +245,18 @@ export async function drainAlerts(options: {
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+/** Receives alerts from a queue until `signal` aborts, handing each to `onAlert` (see {@link drainQueue}). */
+export function drainAlerts(options: {
+  sqs: SQSClient;
+  queueUrl: string;
+  signal: AbortSignal;
+  onAlert: (alert: ReceivedAlert) => void;
+  onError?: (error: unknown) => void;
+}): Promise<void> {
+  const { onAlert, ...rest } = options;
+  return drainQueue({ ...rest, onBody: (body) => onAlert(parseAlertNotification(body)) });
 }
 
 /** The local mode's stand-in for the alerts DLQ (the event source mapping's on-failure destination). */

@@ -38,6 +38,11 @@ export interface LocalStackOptions {
   readonly topicName?: string;
   /** The queue subscribed to the alert topic, to read the alerts from. */
   readonly queueName: string;
+  /**
+   * A chat topic (what Amazon Q's channels read in AWS) with this queue subscribed to it, standing in for the channels;
+   * the alerts handler gets CHAT_TOPIC_ARN as the stack gives it. No chat topic when absent.
+   */
+  readonly chat?: { readonly topicName: string; readonly queueName: string };
   /** A queue for the mapping's on-failure destination, as in AWS: one message per given-up batch, describing it. */
   readonly dlqName?: string;
   /** Handed to the stream poller (after the on-failure message, when there is a DLQ). */
@@ -64,6 +69,8 @@ export interface LocalStackParts {
   readonly topicArn: string;
   /** The queue subscribed to the topic. */
   readonly queueUrl: string;
+  /** The chat topic and the queue subscribed to it, when `chat` was given. */
+  readonly chat?: { readonly topicArn: string; readonly queueUrl: string };
   /** The on-failure queue, when `dlqName` was given. */
   readonly dlqUrl?: string;
   readonly ingest: HttpApiHandler;
@@ -95,6 +102,7 @@ export function localStack(options: LocalStackOptions): LocalStack {
   let topicArn: string | undefined;
   let queueUrl: string | undefined;
   let dlqUrl: string | undefined;
+  let chat: { topicArn: string; queueUrl: string } | undefined;
   let dynamodbLocal: DynamoDbLocal | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let ingest: HttpApiHandler | undefined;
@@ -112,6 +120,11 @@ export function localStack(options: LocalStackOptions): LocalStack {
         sqs = localSqsClient(fauxqs.endpoint);
         topicArn = await createAlertTopic(sns, options.topicName);
         ({ queueUrl } = await subscribeQueue(sns, sqs, topicArn, options.queueName));
+        if (options.chat) {
+          const chatTopicArn = await createAlertTopic(sns, options.chat.topicName);
+          const { queueUrl: chatQueueUrl } = await subscribeQueue(sns, sqs, chatTopicArn, options.chat.queueName);
+          chat = { topicArn: chatTopicArn, queueUrl: chatQueueUrl };
+        }
         if (options.dlqName) dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: options.dlqName }))).QueueUrl;
       },
       stop: async () => {
@@ -173,6 +186,7 @@ export function localStack(options: LocalStackOptions): LocalStack {
           snsEndpoint: required(fauxqs).endpoint,
           tableName: options.tableName,
           topicArn: required(topicArn),
+          ...(chat ? { chatTopicArn: chat.topicArn } : {}),
         });
         const streamArn = await latestStreamArn(required(dynamodb), options.tableName);
         const toDlq = dlqUrl ? sqsOnFailureDestination(required(sqs), dlqUrl) : undefined;
@@ -213,6 +227,7 @@ export function localStack(options: LocalStackOptions): LocalStack {
       topicArn: required(topicArn),
       queueUrl: required(queueUrl),
       ...(dlqUrl ? { dlqUrl } : {}),
+      ...(chat ? { chat } : {}),
       ingest: required(ingest),
       alerts: required(alerts),
       server: required(server),
