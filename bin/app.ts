@@ -5,7 +5,16 @@
  * a violation fails the synth). The CDK CLI synthesizes it when this process exits.
  */
 import { App } from 'aws-cdk-lib';
+import { readKeptContext } from '../lib/config';
 import { VoucherifyWebhooksStack } from '../lib/voucherify-webhooks-stack';
 import { addProactiveControls } from './proactive-controls';
 
-VoucherifyWebhooksStack.fromContext(addProactiveControls(new App()), 'VoucherifyWebhooks');
+// keptContext: subscription settings (alertEmails, chatChannels) must be kept in cdk.json, not given with -c only.
+VoucherifyWebhooksStack.fromContext(
+  addProactiveControls(new App()),
+  'VoucherifyWebhooks',
+  {},
+  {
+    keptContext: readKeptContext(),
+  },
+);

@@ -1,9 +1,12 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
 import { sourceEntryProblems, VOUCHERIFY_REGIONS } from '../functions/core/ingest/source-ip';
 import type { LogLevel } from '../functions/core/shared/ports';
+import type { ChatChannel, ChatLoggingLevel } from './constructs/chat';
 
 /** DynamoDB's hard limit for one item, attribute names included. */
 export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
@@ -27,6 +30,8 @@ const LOG_RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filte
 );
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+const CHAT_LOGGING_LEVELS: readonly ChatLoggingLevel[] = ['ERROR', 'INFO', 'NONE'];
 
 /**
  * What can be tuned per deployment. Every field is also a CDK context key of the same name
@@ -128,10 +133,34 @@ export interface WebhooksSettings {
 
   /**
    * Email addresses subscribed to the rollback-failure alert topic (each confirms from the mail AWS sends). In context:
-   * a JSON array in cdk.json, or `-c alertEmails=a@example.com,b@example.com`.
+   * a JSON array in cdk.json's `context`. Kept there, not given with `-c`: a subscription setting given only on the
+   * command line would be removed by the next deploy without it, so the app refuses one that differs from cdk.json
+   * (see {@link unkeptSubscriptionProblems}).
    * @default [] - subscribe later (see docs/alerts.md)
    */
   readonly alertEmails?: readonly string[];
+
+  /**
+   * Slack and Microsoft Teams channels that Amazon Q Developer posts the case messages to (alerts, digests, reminders,
+   * acknowledgements, resolutions, reopenings), each thread per case. In context: a JSON array in cdk.json's
+   * `context`, e.g. `[{"platform":"slack","name":"voucherify-cases","workspaceId":"T0123ABCD","channelId":"C0123ABCD"}]`
+   * (README, "Chat"). The workspace or team must first be authorized once in the Amazon Q console.
+   * @default [] - no chat channels
+   */
+  readonly chatChannels?: readonly ChatChannel[];
+
+  /**
+   * Create the chat topic (and publish the case messages to it) even without {@link chatChannels}: for channel
+   * configurations made outside this app, which subscribe to the topic named by the `ChatTopicArn` output.
+   * @default - true when chatChannels is not empty, otherwise false
+   */
+  readonly chatTopic?: boolean;
+
+  /**
+   * What Amazon Q logs for each channel configuration (`ERROR`, `INFO` or `NONE`; CloudWatch Logs in us-east-1).
+   * @default 'ERROR'
+   */
+  readonly chatLoggingLevel?: ChatLoggingLevel;
 
   /**
    * Put the customer's email address into alerts.
@@ -187,6 +216,9 @@ export const DEFAULT_SETTINGS = {
   removalPolicy: RemovalPolicy.RETAIN,
   deletionProtection: true,
   alertEmails: [],
+  chatChannels: [],
+  chatTopic: false,
+  chatLoggingLevel: 'ERROR',
   includeCustomerEmail: false,
   allowedSourceRegions: [],
   allowedSourceIps: [],
@@ -203,7 +235,10 @@ export class SettingsError extends Error {
 
 /** Applies the defaults and checks every setting; throws a {@link SettingsError} listing all problems at once. */
 export function resolveSettings(settings: WebhooksSettings): ResolvedSettings {
-  const resolved: ResolvedSettings = { ...DEFAULT_SETTINGS, ...definedSettings(settings) };
+  const defined = definedSettings(settings);
+  const merged: ResolvedSettings = { ...DEFAULT_SETTINGS, ...defined };
+  // The chat topic follows the channels unless it is asked for (or off) explicitly.
+  const resolved: ResolvedSettings = { ...merged, chatTopic: defined.chatTopic ?? merged.chatChannels.length > 0 };
   const problems: string[] = [];
   const check = (ok: boolean, problem: string) => {
     if (!ok) problems.push(problem);
@@ -268,6 +303,16 @@ export function resolveSettings(settings: WebhooksSettings): ResolvedSettings {
     );
   }
 
+  for (const problem of chatChannelProblems(resolved.chatChannels)) check(false, problem);
+  check(
+    resolved.chatTopic || resolved.chatChannels.length === 0,
+    'chatTopic false leaves the chatChannels with nothing to read: remove chatTopic or the channels',
+  );
+  check(
+    CHAT_LOGGING_LEVELS.includes(resolved.chatLoggingLevel),
+    `chatLoggingLevel must be one of ${CHAT_LOGGING_LEVELS.join(', ')}; got ${resolved.chatLoggingLevel}`,
+  );
+
   for (const region of resolved.allowedSourceRegions) {
     check(
       (VOUCHERIFY_REGIONS as readonly string[]).includes(region.trim().toLowerCase()),
@@ -294,7 +339,7 @@ export function resolveSettings(settings: WebhooksSettings): ResolvedSettings {
   return resolved;
 }
 
-type Kind = 'number' | 'boolean' | 'string' | 'stringList' | 'removalPolicy';
+type Kind = 'number' | 'boolean' | 'string' | 'stringList' | 'removalPolicy' | 'jsonList';
 
 /** Each setting's context key (the same as the prop name) and how its value is read. */
 export const CONTEXT_KEYS = {
@@ -312,6 +357,9 @@ export const CONTEXT_KEYS = {
   ingestFunctionName: 'string',
   apiName: 'string',
   alertEmails: 'stringList',
+  chatChannels: 'jsonList',
+  chatTopic: 'boolean',
+  chatLoggingLevel: 'string',
   includeCustomerEmail: 'boolean',
   allowedSourceRegions: 'stringList',
   allowedSourceIps: 'stringList',
@@ -364,6 +412,17 @@ function readContextValue(raw: unknown, kind: Kind): unknown {
         ?.split(',')
         .map((item) => item.trim())
         .filter((item) => item !== '');
+    case 'jsonList': {
+      let value: unknown = raw;
+      if (text !== undefined) {
+        try {
+          value = JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      }
+      return Array.isArray(value) ? value : undefined;
+    }
     case 'removalPolicy':
       if (text?.toLowerCase() === 'retain') return RemovalPolicy.RETAIN;
       if (text?.toLowerCase() === 'destroy') return RemovalPolicy.DESTROY;
@@ -383,6 +442,8 @@ function describeKind(kind: Kind): string {
       return 'a list of strings (a JSON array, or comma-separated)';
     case 'removalPolicy':
       return 'retain or destroy';
+    case 'jsonList':
+      return 'a JSON array';
   }
 }
 
@@ -406,4 +467,113 @@ function definedSettings(settings: WebhooksSettings): WebhooksSettings {
   const picked: Record<string, unknown> = {};
   for (const key of Object.keys(CONTEXT_KEYS)) if (source[key] !== undefined) picked[key] = source[key];
   return picked as WebhooksSettings;
+}
+
+/**
+ * The shapes Amazon Q Developer's channel configurations accept (AWS::Chatbot::SlackChannelConfiguration and
+ * MicrosoftTeamsChannelConfiguration): checked here so a pasted id with a typo fails the synth, not the deploy.
+ */
+const CHAT_ID_SHAPES = {
+  name: { pattern: /^[A-Za-z0-9_-]{1,128}$/, says: '1-128 letters, digits, - or _' },
+  workspaceId: { pattern: /^[0-9A-Z]{1,255}$/, says: 'capital letters and digits, as T0123ABCD' },
+  slackChannelId: { pattern: /^[A-Za-z0-9]{1,256}$/, says: 'letters and digits, as C0123ABCD' },
+  uuid: { pattern: /^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$/, says: 'a UUID' },
+  teamsChannelId: {
+    pattern: /^[A-Za-z0-9_=+/.,-]*%3[aA][A-Za-z0-9_=+/.,-]*%40[A-Za-z0-9_=+/.,-]*$/,
+    says: 'URL-encoded, as 19%3a0123abcd%40thread.tacv2',
+  },
+} as const;
+
+/** Every problem with the chat channels, one line each. */
+export function chatChannelProblems(channels: readonly ChatChannel[]): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  (channels as readonly unknown[]).forEach((item, index) => {
+    const at = `chatChannels[${index}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      problems.push(`${at} must be an object; got ${JSON.stringify(item)}`);
+      return;
+    }
+    const channel = item as Record<string, unknown>;
+    const field = (key: string, shape: { pattern: RegExp; says: string }) => {
+      const value = channel[key];
+      if (typeof value !== 'string' || !shape.pattern.test(value))
+        problems.push(`${at}.${key} must be ${shape.says}; got ${JSON.stringify(value)}`);
+    };
+    field('name', CHAT_ID_SHAPES.name);
+    if (typeof channel.name === 'string' && names.has(channel.name))
+      problems.push(`${at}.name ${channel.name} is used twice; each channel configuration needs its own name`);
+    if (typeof channel.name === 'string') names.add(channel.name);
+    if (channel.platform === 'slack') {
+      field('workspaceId', CHAT_ID_SHAPES.workspaceId);
+      field('channelId', CHAT_ID_SHAPES.slackChannelId);
+    } else if (channel.platform === 'teams') {
+      field('tenantId', CHAT_ID_SHAPES.uuid);
+      field('teamId', CHAT_ID_SHAPES.uuid);
+      field('channelId', CHAT_ID_SHAPES.teamsChannelId);
+    } else {
+      problems.push(`${at}.platform must be slack or teams; got ${JSON.stringify(channel.platform)}`);
+    }
+  });
+  return problems;
+}
+
+/**
+ * The settings that create subscriptions. Given only on the command line (`-c alertEmails=…`), such a setting lives
+ * for one deploy: the next `cdk deploy` without it removes the subscription, and on-call stops getting alerts
+ * without a word. So they must be kept where every deploy reads them (cdk.json).
+ */
+export const KEPT_SETTINGS = ['alertEmails', 'chatChannels', 'chatTopic'] as const;
+
+/**
+ * The context the project keeps, as the CDK CLI reads it on every deploy: `context` of cdk.json and cdk.context.json
+ * in the app's folder (the CLI runs the app there). A file that is absent keeps nothing.
+ */
+export function readKeptContext(dir: string = process.cwd()): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [file, pick] of [
+    ['cdk.context.json', (json: Record<string, unknown>) => json],
+    ['cdk.json', (json: Record<string, unknown>) => (json.context ?? {}) as Record<string, unknown>],
+  ] as const) {
+    const path = join(dir, file);
+    if (!existsSync(path)) continue;
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch (cause) {
+      throw new SettingsError([`${path} is not valid JSON: ${cause instanceof Error ? cause.message : cause}`]);
+    }
+    Object.assign(kept, pick(json));
+  }
+  return kept;
+}
+
+/** A setting's value in a form where the same subscriptions compare equal (order and spacing do not matter). */
+function subscriptionsOf(key: (typeof KEPT_SETTINGS)[number], value: unknown): string {
+  if (value === undefined) return key === 'chatTopic' ? 'undefined' : '[]';
+  if (!Array.isArray(value)) return JSON.stringify(value);
+  const items = value.map((item) =>
+    typeof item === 'string' ? item.trim().toLowerCase() : JSON.stringify(item, Object.keys(item ?? {}).sort()),
+  );
+  return JSON.stringify([...new Set(items)].sort());
+}
+
+/**
+ * Subscription settings whose value in the app's context differs from what the project keeps: given with `-c` (or
+ * ~/.cdk.json, which a CI pipeline never sees). Each problem says what to do instead. Empty when every such setting
+ * is kept, so a synth with the flag and one without it give the same subscriptions.
+ */
+export function unkeptSubscriptionProblems(node: Node, kept: Record<string, unknown>): string[] {
+  const current = settingsFromContext(node) as Record<string, unknown>;
+  const keptSettings = settingsFromContext({
+    tryGetContext: (key: string) => kept[key],
+  } as Node) as Record<string, unknown>;
+  return KEPT_SETTINGS.filter(
+    (key) => subscriptionsOf(key, current[key]) !== subscriptionsOf(key, keptSettings[key]),
+  ).map(
+    (key) =>
+      `${key} differs from cdk.json (given with -c?): a later deploy without it would remove those subscriptions ` +
+      `without a word. Put the value into the "context" of cdk.json, commit it, and deploy without -c ${key}` +
+      ` (cdk.json has ${JSON.stringify(kept[key] ?? null)}; this deploy has ${JSON.stringify(node.tryGetContext(key))}).`,
+  );
 }

@@ -1,8 +1,16 @@
 import { Annotations, type App, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { type ResolvedSettings, settingsFromContext, unknownContextKeys, type WebhooksSettings } from './config';
+import {
+  type ResolvedSettings,
+  SettingsError,
+  settingsFromContext,
+  unkeptSubscriptionProblems,
+  unknownContextKeys,
+  type WebhooksSettings,
+} from './config';
 import type { Alerts } from './constructs/alerts';
+import type { Chat } from './constructs/chat';
 import type { EventsTable } from './constructs/events-table';
 import type { NodeFunction } from './constructs/node-function';
 import type { Observability } from './constructs/observability';
@@ -13,6 +21,16 @@ export { INGEST_TIMEOUT, WEBHOOK_SECRET_PLACEHOLDER } from './constructs/voucher
 
 export interface VoucherifyWebhooksStackProps extends StackProps, WebhooksSettings {}
 
+export interface FromContextOptions {
+  /**
+   * The context the project keeps (cdk.json; `readKeptContext()`). When given, a subscription setting (alert emails,
+   * chat channels) whose value differs from it stops the synth: given only with `-c`, the next deploy without the
+   * flag would remove those subscriptions silently.
+   * @default - not checked
+   */
+  readonly keptContext?: Record<string, unknown>;
+}
+
 /**
  * The Voucherify webhook receiver as a stack of its own: the {@link VoucherifyWebhookReceiver} construct (everything
  * the receiver is) plus the outputs an operator needs after `cdk deploy`. To add the receiver to a stack you already
@@ -20,7 +38,16 @@ export interface VoucherifyWebhooksStackProps extends StackProps, WebhooksSettin
  */
 export class VoucherifyWebhooksStack extends Stack {
   /** Builds the stack into `app` with its settings read from the CDK context (`cdk deploy -c retentionDays=90`). */
-  static fromContext(app: App, id: string, props: StackProps = {}): VoucherifyWebhooksStack {
+  static fromContext(
+    app: App,
+    id: string,
+    props: StackProps = {},
+    options: FromContextOptions = {},
+  ): VoucherifyWebhooksStack {
+    if (options.keptContext) {
+      const problems = unkeptSubscriptionProblems(app.node, options.keptContext);
+      if (problems.length > 0) throw new SettingsError(problems);
+    }
     const stack = new VoucherifyWebhooksStack(app, id, { ...props, ...settingsFromContext(app.node) });
     for (const key of unknownContextKeys(app.node)) {
       Annotations.of(stack).addWarningV2(
@@ -41,6 +68,7 @@ export class VoucherifyWebhooksStack extends Stack {
   readonly ingestFunction: NodeFunction;
   readonly api: WebhookApi;
   readonly alerts: Alerts;
+  readonly chat?: Chat;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: VoucherifyWebhooksStackProps = {}) {
@@ -61,6 +89,7 @@ export class VoucherifyWebhooksStack extends Stack {
       alerts: this.alerts,
       observability: this.observability,
     } = this.receiver);
+    this.chat = this.receiver.chat;
     const table = this.eventsTable.table;
     const secret = this.webhookSecret;
 
@@ -90,6 +119,13 @@ export class VoucherifyWebhooksStack extends Stack {
         'Rollback-failure alerts: aws sns subscribe --topic-arn <this> --protocol email (see docs/alerts.md)',
       value: this.alerts.topic.topicArn,
     });
+    if (this.chat)
+      new CfnOutput(this, 'ChatTopicArn', {
+        description:
+          'Case messages for chat (Amazon Q Developer custom notifications): the chatChannels read it; a channel ' +
+          'configured in the Amazon Q console can subscribe to it too',
+        value: this.chat.topic.topicArn,
+      });
     new CfnOutput(this, 'AlertsDlqUrl', {
       description: 'Alert batches given up after retries (the DLQ alarm fires when it is not empty)',
       value: this.alerts.deadLetterQueue.queueUrl,

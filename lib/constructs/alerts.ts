@@ -33,6 +33,38 @@ function cloudWatchKeyStatement(): PolicyStatement {
   });
 }
 
+/**
+ * A KMS key for a topic of this app, with `statements` in its policy: rotated yearly, and nobody may create a grant on it unless it is for an AWS
+ * resource or made by an AWS service (Control Tower control CT.KMS.PR.3): a grant is a second, less visible way to
+ * give the key away.
+ */
+export function protectedTopicKey(
+  scope: Construct,
+  id: string,
+  removalPolicy: RemovalPolicy,
+  statements: readonly PolicyStatement[] = [],
+): Key {
+  const key = new Key(scope, id, {
+    description: 'Encrypts the Voucherify rollback-failure alert topic',
+    enableKeyRotation: true,
+    removalPolicy,
+  });
+  for (const statement of statements) key.addToResourcePolicy(statement);
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'DenyGrantsExceptForAwsServices',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+      },
+    }),
+  );
+  return key;
+}
+
 export interface AlertsProps {
   /** The events table; its stream (NEW_IMAGE) is the outbox the alerts are read from. */
   readonly table: ITable;
@@ -115,26 +147,9 @@ export class Alerts extends Construct {
       // A key this app owns gets the statement alarms need (cloudWatchKeyStatement); an imported key's is its owner's.
       this.key?.addToResourcePolicy(cloudWatchKeyStatement());
     } else {
-      const key = new Key(this, 'TopicKey', {
-        description: 'Encrypts the Voucherify rollback-failure alert topic',
-        enableKeyRotation: true,
-        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      });
-      key.addToResourcePolicy(cloudWatchKeyStatement());
-      // Nobody may create a grant on the key unless it is for an AWS resource or made by an AWS service (Control
-      // Tower control CT.KMS.PR.3): a grant is a second, less visible way to give the key away.
-      key.addToResourcePolicy(
-        new PolicyStatement({
-          sid: 'DenyGrantsExceptForAwsServices',
-          effect: Effect.DENY,
-          principals: [new AnyPrincipal()],
-          actions: ['kms:CreateGrant'],
-          resources: ['*'],
-          conditions: {
-            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
-          },
-        }),
-      );
+      const key = protectedTopicKey(this, 'TopicKey', props.removalPolicy ?? RemovalPolicy.RETAIN, [
+        cloudWatchKeyStatement(),
+      ]);
       this.key = key;
 
       const topic = new Topic(this, 'Topic', {

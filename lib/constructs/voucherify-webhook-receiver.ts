@@ -11,6 +11,7 @@ import { allowListEntries, formatSourceEntries } from '../../functions/core/inge
 import { type ResolvedSettings, resolveSettings, type WebhooksSettings } from '../config';
 import { functionEntry } from '../paths';
 import { Alerts } from './alerts';
+import { Chat } from './chat';
 import { EventsTable, globalSecondaryIndexProps } from './events-table';
 import { NodeFunction } from './node-function';
 import { Observability } from './observability';
@@ -72,6 +73,11 @@ export class VoucherifyWebhookReceiver extends Construct {
   readonly ingestFunction: NodeFunction;
   readonly api: WebhookApi;
   readonly alerts: Alerts;
+  /**
+   * The chat topic and the Slack / Teams channel configurations, when `chatChannels` or `chatTopic` asks for them.
+   * A function that sends case messages to chat gets its variable and grant in one call: `chat?.bindPublisher(fn)`.
+   */
+  readonly chat?: Chat;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: VoucherifyWebhookReceiverProps = {}) {
@@ -184,6 +190,18 @@ export class VoucherifyWebhookReceiver extends Construct {
       removalPolicy: settings.removalPolicy,
       ...(props.alertTopic ? { topic: props.alertTopic, topicKey: props.alertTopicKey } : {}),
     });
+
+    // --- Chat: case messages for Slack and Microsoft Teams through Amazon Q Developer (lib/constructs/chat.ts) ------
+    if (settings.chatTopic) {
+      this.chat = new Chat(this, 'Chat', {
+        // The alert topic's own key (its policy and rotation), so chat adds no key to look after.
+        key: this.alerts.key,
+        channels: settings.chatChannels,
+        loggingLevel: settings.chatLoggingLevel,
+        removalPolicy: settings.removalPolicy,
+      });
+      this.chat.bindPublisher(this.alerts.function);
+    }
 
     // --- Operations: dashboard and alarms on the functions' EMF metrics (docs/operating.md) ---------------------
     this.observability = new Observability(this, 'Observability', {
