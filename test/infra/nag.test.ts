@@ -29,6 +29,17 @@ const EVERYTHING_ON = {
   deletionProtection: 'false',
   logLevel: 'debug',
   logRetentionDays: '90',
+  // A Slack and a Teams channel: the chat topic, its channel configurations and their role.
+  chatChannels: JSON.stringify([
+    { platform: 'slack', name: 'voucherify-cases', workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+    {
+      platform: 'teams',
+      name: 'voucherify-cases-teams',
+      tenantId: '00000000-1111-2222-3333-444444444444',
+      teamId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      channelId: '19%3a0123456789abcdef%40thread.tacv2',
+    },
+  ]),
 };
 
 const RULE = /^(AwsSolutions|Serverless)-|CdkNagValidationFailure/;

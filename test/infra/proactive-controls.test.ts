@@ -53,6 +53,17 @@ const EVERYTHING_ON = {
   ingestFunctionName: 'voucherify-ingest',
   removalPolicy: 'destroy',
   deletionProtection: 'false',
+  // A Slack and a Teams channel: the chat topic, its channel configurations and their role.
+  chatChannels: JSON.stringify([
+    { platform: 'slack', name: 'voucherify-cases', workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+    {
+      platform: 'teams',
+      name: 'voucherify-cases-teams',
+      tenantId: '00000000-1111-2222-3333-444444444444',
+      teamId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      channelId: '19%3a0123456789abcdef%40thread.tacv2',
+    },
+  ]),
 };
 
 describe.each([
