@@ -51,6 +51,8 @@ interface AllowedGrant {
 interface KnownRole {
   readonly name: string;
   readonly grants: readonly AllowedGrant[];
+  /** The one service that may assume it. @default 'lambda.amazonaws.com' */
+  readonly service?: string;
 }
 
 /**
@@ -92,6 +94,24 @@ function knownRoles(template: Template): Map<string, KnownRole> {
   const dlqId = referencedId(mapping[1].Properties.DestinationConfig.OnFailure.Destination);
   resourceById(template, dlqId, 'AWS::SQS::Queue');
   const markerOnly = [EVENTS_TABLE.partitionKey, ALERT_MARKER.alertedAt, ALERT_MARKER.messageId];
+  // Chat, when configured: the alerts function publishes there too (same key), and Amazon Q's channels get a role.
+  const chatTopic = alertsEnv.CHAT_TOPIC_ARN
+    ? resourceById(template, referencedId(alertsEnv.CHAT_TOPIC_ARN), 'AWS::SNS::Topic')
+    : undefined;
+  const chatGrants: AllowedGrant[] = chatTopic
+    ? [
+        { why: 'publish case messages to chat', actions: ['sns:Publish'], resource: { Ref: chatTopic.id } },
+        {
+          why: 'SNS encrypts the chat message with the caller’s rights',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resource: getAtt(referencedId(chatTopic.properties.KmsMasterKeyId), 'Arn'),
+        },
+      ]
+    : [];
+  const channelRoles = Object.values({
+    ...template.findResources('AWS::Chatbot::SlackChannelConfiguration'),
+    ...template.findResources('AWS::Chatbot::MicrosoftTeamsChannelConfiguration'),
+  }).map((config) => referencedId(config.Properties.IamRoleArn));
   const ownLogs = (fn: Found): AllowedGrant => ({
     why: 'write its own log group (the role has no AWSLambdaBasicExecutionRole, which allows logs:* on "*")',
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -159,9 +179,14 @@ function knownRoles(template: Template): Map<string, KnownRole> {
             actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
             resource: getAtt(dlqId, 'Arn'),
           },
+          ...chatGrants,
         ],
       },
     ],
+    // Amazon Q assumes it to post to the channels; posting needs no permission, so it has none.
+    ...[...new Set(channelRoles)].map(
+      (id): [string, KnownRole] => [id, { name: 'chat channels', grants: [], service: 'chatbot.amazonaws.com' }],
+    ),
   ]);
 }
 
@@ -206,8 +231,9 @@ function iamViolations(template: Template): string[] {
     const props = resource.Properties ?? {};
     if (props.ManagedPolicyArns !== undefined) problems.push(`${role.name}: managed policies attached`);
     const trust = (props.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
-    if (!same(trust, [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }]))
-      problems.push(`${role.name}: trusts more than lambda.amazonaws.com: ${JSON.stringify(trust)}`);
+    const service = role.service ?? 'lambda.amazonaws.com';
+    if (!same(trust, [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: service } }]))
+      problems.push(`${role.name}: trusts more than ${service}: ${JSON.stringify(trust)}`);
   }
 
   for (const { source, roles, statement } of identityStatements(template)) {
@@ -276,6 +302,21 @@ function resourcePolicyWildcards(template: Template): string[] {
 describe.each([
   ['default settings', {}],
   ['every option on', { alertEmails: 'oncall@example.com', allowedSourceRegions: 'eu1', tableName: 'events-x' }],
+  [
+    'chat channels on',
+    {
+      chatChannels: [
+        { platform: 'slack', name: 'cases', workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+        {
+          platform: 'teams',
+          name: 'cases-teams',
+          tenantId: '00000000-1111-2222-3333-444444444444',
+          teamId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+          channelId: '19%3a0123456789abcdef%40thread.tacv2',
+        },
+      ],
+    },
+  ],
 ])('IAM, %s', (_, context) => {
   let template: Template;
   beforeAll(() => {
@@ -286,11 +327,21 @@ describe.each([
     expect(iamViolations(template)).toEqual([]);
   });
 
-  it('the stack has exactly the two function roles, and the allow-list is not empty for either', () => {
+  it('the stack has exactly the two function roles (and the chat channels’ one), each function role with its grants', () => {
     expect(Object.keys(template.findResources('AWS::IAM::Role')).sort()).toEqual(
       [...knownRoles(template).keys()].sort(),
     );
-    for (const role of knownRoles(template).values()) expect(role.grants.length).toBeGreaterThanOrEqual(3);
+    for (const role of knownRoles(template).values())
+      if (role.name !== 'chat channels') expect(role.grants.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the chat channels’ role, when there is one, can do nothing, and only the alerts function publishes to chat', () => {
+    const roles = [...knownRoles(template).values()];
+    for (const role of roles.filter((r) => r.name === 'chat channels')) expect(role.grants).toEqual([]);
+    const chatPublishers = roles.filter((r) => r.grants.some((g) => g.why === 'publish case messages to chat'));
+    expect(chatPublishers.map((r) => r.name)).toEqual(
+      alertsFunction(template).properties.Environment.Variables.CHAT_TOPIC_ARN ? ['alerts'] : [],
+    );
   });
 
   it('ingest may only put items into the table, read its secret, and write its logs', () => {
