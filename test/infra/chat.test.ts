@@ -3,6 +3,7 @@
  * channel configurations read, channels that can only show messages, and the alerts function allowed to publish to
  * it and nothing more. The alert topic's subscribers are untouched.
  */
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SettingsError } from '../../lib/config';
 import { stackFromContext, templateFromContext } from '../helpers/infra';
@@ -101,7 +102,7 @@ describe('with a Slack and a Teams channel', () => {
   });
 
   it('lets the alerts function publish to the chat topic and names it in CHAT_TOPIC_ARN', () => {
-    const fnId = stack.resolve((stack.alerts.function.node.defaultChild as { logicalId: string }).logicalId);
+    const fnId = stack.getLogicalId(stack.alerts.function.node.defaultChild as CfnElement);
     const fn = template.findResources('AWS::Lambda::Function')[fnId];
     expect(fn?.Properties.Environment.Variables.CHAT_TOPIC_ARN).toEqual({ Ref: chatTopic });
     const publishes = Object.values(template.findResources('AWS::IAM::Policy'))
@@ -147,15 +148,14 @@ describe('chat settings that cannot work', () => {
       { ...SLACK, platform: 'discord' },
       { ...SLACK },
     ];
-    const error = (() => {
-      try {
-        stackFromContext({ chatChannels: bad });
-      } catch (e) {
-        return e;
-      }
-    })() as SettingsError;
+    let error: unknown;
+    try {
+      stackFromContext({ chatChannels: bad });
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(SettingsError);
-    expect(error.problems).toEqual([
+    expect((error as SettingsError).problems).toEqual([
       'chatChannels[0].workspaceId must be capital letters and digits, as T0123ABCD; got "t-lower"',
       'chatChannels[0].channelId must be letters and digits, as C0123ABCD; got "C 1"',
       'chatChannels[1].tenantId must be a UUID; got "not-a-uuid"',

@@ -292,6 +292,83 @@ describe.each([
   });
 });
 
+describe('IAM by AWS’s reference data, chat channels on', () => {
+  const CHANNELS = [
+    { platform: 'slack', name: 'cases', workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+    {
+      platform: 'teams',
+      name: 'cases-teams',
+      tenantId: '00000000-1111-2222-3333-444444444444',
+      teamId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      channelId: '19%3a0123456789abcdef%40thread.tacv2',
+    },
+  ];
+  let d: ReturnType<typeof deployed>;
+  let chatTopicArn: string;
+  let channelRole: string;
+  beforeAll(() => {
+    const template = Template.fromStack(stackFromContext({ chatChannels: CHANNELS }));
+    d = deployed(template);
+    chatTopicArn = d.resolver.ref(
+      referencedId(alertsFunction(template).properties.Environment.Variables.CHAT_TOPIC_ARN),
+    );
+    const slack = Object.values(template.findResources('AWS::Chatbot::SlackChannelConfiguration'))[0];
+    channelRole = referencedId(slack?.Properties.IamRoleArn);
+  });
+
+  it('every action in every policy, the chat topic’s included, exists and applies to what it names', async () => {
+    expect(d.resolver.policies().filter((p) => p.kind === 'topic')).toHaveLength(2);
+    expect(await grantsThatCannotApply(d.resolver.policies())).toEqual([]);
+  });
+
+  it('only the alerts function publishes to chat, over TLS; ingest, the channels, alarms and strangers cannot', async () => {
+    // Prepare
+    const viaSns = { 'kms:ViaService': `sns.${REGION}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT };
+    const alerts = { role: d.alertsRole };
+    const channels = { role: channelRole };
+    const e = (
+      who: string,
+      caller: Expectation['caller'],
+      action: string,
+      resource: string,
+      expected: 'Allowed' | 'Denied',
+      context: Record<string, string | string[]> = {},
+    ): Expectation => ({ who, caller, action, resource, expected, context });
+    const cases = [
+      e('alerts', alerts, 'sns:Publish', chatTopicArn, 'Allowed'),
+      e('alerts', alerts, 'kms:GenerateDataKey', d.keyArn, 'Allowed', viaSns),
+      e('alerts', alerts, 'kms:Decrypt', d.keyArn, 'Allowed', viaSns),
+      e('alerts, no TLS', alerts, 'sns:Publish', chatTopicArn, 'Denied', { 'aws:SecureTransport': 'false' }),
+      e('alerts', alerts, 'sns:Subscribe', chatTopicArn, 'Denied'),
+      e('ingest', { role: d.ingestRole }, 'sns:Publish', chatTopicArn, 'Denied'),
+      e('chat channels', channels, 'sns:Publish', chatTopicArn, 'Denied'),
+      e('chat channels', channels, 'sns:Publish', d.topicArn, 'Denied'),
+      e('chat channels', channels, 'kms:Decrypt', d.keyArn, 'Denied'),
+      e('chat channels', channels, 'dynamodb:GetItem', d.tableArn, 'Denied'),
+      e('chat channels', channels, 'secretsmanager:GetSecretValue', d.secretArn, 'Denied'),
+      e('CloudWatch alarm', { service: 'cloudwatch.amazonaws.com' }, 'sns:Publish', chatTopicArn, 'Denied', {
+        'aws:SourceAccount': ACCOUNT,
+        'aws:SourceArn': d.alarmArns[0] ?? '',
+      }),
+      e(
+        'another account',
+        { arn: `arn:aws:iam::${OTHER_ACCOUNT}:role/someone` },
+        'sns:Publish',
+        chatTopicArn,
+        'Denied',
+      ),
+      e('anonymous', { anonymous: true }, 'sns:Publish', chatTopicArn, 'Denied'),
+    ];
+
+    // Act
+    const calls = await judge(d.resolver, cases);
+    reportCalls('Chat topic (chat channels on)', calls);
+
+    // Assess
+    expect(wrongVerdicts(calls)).toEqual([]);
+  });
+});
+
 describe('the checks can fail (negative controls)', () => {
   it('reports the stream ARN grant of dynamodb:ListStreams this stack used to have: it can never apply', async () => {
     // Prepare: the grant as it was before (ListStreams beside the other stream actions, on the stream ARN).

@@ -184,9 +184,10 @@ function knownRoles(template: Template): Map<string, KnownRole> {
       },
     ],
     // Amazon Q assumes it to post to the channels; posting needs no permission, so it has none.
-    ...[...new Set(channelRoles)].map(
-      (id): [string, KnownRole] => [id, { name: 'chat channels', grants: [], service: 'chatbot.amazonaws.com' }],
-    ),
+    ...[...new Set(channelRoles)].map((id): [string, KnownRole] => [
+      id,
+      { name: 'chat channels', grants: [], service: 'chatbot.amazonaws.com' },
+    ]),
   ]);
 }
 

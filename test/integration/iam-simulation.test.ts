@@ -13,7 +13,7 @@
  * test/infra/iam-reference.test.ts.
  */
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadAlertsHandler, type StreamHandler } from '../../local/runtime/alerts';
+import { createAlertTopic, loadAlertsHandler, localSnsClient, type StreamHandler } from '../../local/runtime/alerts';
 import { applyLocalAwsEnv } from '../../local/runtime/aws-env';
 import type { HttpApiHandler } from '../../local/runtime/server';
 import { type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
@@ -230,5 +230,84 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
     expect(() => iamRequestsFor(call, 'AlertsRole', deployedStack(harness).map)).toThrow(
       /names topic .*some-other-topic, which the function was not configured with/,
     );
+  });
+});
+
+describe('IAM: the chat publisher’s calls, with chat channels configured', () => {
+  const CHANNELS = [{ platform: 'slack', name: 'cases', workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' }];
+
+  /** The adapter the functions use for chat (functions/adapters/sns-notice-publisher.ts), its SDK calls recorded. */
+  async function recordedChatPublish(calls: RecordedCall[], fn: string, topicArn: string): Promise<void> {
+    let loaded:
+      | {
+          adapter: typeof import('../../functions/adapters/sns-notice-publisher');
+          local: typeof import('../../local/runtime/alerts');
+        }
+      | undefined;
+    jest.isolateModules(() => {
+      recordSdkCalls(calls, fn);
+      loaded = {
+        adapter: require('../../functions/adapters/sns-notice-publisher'),
+        local: require('../../local/runtime/alerts'),
+      };
+    });
+    if (!loaded) throw new Error('the chat adapter did not load');
+    const sns = loaded.local.localSnsClient(snsEndpoint());
+    try {
+      await loaded.adapter.noticePublisherFromEnv(sns, { CHAT_TOPIC_ARN: topicArn }).publish({
+        kind: 'resolved',
+        caseKey: 'rr_iam',
+        title: 'Resolved',
+        description: 'points given back',
+        nextSteps: [],
+        keywords: ['resolved'],
+        threadId: 'case-rr_iam',
+      });
+    } finally {
+      sns.destroy();
+    }
+  }
+
+  it('the alerts function may publish a notice to the chat topic; the ingest role may not (negative control)', async () => {
+    // Prepare: a chat topic on fauxqs, and the deployed names for it.
+    const setup = localSnsClient(snsEndpoint());
+    const localTopic = await createAlertTopic(setup, `iam-chat-${Date.now().toString(36)}`);
+    setup.destroy();
+    const template = Template.fromStack(stackFromContext({ chatChannels: CHANNELS }));
+    const resolver = new TemplateResolver(template.toJSON());
+    const alerts = alertsFunction(template);
+    const chatTopicId = referencedId(alerts.properties.Environment.Variables.CHAT_TOPIC_ARN);
+    const keyId = referencedId(resourceById(template, chatTopicId, 'AWS::SNS::Topic').properties.KmsMasterKeyId);
+    const chatTopicArn = resolver.ref(chatTopicId);
+    const map: ResourceMap = {
+      tables: {},
+      topics: { [localTopic]: chatTopicArn },
+      secrets: {},
+      topicKeys: { [chatTopicArn]: resolver.getAtt(keyId, 'Arn') },
+    };
+    const roles: Record<string, string> = {
+      alerts: referencedId(alerts.properties.Role),
+      ingest: referencedId(ingestFunction(template).properties.Role),
+    };
+
+    // Act
+    const calls: RecordedCall[] = [];
+    await recordedChatPublish(calls, 'alerts', localTopic);
+    const asIngest = calls.map((call) => ({ ...call, fn: 'ingest' }));
+    const judged = await judgeCalls([...calls, ...asIngest], { resolver, map, roles } as ReturnType<
+      typeof deployedStack
+    >);
+    reportCalls('Chat publisher calls (integration run)', judged);
+
+    // Assess
+    expect(calls.map((c) => `${c.service} ${c.operation}`)).toEqual(['SNS Publish']);
+    expect(judged.map((c) => [c.who, c.action, c.verdict === 'Allowed'])).toEqual([
+      ['alerts', 'sns:Publish', true],
+      ['alerts', 'kms:GenerateDataKey', true],
+      ['alerts', 'kms:Decrypt', true],
+      ['ingest', 'sns:Publish', false],
+      ['ingest', 'kms:GenerateDataKey', false],
+      ['ingest', 'kms:Decrypt', false],
+    ]);
   });
 });
