@@ -179,9 +179,9 @@ async function main(): Promise<void> {
     `  SNS/SQS (fauxqs) ${parts.snsEndpoint}`,
     `  alert topic      ${parts.topicArn}`,
     `  alerts DLQ       ${parts.dlqUrl ?? ''}`,
+    `                   (alerts from the table's stream are printed here as their email text)`,
     `  chat topic       ${parts.chat?.topicArn ?? ''}`,
     `                   (each message for Slack/Teams is printed as one [chat] line)`,
-    `                   (alerts from the table's stream are printed here as their email text)`,
   ].join('\n');
   printBanner(state, secret.source, dir, parts.dynamodbLocal.pid, alertsBanner);
 }
