@@ -574,6 +574,7 @@ export function unkeptSubscriptionProblems(node: Node, kept: Record<string, unkn
     (key) =>
       `${key} differs from cdk.json (given with -c?): a later deploy without it would remove those subscriptions ` +
       `without a word. Put the value into the "context" of cdk.json, commit it, and deploy without -c ${key}` +
-      ` (cdk.json has ${JSON.stringify(kept[key] ?? null)}; this deploy has ${JSON.stringify(node.tryGetContext(key))}).`,
+      ` (cdk.json has ${kept[key] === undefined ? 'none' : JSON.stringify(kept[key])}; this deploy has ` +
+      `${JSON.stringify(node.tryGetContext(key) ?? 'none')}).`,
   );
 }
