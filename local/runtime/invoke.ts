@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { readState } from '../../cli/local-state';
-import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { parseSecrets } from '../../functions/adapters/secrets';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
+import { toApiGatewayEvent } from './api-gateway-event';
 import { localDynamoDbClient } from './aws-env';
 import { prepareDelivery, readDeliveryFile } from './delivery';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
