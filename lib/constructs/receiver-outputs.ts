@@ -1,27 +1,6 @@
 import { CfnOutput, Fn, Stack } from 'aws-cdk-lib';
+import { OUTPUT_DESCRIPTION_PREFIX, RECEIVER_OUTPUTS } from './receiver-output-names';
 import type { VoucherifyWebhookReceiver } from './voucherify-webhook-receiver';
-
-/**
- * The names of the receiver's CloudFormation outputs. In the ready-made stack (the receiver's id is `Default`) each
- * output's key is exactly its name; in a stack of your own it is `<receiver id><name><8 hex digits>` (CDK's unique id
- * of the output's path), e.g. `VoucherifyWebhookUrl1A2B3C4D`. `npm run smoke -- --stack <stack>` finds a receiver by
- * these keys (tools/smoke/outputs.ts), so they are a contract: rename one and the smoke of every deployment breaks.
- */
-export const RECEIVER_OUTPUTS = {
-  WebhookUrl: 'WebhookUrl',
-  TableName: 'TableName',
-  WebhookSecretArn: 'WebhookSecretArn',
-  VoucherifyApiSecretArn: 'VoucherifyApiSecretArn',
-  IngestFunctionName: 'IngestFunctionName',
-  AlertTopicArn: 'AlertTopicArn',
-  AlertsDlqUrl: 'AlertsDlqUrl',
-  AlarmNames: 'AlarmNames',
-  SilenceAlarmName: 'SilenceAlarmName',
-  DashboardUrl: 'DashboardUrl',
-} as const;
-
-/** Every description starts with this, so a person reading a stack's outputs sees which receiver each belongs to. */
-export const OUTPUT_DESCRIPTION_PREFIX = 'Voucherify webhook receiver';
 
 /**
  * What an operator and the smoke need after `cdk deploy`, as outputs of the stack the receiver is in: the URL to give

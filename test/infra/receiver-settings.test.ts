@@ -6,7 +6,7 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { SettingsError } from '../../lib/config';
-import { RECEIVER_OUTPUTS } from '../../lib/constructs/receiver-outputs';
+import { RECEIVER_OUTPUTS } from '../../lib/constructs/receiver-output-names';
 import { CONTEXT_IGNORED_WARNING, VoucherifyWebhookReceiver } from '../../lib/index';
 import { receiverOutputs } from '../../tools/smoke/outputs';
 import { SmokeSetupError } from '../../tools/smoke/target';
