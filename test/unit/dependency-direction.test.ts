@@ -132,3 +132,40 @@ describe('the one-way rule between folders', () => {
     expect(specifiers).toEqual(['../local/runtime/server', '../tools/cost', '../test/helpers/infra', '../local/start']);
   });
 });
+
+describe('the deployed adapters', () => {
+  it('export nothing that only the local mode, the tools or the tests use', () => {
+    // Prepare: every exported name of functions/adapters/*, and the names what ships imports from each file
+    const adapters = sourceFiles('functions/adapters');
+    const shippedImports = ['functions', 'lib', 'cli', 'bin'].flatMap(sourceFiles).map((file) => ({
+      file,
+      source: withoutComments(readFileSync(path.join(ROOT, file), 'utf8')),
+    }));
+
+    // Act
+    const unused = adapters.flatMap((adapter) => {
+      const source = withoutComments(readFileSync(path.join(ROOT, adapter), 'utf8'));
+      const exported = [...source.matchAll(/^export (?:async )?(?:function|const|class|interface|type) (\w+)/gm)].map(
+        (m) => m[1] as string,
+      );
+      const module = adapter.replace(/\.ts$/, '');
+      return exported
+        .filter((name) => {
+          const usedInside = new RegExp(`\\b${name}\\b`).test(
+            source.replace(new RegExp(`export [^\\n]*\\b${name}\\b`), ''),
+          );
+          const usedByShipped = shippedImports.some(
+            ({ file, source: other }) =>
+              file !== adapter &&
+              importsOf(file).some((i) => i.target === module) &&
+              new RegExp(`\\b${name}\\b`).test(other),
+          );
+          return !usedInside && !usedByShipped;
+        })
+        .map((name) => `${adapter}: ${name}`);
+    });
+
+    // Assess
+    expect(unused).toEqual([]);
+  });
+});
