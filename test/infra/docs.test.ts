@@ -116,8 +116,31 @@ describe('README and docs against the template', () => {
     ) as { Properties: { MaximumRetryAttempts: number; MaximumRecordAgeInSeconds: number } };
     const { MaximumRetryAttempts: retries, MaximumRecordAgeInSeconds: age } = mapping.Properties;
     expect(read('docs/alerts.md')).toContain(`${retries} retries or ${age / 3600} hours`);
+    const { BatchSize: batch } = mapping.Properties as unknown as { BatchSize: number };
+    expect(read('docs/alerts.md')).toContain(`batch ${batch}, split on error, ${retries} retries, ${age / 3600} h`);
+    const dlq = alarms.find((a) => a.Properties.AlarmDescription.includes('alerts DLQ'));
+    expect(dlq?.Properties.AlarmDescription).toContain(`${retries} retries or ${age / 3600} hours`);
+    const lag = alarms.find((a) => a.Properties.AlarmDescription.includes('behind the events table')) as unknown as {
+      Properties: { Threshold: number; EvaluationPeriods: number; Period: number };
+    };
+    const behind = lag.Properties.Threshold / 60_000;
+    const during = (lag.Properties.EvaluationPeriods * lag.Properties.Period) / 60;
+    expect(read('docs/alerts.md')).toContain(`alerts are ${behind} minutes behind the table for ${during} minutes`);
     const signature = alarms.find((a) => a.Properties.AlarmDescription.includes('Signature failures'));
     expect(read('docs/operating.md')).toContain(`*${signature?.Properties.Threshold} or more 401s in 5 minutes*`);
     expect(signature?.Properties.AlarmDescription).toContain(`${signature?.Properties.Threshold} or more requests`);
+  });
+
+  it('the @default of every setting in lib/config.ts (TSDoc) is the default applied (DEFAULT_SETTINGS)', () => {
+    // Comments quote numbers; this keeps them the constant's. Read from the source, so a new setting is checked too.
+    const source = read('lib/config.ts');
+    const documented = [
+      ...source.matchAll(/@default ([\d_]+)\b[^\n]*\n(?:\s*\*[^\n]*\n)*?\s*\*\/\s*\n\s*readonly (\w+)\?/g),
+    ].map((m) => ({
+      key: m[2] as keyof typeof DEFAULT_SETTINGS,
+      stated: Number((m[1] as string).replaceAll('_', '')),
+    }));
+    expect(documented.map((d) => d.key)).toEqual(expect.arrayContaining(['retentionDays', 'maxBodyBytes']));
+    expect(documented.filter((d) => DEFAULT_SETTINGS[d.key] !== d.stated)).toEqual([]);
   });
 });
