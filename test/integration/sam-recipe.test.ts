@@ -25,9 +25,18 @@ type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructu
 
 let client: DynamoDBClient;
 let table: string;
+/** The running local mode's table: invoke's own in-process run stores the event there, not in the deployed one. */
+let localTable: string;
 let secrets: SecretsManagerStandIn;
 let dir: string;
 let quiet: jest.SpyInstance;
+/** Jest runs other test files in this process afterwards: what the handlers set in process.env must not leak. */
+const savedEnv = { ...process.env };
+
+function restoreEnv(): void {
+  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+}
 
 /** The recipe's first step: `npm run invoke -- <file> --event-out event.json` with the given environment. */
 async function recipeEvent(env: NodeJS.ProcessEnv): Promise<APIGatewayProxyEventV2> {
@@ -60,6 +69,7 @@ function deployedHandler(): Handler {
 beforeAll(async () => {
   client = testClient();
   table = await createTestTable(client, 'samrecipe');
+  localTable = await createTestTable(client, 'samrecipelocal');
   secrets = await startSecretsManagerStandIn(SECRET_ARN, DEPLOYED_SECRET);
   quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
 });
@@ -68,18 +78,35 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sam-recipe-'));
 });
 
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  restoreEnv();
+});
 
 afterAll(async () => {
   quiet.mockRestore();
-  delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+  restoreEnv();
   await secrets.stop();
   client.destroy();
 });
 
+/** A running `npm start` (its state file, on the shared DynamoDB Local) with its own development secret. */
+function localModeRunning(): void {
+  writeState(dir, {
+    url: 'http://127.0.0.1:3000/webhooks/voucherify',
+    secret: 'the-local-development-secret',
+    endpoint: dynamodbEndpoint(),
+    table: localTable,
+    region: 'us-east-1',
+    pid: process.pid,
+    inMemory: true,
+    startedAt: new Date().toISOString(),
+  });
+}
+
 it('the event the recipe writes (deployed secret in VOUCHERIFY_WEBHOOK_SECRET) is accepted by the deployed function', async () => {
-  // Prepare: no local mode running (invoke starts an in-memory DynamoDB Local for its own run); the secret as
-  // `aws secretsmanager get-secret-value --query SecretString --output text` prints it
+  // Prepare: the secret as `aws secretsmanager get-secret-value --query SecretString --output text` prints it
+  localModeRunning();
   const event = await recipeEvent({ VOUCHERIFY_WEBHOOK_SECRET: DEPLOYED_SECRET });
 
   // Act
@@ -92,19 +119,10 @@ it('the event the recipe writes (deployed secret in VOUCHERIFY_WEBHOOK_SECRET) i
   expect(secrets.requests).toContainEqual({ operation: 'GetSecretValue', secretId: SECRET_ARN });
 });
 
-it('with npm start running, invoke signs with the local secret, which the deployed function refuses (hence: stop it first)', async () => {
-  // Prepare: a running `npm start` (its state file, on the shared DynamoDB Local) signs with its own secret
-  writeState(dir, {
-    url: 'http://127.0.0.1:3000/webhooks/voucherify',
-    secret: 'the-local-development-secret',
-    endpoint: dynamodbEndpoint(),
-    table,
-    region: 'us-east-1',
-    pid: process.pid,
-    inMemory: true,
-    startedAt: new Date().toISOString(),
-  });
-  const event = await recipeEvent({ VOUCHERIFY_WEBHOOK_SECRET: DEPLOYED_SECRET });
+it('without VOUCHERIFY_WEBHOOK_SECRET, a running npm start signs with its own secret, which the deployed function refuses', async () => {
+  // Prepare
+  localModeRunning();
+  const event = await recipeEvent({});
 
   // Act
   const result = await deployedHandler()(event);
