@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The CDK app: one stack, its settings read from the CDK context (`cdk deploy -c retentionDays=90`; see
- * lib/config.ts), checked against AWS Control Tower's proactive controls on every synth (bin/proactive-controls.ts;
+ * The CDK app: one stack, named `VoucherifyWebhooks` or `-c stackName=…` (stages side by side in one account), its
+ * settings read from the CDK context (`cdk deploy -c retentionDays=90`; see lib/config.ts), checked against AWS Control Tower's proactive controls on every synth (bin/proactive-controls.ts;
  * a violation fails the synth). The CDK CLI synthesizes it when this process exits.
  */
 import { App } from 'aws-cdk-lib';

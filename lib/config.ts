@@ -393,6 +393,23 @@ export function unknownContextKeys(node: Node): string[] {
   return Object.keys(node.getAllContext()).filter((key) => /^[A-Za-z][A-Za-z0-9]*$/.test(key) && !known.has(key));
 }
 
+/**
+ * Settings set in the CDK context (`-c retentionDays=7`, cdk.json) that the given props do not carry: a construct
+ * built from props alone would drop them without a word. A key whose context value equals the prop (this
+ * repository's app reads the context into the props) is not listed; one whose value cannot be read is.
+ */
+export function contextSettingsNotInProps(node: Node, props: WebhooksSettings): { key: string; value: unknown }[] {
+  const given = props as Record<string, unknown>;
+  const ignored: { key: string; value: unknown }[] = [];
+  for (const [key, kind] of Object.entries(CONTEXT_KEYS) as [keyof WebhooksSettings, Kind][]) {
+    const raw: unknown = node.tryGetContext(key);
+    if (raw === undefined || raw === null || raw === '') continue;
+    const value = readContextValue(raw, kind);
+    if (value === undefined || JSON.stringify(value) !== JSON.stringify(given[key])) ignored.push({ key, value: raw });
+  }
+  return ignored;
+}
+
 function readContextValue(raw: unknown, kind: Kind): unknown {
   const text = typeof raw === 'string' ? raw.trim() : undefined;
   switch (kind) {

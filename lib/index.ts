@@ -2,8 +2,9 @@
  * What the package offers a CDK app: the receiver as a construct to add to a stack of your own, the ready-made stack,
  * and the settings both take.
  */
-export type { WebhooksSettings } from './config';
+export { settingsFromContext, type WebhooksSettings } from './config';
 export {
+  CONTEXT_IGNORED_WARNING,
   INGEST_TIMEOUT,
   VoucherifyWebhookReceiver,
   type VoucherifyWebhookReceiverProps,

@@ -1,4 +1,4 @@
-import { Annotations, type App, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, type App, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
@@ -19,6 +19,26 @@ import type { WebhookApi } from './constructs/webhook-api';
 
 export { INGEST_TIMEOUT, WEBHOOK_SECRET_PLACEHOLDER } from './constructs/voucherify-webhook-receiver';
 
+/**
+ * The context key that names the stack `bin/app.ts` deploys: `cdk deploy -c stackName=VoucherifyStaging`. Not a
+ * setting of the receiver (a CDK app of your own names its stacks itself).
+ */
+export const STACK_NAME_CONTEXT_KEY = 'stackName';
+
+/** CloudFormation's rule for stack names. */
+const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/** The `stackName` context value, checked; undefined when it is not set. */
+export function stackNameFromContext(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const name = typeof raw === 'string' ? raw.trim() : raw;
+  if (typeof name !== 'string' || !STACK_NAME_PATTERN.test(name))
+    throw new SettingsError([
+      `context stackName must start with a letter and hold only letters, digits and hyphens (at most 128); got ${JSON.stringify(raw)}`,
+    ]);
+  return name;
+}
+
 export interface VoucherifyWebhooksStackProps extends StackProps, WebhooksSettings {}
 
 export interface FromContextOptions {
@@ -33,11 +53,14 @@ export interface FromContextOptions {
 
 /**
  * The Voucherify webhook receiver as a stack of its own: the {@link VoucherifyWebhookReceiver} construct (everything
- * the receiver is) plus the outputs an operator needs after `cdk deploy`. To add the receiver to a stack you already
+ * the receiver is, its outputs included) alone in a stack. To add the receiver to a stack you already
  * have, use the construct instead (README, "Add it to your own stack").
  */
 export class VoucherifyWebhooksStack extends Stack {
-  /** Builds the stack into `app` with its settings read from the CDK context (`cdk deploy -c retentionDays=90`). */
+  /**
+   * Builds the stack into `app` with its settings read from the CDK context (`cdk deploy -c retentionDays=90`). The
+   * stack's name is `-c stackName=…` when given (staging and production side by side in one account), else `id`.
+   */
   static fromContext(
     app: App,
     id: string,
@@ -48,8 +71,9 @@ export class VoucherifyWebhooksStack extends Stack {
       const problems = unkeptSubscriptionProblems(app.node, options.keptContext);
       if (problems.length > 0) throw new SettingsError(problems);
     }
-    const stack = new VoucherifyWebhooksStack(app, id, { ...props, ...settingsFromContext(app.node) });
-    for (const key of unknownContextKeys(app.node)) {
+    const stackName = stackNameFromContext(app.node.tryGetContext(STACK_NAME_CONTEXT_KEY));
+    const stack = new VoucherifyWebhooksStack(app, stackName ?? id, { ...props, ...settingsFromContext(app.node) });
+    for (const key of unknownContextKeys(app.node).filter((key) => key !== STACK_NAME_CONTEXT_KEY)) {
       Annotations.of(stack).addWarningV2(
         `voucherify-webhooks:unknownContextKey:${key}`,
         `Context key "${key}" is not a setting of this stack and is ignored (a typo?).`,
@@ -90,66 +114,5 @@ export class VoucherifyWebhooksStack extends Stack {
       observability: this.observability,
     } = this.receiver);
     this.chat = this.receiver.chat;
-    const table = this.eventsTable.table;
-    const secret = this.webhookSecret;
-
-    // --- Outputs ----------------------------------------------------------------------------------------------
-    new CfnOutput(this, 'WebhookUrl', {
-      description: 'Paste into Voucherify: Project settings > Webhooks > URL',
-      value: this.api.webhookUrl,
-    });
-    new CfnOutput(this, 'TableName', { description: 'The events table', value: table.tableName });
-    new CfnOutput(this, 'WebhookSecretArn', {
-      description:
-        "Set the Voucherify webhook secret: aws secretsmanager put-secret-value --secret-id <this> --secret-string '<secret>'",
-      value: secret.secretArn,
-    });
-    new CfnOutput(this, 'VoucherifyApiSecretArn', {
-      description:
-        'Voucherify API keys for `voucherify-events reconcile --api-secret <this>`: aws secretsmanager put-secret-value ' +
-        '--secret-id <this> --secret-string \'{"applicationId":"...","secretKey":"..."}\'',
-      value: this.voucherifyApiSecret.secretArn,
-    });
-    new CfnOutput(this, 'IngestFunctionName', {
-      description: 'The ingest Lambda (logs, aws lambda invoke)',
-      value: this.ingestFunction.functionName,
-    });
-    new CfnOutput(this, 'AlertTopicArn', {
-      description:
-        'Rollback-failure alerts: aws sns subscribe --topic-arn <this> --protocol email (see docs/alerts.md)',
-      value: this.alerts.topic.topicArn,
-    });
-    if (this.chat)
-      new CfnOutput(this, 'ChatTopicArn', {
-        description:
-          'Case messages for chat (Amazon Q Developer custom notifications): the chatChannels read it; a channel ' +
-          'configured in the Amazon Q console can subscribe to it too',
-        value: this.chat.topic.topicArn,
-      });
-    new CfnOutput(this, 'AlertsDlqUrl', {
-      description: 'Alert batches given up after retries (the DLQ alarm fires when it is not empty)',
-      value: this.alerts.deadLetterQueue.queueUrl,
-    });
-    new CfnOutput(this, 'AlarmNames', {
-      // `npm run smoke` checks that each exists and none is in ALARM; names, not a prefix, so none can go unnoticed.
-      description: 'Every alarm of the stack, comma-separated (aws cloudwatch describe-alarms --alarm-names ...)',
-      value: Fn.join(
-        ',',
-        [...Object.values(this.observability.alarms), ...Object.values(this.alerts.alarms)]
-          .filter((a) => a !== undefined)
-          .map((a) => a.alarmName),
-      ),
-    });
-    const silence = this.observability.alarms.silence;
-    if (silence)
-      new CfnOutput(this, 'SilenceAlarmName', {
-        // The one alarm a new or quiet stack is expected to be in: the smoke reports it instead of failing on it.
-        description: 'The alarm for no authentic delivery in silenceAlarmHours (see docs/operating.md)',
-        value: silence.alarmName,
-      });
-    new CfnOutput(this, 'DashboardUrl', {
-      description: 'The operations dashboard (alarms, events by outcome and type, failures, latency, alerts)',
-      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.observability.dashboard.dashboardName}`,
-    });
   }
 }

@@ -12,6 +12,7 @@ const USAGE = `Usage: npm run invoke -- <file.json> [--secret SECRET] [--raw] [-
 
 Runs functions/ingest/handler.ts once with an API Gateway (HTTP API, payload 2.0) event for the signed file.
   --secret      sign with this secret instead of the receiver's (e.g. to see a 401)
+VOUCHERIFY_WEBHOOK_SECRET, when set, is the receiver's secret for this run (even with npm start running).
   --raw         use the file's bytes as they are (no compacting)
   --event-out   also write the event to this file (usable with \`sam local invoke -e\`)`;
 

@@ -3,26 +3,33 @@
  * figures behind the choices of memory size, compression, index projections and table class.
  *
  * Measured here: DynamoDB item sizes of the two seed events (as the adapter writes them), the ingest handler's CPU per
- * event (SDK included, network stubbed) and its log line. Read from the code: memory and retention (lib/config.ts when
- * it loads), the indexes (functions/adapters/table.ts's CreateTable input). Everything else is a stated assumption
+ * event (SDK included, network stubbed) and its log line. Imported from the code: memory, retention and log retention
+ * (lib/config.ts DEFAULT_SETTINGS), the indexes (functions/adapters/table.ts EVENTS_INDEX_LIST). Everything else is a stated assumption
  * (ASSUMPTIONS below, some overridable: --rollback-share=0.5 --memory=256 --cold-share=0.05 --retention-days=90
  * --table-class=standard-ia).
  * Prices: tools/cost/pricing.ts. docs/performance.md explains the model and the decisions.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import type { AttributeValue, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
-import * as table from '../functions/adapters/table';
-import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { App } from 'aws-cdk-lib';
+import { EVENTS_INDEX_LIST, EVENTS_TABLE } from '../functions/adapters/table';
 import { BODY_DICTIONARY_V1, encodeBody } from '../functions/core/shared/body-codec';
+import { DEFAULT_SETTINGS } from '../lib/config';
+import { VoucherifyWebhooksStack } from '../lib/voucherify-webhooks-stack';
 import { consistentReadUnits, ITEM_STORAGE_OVERHEAD_BYTES, itemBytes, writeUnits } from './bench/item-size';
 import { cpuMicros, fmt, median } from './bench/measure';
 import { apiGatewayEventOf, type Payload, seedPayloads } from './bench/payloads';
 import { itemOf } from './bench/steps';
 import { stubbedIngestHandler } from './bench/stubbed-handler';
+import { idleMonthlyCost, idleTotal, type TemplateResources } from './cost/idle';
 import {
   API_GATEWAY,
   CLOUDWATCH_LOGS,
   DYNAMODB,
+  IDLE_PRICES_AS_OF,
   LAMBDA,
   PRICES_AS_OF,
   PRICES_REGION,
@@ -37,8 +44,6 @@ const EVENTS = 1_000_000;
 const ASSUMPTIONS = {
   /** Share of events that are rollback failures (the rest: redemption failures). Overridable. */
   rollbackShare: 1 / 3,
-  /** Ingest memory when lib/config.ts cannot be read. */
-  fallbackMemoryMb: 512,
   /** The stack runs every function on arm64 (lib/constructs/node-function.ts). */
   architecture: 'arm64',
   /** Lambda gives one full vCPU at 1,769 MB and CPU in proportion below that (Lambda developer guide). */
@@ -57,8 +62,8 @@ const ASSUMPTIONS = {
   /** Lambda's START/END/REPORT lines per invocation, and the API's JSON access-log line. */
   platformLogBytes: 300,
   accessLogBytes: 350,
-  /** Days the log groups keep lines (lib/config.ts logRetentionDays default: 30). */
-  logRetentionDays: 30,
+  /** Days the log groups keep lines: the stack's default (lib/config.ts). */
+  logRetentionDays: DEFAULT_SETTINGS.logRetentionDays,
   /** Alerts function: memory, billed time per alert (GetItem, SNS Publish, UpdateItem), one invocation per alert. */
   alertsMemoryMb: 512,
   alertsBilledMs: 40,
@@ -108,45 +113,21 @@ function argument(name: string): number | undefined {
   return value;
 }
 
-/** The stack's defaults, when lib/ loads; otherwise the fallbacks, said out loud. */
-function stackDefaults(): { memoryMb?: number; retentionDays?: number; source: string } {
-  try {
-    // require, not import: lib/ pulls in aws-cdk-lib and may be mid-edit; a failure here only means "assume".
-    const config = require('../lib/config') as {
-      DEFAULT_SETTINGS?: { memorySizeMb?: number; retentionDays?: number };
-    };
-    const defaults = config.DEFAULT_SETTINGS;
-    if (defaults?.memorySizeMb) {
-      return { memoryMb: defaults.memorySizeMb, retentionDays: defaults.retentionDays, source: 'lib/config.ts' };
-    }
-    return { source: 'assumed: lib/config.ts has no DEFAULT_SETTINGS.memorySizeMb' };
-  } catch (error) {
-    return { source: `assumed: lib/config.ts did not load (${error instanceof Error ? error.message : error})` };
-  }
-}
-
-/** The global secondary indexes the table is created with (the one place local mode and, by contract, the stack read). */
-function configuredIndexes(): { indexes: IndexSpec[]; source: string } {
-  const create = (table as Record<string, unknown>).eventsTableCreateInput;
-  if (typeof create !== 'function') {
-    return { indexes: [], source: 'none: functions/adapters/table.ts has no eventsTableCreateInput' };
-  }
-  const gsis = ((create as (name: string) => { GlobalSecondaryIndexes?: GlobalSecondaryIndex[] })('events')
-    .GlobalSecondaryIndexes ?? []) as GlobalSecondaryIndex[];
-  const indexes = gsis.map((gsi) => ({
-    name: gsi.IndexName ?? '?',
-    keys: (gsi.KeySchema ?? []).map((k) => k.AttributeName ?? ''),
-    projection: (gsi.Projection?.ProjectionType ?? 'ALL') as Projection,
-    include: gsi.Projection?.NonKeyAttributes ?? [],
+/** The global secondary indexes the stack and the local mode create (functions/adapters/table.ts), in the model's shape. */
+function configuredIndexes(): IndexSpec[] {
+  return EVENTS_INDEX_LIST.map((index) => ({
+    name: index.name,
+    keys: [index.partitionKey, index.sortKey],
+    projection: index.projection.type,
+    include: index.projection.nonKeyAttributes,
   }));
-  return { indexes, source: 'functions/adapters/table.ts eventsTableCreateInput().GlobalSecondaryIndexes' };
 }
 
 /** The index entry DynamoDB keeps for an item (table key + index keys + projected attributes), or none (sparse). */
 function indexEntry(item: Item, index: IndexSpec): Item | undefined {
   if (!index.keys.every((key) => item[key] !== undefined)) return undefined;
   if (index.projection === 'ALL') return item;
-  const names = new Set([table.EVENTS_TABLE.partitionKey, ...index.keys, ...index.include]);
+  const names = new Set([EVENTS_TABLE.partitionKey, ...index.keys, ...index.include]);
   return Object.fromEntries(Object.entries(item).filter(([name]) => names.has(name)));
 }
 
@@ -271,16 +252,14 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const payloads = seedPayloads();
   const [failed, rollback] = payloads as [Payload, Payload];
-  const defaults = stackDefaults();
-  const { indexes, source: indexSource } = configuredIndexes();
   const settings: Settings = {
-    memoryMb: argument('memory') ?? defaults.memoryMb ?? ASSUMPTIONS.fallbackMemoryMb,
-    retentionDays: argument('retention-days') ?? defaults.retentionDays ?? DEFAULT_INGEST_CONFIG.retentionDays,
+    memoryMb: argument('memory') ?? DEFAULT_SETTINGS.memorySizeMb,
+    retentionDays: argument('retention-days') ?? DEFAULT_SETTINGS.retentionDays,
     rollbackShare: argument('rollback-share') ?? ASSUMPTIONS.rollbackShare,
     coldShare: argument('cold-share') ?? ASSUMPTIONS.coldShare,
-    memorySource: argument('memory') !== undefined ? '--memory' : defaults.source,
-    indexes,
-    indexSource,
+    memorySource: argument('memory') !== undefined ? '--memory' : "the stack's default, lib/config.ts",
+    indexes: configuredIndexes(),
+    indexSource: 'functions/adapters/table.ts EVENTS_INDEX_LIST',
     tableClass: process.argv.includes('--table-class=standard-ia') ? 'standardIa' : 'standard',
   };
   const ourTable: TableClassPrices = DYNAMODB[settings.tableClass];
@@ -375,6 +354,7 @@ async function main(): Promise<void> {
 
   printHeader(settings, handler, months);
   printBill(lines, emailDelivery, sqsDelivery);
+  printIdle();
   printChoices(settings, handler, payloads, months);
 }
 
@@ -412,6 +392,37 @@ function printHeader(settings: Settings, handler: { cpuMicros: number; logBytes:
   out('');
 }
 
+/** The fixed monthly cost of the default stack with no traffic, counted from its synthesized template. */
+function printIdle(): void {
+  const out = console.log;
+  const lines = idleMonthlyCost(defaultStackTemplate());
+  const total = idleTotal(lines);
+  const money = (value: number) => `$${value.toFixed(2)}`.padStart(10);
+  out(
+    `Fixed per month, with no traffic (the default stack's template; ${PRICES_REGION} list prices as of ${IDLE_PRICES_AS_OF}, tools/cost/pricing.ts)`,
+  );
+  for (const line of lines) out(`  ${line.label.padEnd(72)}${money(line.perMonth)}`);
+  out(`  ${'total'.padEnd(72)}${money(total.perMonth)}`);
+  if (total.perMonthLater !== total.perMonth)
+    out(`  ${"from the KMS key's third year (two billed rotations)".padEnd(72)}${money(total.perMonthLater)}`);
+  out(
+    '  API Gateway, Lambda, SNS, SQS, DynamoDB requests and EMF metrics cost nothing while idle; stored events do (above)',
+  );
+  out('');
+}
+
+/** The stack `cdk deploy` creates with no context, synthesized without bundling (the functions' code costs nothing). */
+function defaultStackTemplate(): TemplateResources {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'voucherify-cost-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new VoucherifyWebhooksStack(app, 'VoucherifyWebhooks');
+    return app.synth().getStackByName(stack.stackName).template as TemplateResources;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 function printBill(lines: readonly Line[], emailDelivery: number, sqsDelivery: number): void {
   const out = console.log;
   const money = (value: number) => `$${value < 10 ? value.toFixed(3) : value.toFixed(2)}`.padStart(10);
@@ -440,7 +451,7 @@ function printBill(lines: readonly Line[], emailDelivery: number, sqsDelivery: n
     `${'the ingest path alone (no alerts)'.padEnd(74)}${money(o).padStart(12)}${money(n).padStart(12)}   naive ÷ this: ${fmt(n / o)}x`,
   );
   out(
-    `fixed per month, not per event: the webhook secret $${SECRETS_MANAGER.perSecretMonth.toFixed(2)}; its reads (cached 5 min) about $${((8_760 / 1e4) * SECRETS_MANAGER.per10kApiCalls).toFixed(2)} per warm environment`,
+    `secret reads (cached 5 min): about $${((8_760 / 1e4) * SECRETS_MANAGER.per10kApiCalls).toFixed(2)} a month per warm ingest environment`,
   );
   out('target: at least 3x cheaper than the naive design (see the totals above and docs/performance.md)');
   out('');

@@ -12,13 +12,15 @@ import { awsSmoke, destroyClients, localSmoke } from './smoke/resolve';
 import { exitCode, formatTable, runSmoke } from './smoke/run';
 import { type SmokeOptions, SmokeSetupError } from './smoke/target';
 
-const USAGE = `Usage: npm run smoke -- --stack <name> [--region <region>] [--secret <secret>] [--via-queue] [--wait <s>]
+const USAGE = `Usage: npm run smoke -- --stack <name> [--receiver <id>] [--region <region>] [--secret <secret>] [--via-queue] [--wait <s>]
        npm run smoke -- --local [--secret <secret>] [--via-queue] [--wait <s>]
 
 Sends signed synthetic redemption.failed and redemption.rollback.failed events (ids smoke_<run>_...), checks the
 answers (202, then 200 duplicate; unsigned 401), the stored items, the rollback alert, the alarms; then deletes what
 it created.
-  --stack      the deployed stack (its outputs name the URL, table, topic, secret and alarms)
+  --stack      the deployed stack (its outputs name the URL, table, topic, secret and alarms): this project's
+               stack, or a stack of your own holding a VoucherifyWebhookReceiver
+  --receiver   which receiver, when the stack holds several (the construct id that prefixes its output keys)
   --region     the stack's region (default: the SDK's, from AWS_REGION or the profile)
   --secret     sign with this secret instead of reading it from Secrets Manager (or the local mode)
   --via-queue  also subscribe a temporary SQS queue to the alert topic and wait for the alert on it
@@ -29,6 +31,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       stack: { type: 'string' },
+      receiver: { type: 'string' },
       region: { type: 'string' },
       secret: { type: 'string' },
       'via-queue': { type: 'boolean' },
@@ -47,8 +50,8 @@ async function main(): Promise<number> {
     console.error(`${USAGE}\n\nerror: give either --stack <name> or --local`);
     return 2;
   }
-  if (local && values.region) {
-    console.error('error: --region is for --stack; the local mode has its own endpoints');
+  if (local && (values.region || values.receiver)) {
+    console.error('error: --region and --receiver are for --stack; the local mode has its own endpoints');
     return 2;
   }
   const waitSeconds = values.wait === undefined ? (local ? 30 : 90) : Number(values.wait);
@@ -62,6 +65,7 @@ async function main(): Promise<number> {
     ? localSmoke(readState(localDir()), process.env, values.secret)
     : await awsSmoke({
         stack: values.stack as string,
+        ...(values.receiver ? { receiver: values.receiver } : {}),
         ...(values.region ? { region: values.region } : {}),
         ...(values.secret !== undefined ? { secret: values.secret } : {}),
       });

@@ -1,9 +1,3 @@
-import type {
-  CreateTableCommandInput,
-  GlobalSecondaryIndex,
-  UpdateTimeToLiveCommandInput,
-} from '@aws-sdk/client-dynamodb';
-
 /**
  * The events table's shape, shared by the CDK stack, the DynamoDB adapter and the local mode so they cannot drift.
  */
@@ -128,44 +122,4 @@ export function indexKeyAttributes(record: {
   };
   if (record.status === 'QUARANTINED') keys[INDEX_KEYS.quarantined] = QUARANTINED_PARTITION;
   return keys;
-}
-
-/** CreateTable's form of one index (on-demand: no throughput). */
-export function globalSecondaryIndexInput(index: EventsIndex): GlobalSecondaryIndex {
-  return {
-    IndexName: index.name,
-    KeySchema: [
-      { AttributeName: index.partitionKey, KeyType: 'HASH' },
-      { AttributeName: index.sortKey, KeyType: 'RANGE' },
-    ],
-    Projection: { ProjectionType: index.projection.type, NonKeyAttributes: [...index.projection.nonKeyAttributes] },
-  };
-}
-
-/**
- * CreateTable input for the events table: string key `pk`, the indexes of {@link EVENTS_INDEXES}, stream with new
- * images, on-demand billing. The local mode and the integration tests create their tables from this, so they hold
- * exactly what the CDK stack deploys (minus what DynamoDB Local ignores: encryption, point-in-time recovery). TTL is a
- * separate call: see `eventsTableTtlInput`.
- */
-export function eventsTableCreateInput(tableName: string): CreateTableCommandInput {
-  return {
-    TableName: tableName,
-    AttributeDefinitions: [EVENTS_TABLE.partitionKey, ...Object.values(INDEX_KEYS)].map((name) => ({
-      AttributeName: name,
-      AttributeType: 'S',
-    })),
-    KeySchema: [{ AttributeName: EVENTS_TABLE.partitionKey, KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: EVENTS_INDEX_LIST.map(globalSecondaryIndexInput),
-    BillingMode: 'PAY_PER_REQUEST',
-    StreamSpecification: { StreamEnabled: true, StreamViewType: EVENTS_TABLE.streamViewType },
-  };
-}
-
-/** UpdateTimeToLive input that turns on expiry by `expiresAt` (DynamoDB cannot set TTL in CreateTable). */
-export function eventsTableTtlInput(tableName: string): UpdateTimeToLiveCommandInput {
-  return {
-    TableName: tableName,
-    TimeToLiveSpecification: { AttributeName: EVENTS_TABLE.ttlAttribute, Enabled: true },
-  };
 }

@@ -1,4 +1,4 @@
-import { Duration, SecretValue } from 'aws-cdk-lib';
+import { Annotations, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -8,13 +8,14 @@ import { Construct } from 'constructs';
 import { EVENTS_INDEX_LIST } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { allowListEntries, formatSourceEntries } from '../../functions/core/ingest/source-ip';
-import { type ResolvedSettings, resolveSettings, type WebhooksSettings } from '../config';
+import { contextSettingsNotInProps, type ResolvedSettings, resolveSettings, type WebhooksSettings } from '../config';
 import { functionEntry } from '../paths';
 import { Alerts } from './alerts';
 import { Chat } from './chat';
 import { EventsTable, globalSecondaryIndexProps } from './events-table';
 import { NodeFunction } from './node-function';
 import { Observability } from './observability';
+import { addReceiverOutputs } from './receiver-outputs';
 import { WebhookApi } from './webhook-api';
 
 /**
@@ -33,6 +34,9 @@ export const WEBHOOK_SECRET_PLACEHOLDER = '[]';
  * listens, and it gets a 5xx it will retry.
  */
 export const INGEST_TIMEOUT = Duration.seconds(8);
+
+/** The id of the warning a receiver gives when CDK context keys meant for it are set but not passed as props. */
+export const CONTEXT_IGNORED_WARNING = 'voucherify-webhooks:contextIgnored';
 
 export interface VoucherifyWebhookReceiverProps extends WebhooksSettings {
   /**
@@ -55,8 +59,8 @@ export interface VoucherifyWebhookReceiverProps extends WebhooksSettings {
 /**
  * The Voucherify webhook receiver as one construct, to add to a stack of your own: HTTP API → ingest Lambda → DynamoDB
  * `events` table, with the webhook secret in Secrets Manager; rollback-failure alerts from the table's stream to an
- * SNS topic (created, or yours); a dashboard and alarms. {@link VoucherifyWebhooksStack} is this construct alone in a
- * stack, with outputs.
+ * SNS topic (created, or yours); a dashboard and alarms; and the stack outputs an operator and `npm run smoke` read
+ * (`lib/constructs/receiver-outputs.ts`). {@link VoucherifyWebhooksStack} is this construct alone in a stack.
  *
  * Built from four parts, each its own construct: the events table (`lib/constructs/events-table.ts`, indexes from
  * `functions/adapters/table.ts`), the webhook API with the ingest function (`lib/constructs/webhook-api.ts`), the
@@ -84,6 +88,7 @@ export class VoucherifyWebhookReceiver extends Construct {
     super(scope, id);
     const settings = resolveSettings(props);
     this.settings = settings;
+    warnOfIgnoredContext(this, props);
 
     // --- Data -------------------------------------------------------------------------------------------------
     this.eventsTable = new EventsTable(this, 'Events', {
@@ -213,7 +218,13 @@ export class VoucherifyWebhookReceiver extends Construct {
       deadLetterQueue: this.alerts.deadLetterQueue,
       otherAlarms: Object.values(this.alerts.alarms),
       silenceAlarmHours: settings.silenceAlarmHours,
+      // The ready-made stack's receiver ('Default') is named after its stack; one in a stack of your own after its path
+      // too, so two receivers in one stack never share a dashboard name or mix their metrics.
+      ...(id === 'Default' ? {} : { service: receiverName(this), dashboardName: receiverName(this) }),
     });
+
+    // --- Outputs: what an operator and `npm run smoke` read after a deploy (names in receiver-outputs.ts) ----------
+    addReceiverOutputs(this);
   }
 
   /** The URL to paste into Voucherify (Project settings > Webhooks). */
@@ -225,4 +236,31 @@ export class VoucherifyWebhookReceiver extends Construct {
   get alertTopic(): ITopic {
     return this.alerts.topic;
   }
+}
+
+/**
+ * The construct takes its settings as props only. A `-c retentionDays=7` (or a cdk.json entry) meant for it in an app
+ * that does not read the context into the props would otherwise vanish: say so, naming each key, on every synth.
+ */
+function warnOfIgnoredContext(receiver: VoucherifyWebhookReceiver, props: WebhooksSettings): void {
+  const ignored = contextSettingsNotInProps(receiver.node, props);
+  if (ignored.length === 0) return;
+  const keys = ignored.map(({ key, value }) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  Annotations.of(receiver).addWarningV2(
+    CONTEXT_IGNORED_WARNING,
+    `VoucherifyWebhookReceiver takes its settings as props only; context ${keys.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ` +
+      `not read. Pass ${ignored.length === 1 ? 'it' : 'them'} as props (new VoucherifyWebhookReceiver(scope, id, { ${ignored
+        .map(({ key }) => key)
+        .join(', ')} })), or read the context into the props with settingsFromContext(app.node).`,
+  );
+}
+
+/** `<stack name>-<construct path below the stack>`, in the characters a dashboard name allows. */
+function receiverName(receiver: Construct): string {
+  const stack = Stack.of(receiver);
+  const below = receiver.node.scopes.slice(receiver.node.scopes.indexOf(stack) + 1).map((scope) => scope.node.id);
+  return [stack.stackName, ...below]
+    .join('-')
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .slice(0, 255);
 }

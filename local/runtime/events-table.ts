@@ -1,19 +1,16 @@
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   type TableDescription,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
+  type UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import {
-  EVENTS_INDEX_LIST,
-  EVENTS_TABLE,
-  eventsTableCreateInput,
-  eventsTableTtlInput,
-  globalSecondaryIndexInput,
-} from '../../functions/adapters/table';
+import { EVENTS_INDEX_LIST, EVENTS_TABLE, type EventsIndex, INDEX_KEYS } from '../../functions/adapters/table';
 
 /** The table name the local mode uses unless TABLE_NAME says otherwise. */
 export const LOCAL_TABLE_NAME = 'voucherify-events';
@@ -115,4 +112,44 @@ function differences(table: TableDescription): string[] {
     );
   }
   return warnings;
+}
+
+/** CreateTable's form of one index (on-demand: no throughput). */
+export function globalSecondaryIndexInput(index: EventsIndex): GlobalSecondaryIndex {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: index.projection.type, NonKeyAttributes: [...index.projection.nonKeyAttributes] },
+  };
+}
+
+/**
+ * CreateTable input for the events table: string key `pk`, the indexes of {@link EVENTS_INDEXES}, stream with new
+ * images, on-demand billing. The local mode and the integration tests create their tables from this, so they hold
+ * exactly what the CDK stack deploys (minus what DynamoDB Local ignores: encryption, point-in-time recovery). TTL is a
+ * separate call: see `eventsTableTtlInput`.
+ */
+export function eventsTableCreateInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [EVENTS_TABLE.partitionKey, ...Object.values(INDEX_KEYS)].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S',
+    })),
+    KeySchema: [{ AttributeName: EVENTS_TABLE.partitionKey, KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: EVENTS_INDEX_LIST.map(globalSecondaryIndexInput),
+    BillingMode: 'PAY_PER_REQUEST',
+    StreamSpecification: { StreamEnabled: true, StreamViewType: EVENTS_TABLE.streamViewType },
+  };
+}
+
+/** UpdateTimeToLive input that turns on expiry by `expiresAt` (DynamoDB cannot set TTL in CreateTable). */
+export function eventsTableTtlInput(tableName: string): UpdateTimeToLiveCommandInput {
+  return {
+    TableName: tableName,
+    TimeToLiveSpecification: { AttributeName: EVENTS_TABLE.ttlAttribute, Enabled: true },
+  };
 }

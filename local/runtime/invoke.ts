@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { readState } from '../../cli/local-state';
-import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { parseSecrets } from '../../functions/adapters/secrets';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
+import { toApiGatewayEvent } from './api-gateway-event';
 import { localDynamoDbClient } from './aws-env';
 import { prepareDelivery, readDeliveryFile } from './delivery';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
@@ -50,7 +50,10 @@ export async function invokeFile(options: InvokeOptions): Promise<InvokeOutcome>
 
   const state = readState(options.dir);
   const running = state !== undefined && (await canConnect(state.endpoint));
-  const receiverSecret = running ? state.secret : resolveWebhookSecret(options.dir, env).value;
+  // VOUCHERIFY_WEBHOOK_SECRET, when set, is this run's secret even beside a running local mode: the README's SAM recipe
+  // signs its event with a deployed stack's secret that way, without putting it on the command line.
+  const configured = env.VOUCHERIFY_WEBHOOK_SECRET?.trim();
+  const receiverSecret = configured || (running ? state.secret : resolveWebhookSecret(options.dir, env).value);
   const signingSecret = options.secret ?? parseSecrets(receiverSecret)[0] ?? receiverSecret;
   const table = running ? state.table : env.TABLE_NAME?.trim() || LOCAL_TABLE_NAME;
 

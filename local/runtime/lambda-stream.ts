@@ -4,7 +4,7 @@
  */
 import type { _Record as StreamsRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { toStreamImage } from '../../functions/adapters/dynamodb-stream';
+import { toStreamImage } from './stream-image';
 
 /** A stream record from DynamoDB Streams' GetRecords as Lambda hands it to a function. */
 export function toLambdaRecord(record: StreamsRecord, streamArn: string, region: string): DynamoDBRecord {

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { toApiGatewayEvent, toApiGatewayResult } from '../../functions/adapters/api-gateway';
+import { toApiGatewayResult } from '../../functions/adapters/api-gateway';
 import { toAnswer } from '../../functions/core/ingest/answers';
+import { toApiGatewayEvent } from './api-gateway-event';
 
 /** A Lambda handler for an HTTP API route (payload format 2.0), like `functions/ingest/handler.ts`'s `handler`. */
 export type HttpApiHandler = (

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
+import { toApiGatewayEvent } from '../../local/runtime/api-gateway-event';
 import { loadIngestHandler } from '../../local/runtime/handler';
 import type { HttpApiHandler } from '../../local/runtime/server';
 import { dynamodbEndpoint } from './dynamodb';

@@ -1,9 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { toItem } from '../../functions/adapters/dynamodb-event-store';
-import { toStreamImage } from '../../functions/adapters/dynamodb-stream';
 import type { ValidationIssue } from '../../functions/core/ingest/validation';
 import { buildEventRecord, type EventRecord, type EventStatus } from '../../functions/core/shared/event-record';
+import { toStreamImage } from '../../local/runtime/stream-image';
 import { compactBody } from '../../tools/fixtures';
 
 export const STREAM_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/events/stream/2026-11-22T10:00:00.000';

@@ -4,9 +4,10 @@
  * are found by type and by the references between them, never by logical id.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { EVENTS_INDEX_LIST, eventsTableCreateInput } from '../../functions/adapters/table';
+import { EVENTS_INDEX_LIST } from '../../functions/adapters/table';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/shared/metrics';
 import { DIMENSION, ingestMetrics, METRIC } from '../../functions/core/shared/operational-metrics';
+import { eventsTableCreateInput } from '../../local/runtime/events-table';
 import {
   alertsFunction,
   eventsTable,

@@ -15,7 +15,6 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { createPowertoolsLogger, powertoolsLogger } from '../../functions/adapters/powertools-logger';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { sign, stripJsonWhitespace } from '../../functions/core/ingest/signature';
@@ -30,6 +29,7 @@ import {
   type StreamHandler,
   subscribeQueue,
 } from '../../local/runtime/alerts';
+import { toApiGatewayEvent } from '../../local/runtime/api-gateway-event';
 import { freePort } from '../../local/runtime/net';
 import type { HttpApiHandler } from '../../local/runtime/server';
 import { compactBody, type Envelope, fixtureNames, loadFixture, TEST_SECRET } from '../../tools/fixtures';

@@ -1,12 +1,13 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fromStreamImage, toStreamImage } from '../../functions/adapters/dynamodb-stream';
+import { fromStreamImage } from '../../functions/adapters/dynamodb-stream';
 import { SnsAlertPublisher, toPublishInput } from '../../functions/adapters/sns-publisher';
 import { readAlertsSettings } from '../../functions/alerts/settings';
 import { buildAlertMessage } from '../../functions/core/alerts/message';
 import { AlertPublishError } from '../../functions/core/alerts/ports';
 import { ConfigurationError } from '../../functions/core/ingest/config';
+import { toStreamImage } from '../../local/runtime/stream-image';
 import { loadFixture } from '../../tools/fixtures';
 import { storedRecord } from '../helpers/stream-records';
 

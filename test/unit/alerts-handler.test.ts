@@ -1,8 +1,8 @@
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { toItem } from '../../functions/adapters/dynamodb-event-store';
-import { toStreamImage } from '../../functions/adapters/dynamodb-stream';
 import { ALERTS_FILTER_PATTERN, matchesAlertFilter } from '../../functions/alerts/filter';
 import { makeAlertsHandler, UnidentifiableRecordError } from '../../functions/alerts/make-handler';
+import { toStreamImage } from '../../local/runtime/stream-image';
 import { loadFixture, setPath } from '../../tools/fixtures';
 import { MemoryLedger, RecordingPublisher } from '../helpers/alert-fakes';
 import { insertOf, storedRecord, streamRecord } from '../helpers/stream-records';

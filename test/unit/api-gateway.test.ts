@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { apiGatewayHandler, fromApiGatewayEvent, toApiGatewayEvent } from '../../functions/adapters/api-gateway';
+import { apiGatewayHandler, fromApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { staticSecrets } from '../../functions/adapters/secrets';
 import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest/ingest';
+import { toApiGatewayEvent } from '../../local/runtime/api-gateway-event';
 import { TEST_SECRET } from '../../tools/fixtures';
 import { MemoryEventStore } from '../helpers/memory-store';
 

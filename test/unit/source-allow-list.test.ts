@@ -2,7 +2,7 @@
  * The optional allow-list of source addresses: reading entries, matching, the settings that turn it on, and the ingest
  * decision (403 before the signature, nothing stored, no secret read).
  */
-import { fromApiGatewayEvent, toApiGatewayEvent } from '../../functions/adapters/api-gateway';
+import { fromApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { staticSecrets } from '../../functions/adapters/secrets';
 import { toAnswer } from '../../functions/core/ingest/answers';
 import { ConfigurationError, readIngestSettings } from '../../functions/core/ingest/config';
@@ -19,6 +19,7 @@ import {
   VOUCHERIFY_SENDER_IPS,
 } from '../../functions/core/ingest/source-ip';
 import type { SecretSource } from '../../functions/core/shared/ports';
+import { toApiGatewayEvent } from '../../local/runtime/api-gateway-event';
 import { loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { MemoryEventStore } from '../helpers/memory-store';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { DEFAULT_INGEST_CONFIG, type IngestRequest } from '../../functions/core/ingest/ingest';
 import { SIGNATURE_HEADER, sign, stripJsonWhitespace } from '../../functions/core/ingest/signature';
+import { toApiGatewayEvent } from '../../local/runtime/api-gateway-event';
 
 /** The two seed events every measurement runs on, in full v2024-01-01 envelopes. */
 export const SEED_NAMES = ['redemption.failed', 'redemption.rollback.failed'] as const;

@@ -80,3 +80,31 @@ export const SECRETS_MANAGER = {
   perSecretMonth: 0.4,
   per10kApiCalls: 0.05,
 } as const;
+
+/**
+ * The prices an idle deployment pays every month whatever its traffic, checked on 2026-12-07 against the stored copies
+ * of the AWS pricing pages named below (us-east-1, no free tier; not re-read live: this machine cannot browse).
+ */
+export const IDLE_PRICES_AS_OF = '2026-12-07';
+
+/** https://aws.amazon.com/kms/pricing/ */
+export const KMS = {
+  /** Each customer managed key, until it is deleted (a key pending deletion is free). */
+  perKeyMonth: 1.0,
+  /**
+   * Automatic yearly rotation: since May 2024 the first and second rotation each add $1/month to the key; later
+   * rotations add nothing. So a rotated key costs $1, then $2 after a year, then $3 from its second year on.
+   */
+  perRotationMonth: 1.0,
+  maxBilledRotations: 2,
+} as const;
+
+/** https://aws.amazon.com/cloudwatch/pricing/ (alarms, dashboards). */
+export const CLOUDWATCH = {
+  /** Standard-resolution alarm (period >= 60 s), per metric it evaluates: a metric-math alarm pays for each metric. */
+  perStandardAlarmMetricMonth: 0.1,
+  /** High-resolution alarm (period < 60 s), per metric. */
+  perHighResolutionAlarmMetricMonth: 0.3,
+  perCompositeAlarmMonth: 0.5,
+  perDashboardMonth: 3.0,
+} as const;

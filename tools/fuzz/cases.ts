@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { toApiGatewayEvent } from '../../functions/adapters/api-gateway';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { SIGNATURE_HEADER, sign, stripJsonWhitespace } from '../../functions/core/ingest/signature';
+import { toApiGatewayEvent } from '../../local/runtime/api-gateway-event';
 import { loadFixture, TEST_SECRET } from '../fixtures';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -8,9 +8,10 @@ import type { LocalModeState } from '../../cli/local-state';
 import { parseSecrets } from '../../functions/adapters/secrets';
 import { localSnsClient, localSqsClient } from '../../local/runtime/alerts';
 import { localDynamoDbClient } from '../../local/runtime/aws-env';
+import { receiverOutputs } from './outputs';
 import { type SmokeClients, SmokeSetupError, type SmokeTarget } from './target';
 
-/** The stack outputs the smoke reads (lib/voucherify-webhooks-stack.ts). */
+/** The receiver outputs the smoke reads (lib/constructs/receiver-outputs.ts). */
 export const SMOKE_OUTPUTS = [
   'WebhookUrl',
   'TableName',
@@ -62,15 +63,17 @@ export function signingSecret(value: string | undefined, where: string): string 
 /** A deployed stack: its outputs from CloudFormation, the secret from Secrets Manager (unless given), AWS clients. */
 export async function awsSmoke(options: {
   stack: string;
+  /** Which receiver of a stack that holds several (the prefix of its output keys). */
+  receiver?: string;
   region?: string;
   secret?: string;
 }): Promise<{ target: SmokeTarget; clients: SmokeClients }> {
   const config = options.region ? { region: options.region } : {};
   const cloudformation = new CloudFormationClient(config);
-  let outputs: Record<string, string>;
+  let stackOutputs: Record<string, string>;
   try {
     const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: options.stack }));
-    outputs = Object.fromEntries(
+    stackOutputs = Object.fromEntries(
       (Stacks?.[0]?.Outputs ?? []).flatMap((o) => (o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : [])),
     );
   } catch (error) {
@@ -78,6 +81,8 @@ export async function awsSmoke(options: {
   } finally {
     cloudformation.destroy();
   }
+  // This project's stack, or a VoucherifyWebhookReceiver in a stack of the user's own (tools/smoke/outputs.ts).
+  const outputs: Record<string, string> = receiverOutputs(options.stack, stackOutputs, options.receiver);
   let secret = options.secret;
   if (secret === undefined) {
     const arn = outputs.WebhookSecretArn;
