@@ -3,7 +3,6 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { EVENTS_INDEX_LIST } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
@@ -12,6 +11,7 @@ import { type ResolvedSettings, resolveSettings, type WebhooksSettings } from '.
 import { functionEntry } from '../paths';
 import { Alerts } from './alerts';
 import { EventsTable, globalSecondaryIndexProps } from './events-table';
+import { addNagSuppressions } from './nag';
 import { NodeFunction } from './node-function';
 import { Observability } from './observability';
 import { WebhookApi } from './webhook-api';
@@ -96,7 +96,7 @@ export class VoucherifyWebhookReceiver extends Construct {
       secretStringValue: SecretValue.unsafePlainText(WEBHOOK_SECRET_PLACEHOLDER),
       removalPolicy: settings.removalPolicy,
     });
-    NagSuppressions.addResourceSuppressions(this.webhookSecret, [
+    addNagSuppressions(this.webhookSecret, [
       {
         id: 'AwsSolutions-SMG4',
         reason:
@@ -114,7 +114,7 @@ export class VoucherifyWebhookReceiver extends Construct {
       secretStringValue: SecretValue.unsafePlainText('{}'),
       removalPolicy: settings.removalPolicy,
     });
-    NagSuppressions.addResourceSuppressions(this.voucherifyApiSecret, [
+    addNagSuppressions(this.voucherifyApiSecret, [
       {
         id: 'AwsSolutions-SMG4',
         reason:
@@ -155,7 +155,7 @@ export class VoucherifyWebhookReceiver extends Construct {
       .bind('WEBHOOK_SECRET_ARN', secret.secretArn, (grantee) =>
         Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secret.secretArn] }),
       );
-    NagSuppressions.addResourceSuppressions(this.ingestFunction, [
+    addNagSuppressions(this.ingestFunction, [
       {
         id: 'Serverless-LambdaDLQ',
         reason:

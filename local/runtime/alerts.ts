@@ -13,6 +13,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { matchesAlertFilter } from '../../functions/alerts/filter';
 import type { AlertFacts } from '../../functions/core/alerts/facts';
 import { buildEmailText } from '../../functions/core/alerts/text';
+import { ALERTS_STREAM_MAPPING } from '../../lib/runtime-settings';
 import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env';
 import { StreamPoller, type StreamPollerOptions } from './stream-poller';
 
@@ -143,10 +144,11 @@ export function alertsStreamPoller(options: {
     region: LOCAL_REGION,
     invoke: options.invoke,
     filter: matchesAlertFilter,
-    batchSize: 10,
-    startingPosition: 'TRIM_HORIZON',
-    retryAttempts: 10,
-    bisectBatchOnError: true,
+    // The event source mapping's own values (lib/constructs/alerts.ts reads the same module).
+    batchSize: ALERTS_STREAM_MAPPING.batchSize,
+    startingPosition: ALERTS_STREAM_MAPPING.startingPosition,
+    retryAttempts: ALERTS_STREAM_MAPPING.retryAttempts,
+    bisectBatchOnError: ALERTS_STREAM_MAPPING.bisectBatchOnError,
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(options.onGiveUp ? { onGiveUp: options.onGiveUp } : {}),
