@@ -42,9 +42,10 @@ export const LAMBDA_BUILD_OPTIONS = {
   target: `node${LAMBDA_NODE_MAJOR}`,
   format: 'cjs',
   minify: true,
-  // Source maps that stack traces use (NODE_OPTIONS=--enable-source-maps); mappings are enough for that, and leaving
-  // the sources out keeps the zip small.
-  sourcemap: 'external',
+  // Source maps that stack traces use (NODE_OPTIONS=--enable-source-maps): `linked` writes index.js.map and the
+  // sourceMappingURL comment Node needs to find it ('external' would leave the comment out). Mappings are enough for
+  // stack traces, and leaving the sources out keeps the zip small.
+  sourcemap: 'linked',
   sourcesContent: false,
   // Prefer the packages' ES module builds, which esbuild can tree-shake: the ingest bundle drops from about 670 KB to
   // 460 KB, and the module loads about a quarter faster.
