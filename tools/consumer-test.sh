@@ -50,6 +50,8 @@ Object.assign(process.env, {
   AWS_REGION: 'eu-west-1',
   TABLE_NAME: 'events',
   WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook-AbCdEf',
+  // Lambda runs it on Node 24; the SDK's end-of-support notice for this machine's Node is not the package's concern.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 if (typeof require(path.resolve(bundle)).handler !== 'function') fail('the ingest bundle exports no handler');
 console.log(`  ok  ${stackName}: ${resources.length} resources, ${functions.length} functions, route ${route[1].Properties.RouteKey}, ingest bundle ${fs.statSync(bundle).size} bytes`);
