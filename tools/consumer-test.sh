@@ -57,8 +57,10 @@ if (typeof require(path.resolve(bundle)).handler !== 'function') fail('the inges
 console.log(`  ok  ${stackName}: ${resources.length} resources, ${functions.length} functions, route ${route[1].Properties.RouteKey}, ingest bundle ${fs.statSync(bundle).size} bytes`);
 EOF
 
-for version in "${versions[@]}"; do
-  app="$work/app-$version"
+# One app per version, side by side: each installs and synthesizes on its own (the installs are mostly network time).
+check_version() {
+  local version=$1
+  local app="$work/app-$version"
   mkdir -p "$app"
   cd "$app"
   echo "== aws-cdk-lib@$version"
@@ -135,6 +137,17 @@ EOF
   ok "npx voucherify-events --help"
   npx --no-install voucherify-smoke --help | head -1 | grep -q '^Usage: ' || fail "npx voucherify-smoke --help"
   ok "npx voucherify-smoke --help"
-  cd "$REPO"
+}
+
+pids=()
+for version in "${versions[@]}"; do
+  (check_version "$version") >"$work/log-$version" 2>&1 &
+  pids+=($!)
 done
+failed=0
+for i in "${!versions[@]}"; do
+  wait "${pids[$i]}" || failed=1
+  cat "$work/log-${versions[$i]}"
+done
+[ "$failed" = 0 ] || fail "see above"
 echo "consumer-test: passed (aws-cdk-lib ${versions[*]})"
