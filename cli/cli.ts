@@ -21,9 +21,24 @@ function mainHelp(): string {
   return `Usage: voucherify-events <command> [options]   (npm run events -- <command> [options])
 
 Commands:
-${COMMANDS.map((command) => command.overview).join('\n')}
+${alignColumns(COMMANDS.flatMap((command) => command.overview.split('\n')))}
 
 Run \`voucherify-events <command> --help\` for a command's options. Docs: docs/operating.md`;
+}
+
+/**
+ * The overview lines (`  <usage>   <description>`, usage and description split at the first run of two or more
+ * spaces) with every description starting in one column, whatever the longest usage is.
+ */
+function alignColumns(lines: readonly string[]): string {
+  const rows = lines.map((line) => {
+    const match = /^\s*(\S(?:.*?\S)?)\s{2,}(\S.*)$/.exec(line);
+    return match
+      ? { usage: match[1] as string, description: match[2] as string }
+      : { usage: line.trim(), description: '' };
+  });
+  const width = Math.max(...rows.map((row) => row.usage.length));
+  return rows.map((row) => `  ${row.usage.padEnd(width)}   ${row.description}`.trimEnd()).join('\n');
 }
 
 /** `a, b and c`. */

@@ -9,14 +9,15 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
 import type { LogLevel } from '../../functions/core/shared/ports';
 import { functionEntry } from '../paths';
+import { ALERTS_STREAM_MAPPING } from '../runtime-settings';
 import { badThingAlarm } from './alarm';
+import { addNagSuppressions } from './nag';
 import { NodeFunction } from './node-function';
 
 /**
@@ -173,7 +174,7 @@ export class Alerts extends Construct {
       this.topic = topic;
     }
     for (const address of props.alertEmails ?? []) {
-      NagSuppressions.addResourceSuppressions(this.topic.addSubscription(new EmailSubscription(address)), [
+      addNagSuppressions(this.topic.addSubscription(new EmailSubscription(address)), [
         {
           id: 'Serverless-SNSRedrivePolicy',
           reason:
@@ -196,7 +197,7 @@ export class Alerts extends Construct {
       // one). ALLOW_ALL is SQS's default when the property is absent, so nothing changes in what the queue accepts.
       redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
     });
-    NagSuppressions.addResourceSuppressions(this.deadLetterQueue, [
+    addNagSuppressions(this.deadLetterQueue, [
       {
         id: 'AwsSolutions-SQS3',
         reason:
@@ -294,7 +295,7 @@ export class Alerts extends Construct {
     // On the role's policy, for this one "*" only (appliesTo), so any other wildcard is still reported.
     const rolePolicy = this.function.role?.node.tryFindChild('DefaultPolicy');
     if (!rolePolicy) throw new Error('Alerts: the function role has no DefaultPolicy to hold the ListStreams grant');
-    NagSuppressions.addResourceSuppressions(
+    addNagSuppressions(
       rolePolicy,
       [
         {
@@ -313,29 +314,28 @@ export class Alerts extends Construct {
     this.eventSourceMapping = new EventSourceMapping(this, 'StreamMapping', {
       target: this.function,
       eventSourceArn: streamArn,
-      // TRIM_HORIZON, not LATEST: LATEST would skip rollback failures stored while the mapping was being created.
-      // Older records replayed on the first start are harmless: the function skips events already alerted.
-      startingPosition: StartingPosition.TRIM_HORIZON,
+      // lib/runtime-settings.ts says why each of these (the local mode's poller uses the same values).
+      startingPosition: StartingPosition[ALERTS_STREAM_MAPPING.startingPosition],
       // Same rule as the handler's own check and the local mode's poller (functions/alerts/filter.ts). Items are
       // written once, so INSERT is one alert per event; the marker write (MODIFY) and TTL deletes never invoke.
       filters: [FilterCriteria.filter(structuredClone(ALERTS_FILTER_PATTERN) as Record<string, unknown>)],
-      batchSize: 10,
+      batchSize: ALERTS_STREAM_MAPPING.batchSize,
       // No batching window: an alert should leave within seconds.
       maxBatchingWindow: Duration.seconds(0),
       reportBatchItemFailures: true,
-      // A thrown error (timeout, crash) splits the batch, so one poison record cannot hold the others back.
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      // After 6 h an alert is stale; the DLQ alarm tells people to look (the stream itself keeps records 24 h).
-      maxRecordAge: Duration.hours(6),
+      bisectBatchOnError: ALERTS_STREAM_MAPPING.bisectBatchOnError,
+      retryAttempts: ALERTS_STREAM_MAPPING.retryAttempts,
+      // After that an alert is stale; the DLQ alarm tells people to look (the stream itself keeps records 24 h).
+      maxRecordAge: Duration.hours(ALERTS_STREAM_MAPPING.maxRecordAgeHours),
       onFailure: new SqsDlq(this.deadLetterQueue),
     });
-    NagSuppressions.addResourceSuppressions(this.function, [
+    addNagSuppressions(this.function, [
       {
         id: 'Serverless-LambdaDLQ',
         reason:
           'Only the DynamoDB stream event source mapping invokes the alerts function, and a function dead-letter ' +
-          'queue only receives failed asynchronous invocations. What the mapping gives up on (10 retries or 6 h) ' +
+          'queue only receives failed asynchronous invocations. What the mapping gives up on ' +
+          `(${ALERTS_STREAM_MAPPING.retryAttempts} retries or ${ALERTS_STREAM_MAPPING.maxRecordAgeHours} h) ` +
           'goes to its on-failure destination, the DeadLetterQueue beside it, whose alarm fires on the first message.',
       },
     ]);
@@ -345,7 +345,8 @@ export class Alerts extends Construct {
     this.alarms = {
       deadLetters: badThingAlarm(this, 'DeadLetterQueueNotEmptyAlarm', {
         description:
-          'Rollback-failure alerts were given up after 10 retries or 6 hours and their batch descriptions are in the ' +
+          `Rollback-failure alerts were given up after ${ALERTS_STREAM_MAPPING.retryAttempts} retries or ` +
+          `${ALERTS_STREAM_MAPPING.maxRecordAgeHours} hours and their batch descriptions are in the ` +
           'alerts DLQ. Some alerts were NOT sent. See docs/alerts.md, "When an alarm fires".',
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),

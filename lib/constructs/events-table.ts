@@ -11,7 +11,10 @@ import {
 import { Construct } from 'constructs';
 import { EVENTS_TABLE, type EventsIndex } from '../../functions/adapters/table';
 
-/** The CDK form of one index of `EVENTS_INDEXES`, so the stack deploys what local mode creates. */
+/**
+ * The CDK form of one index of `EVENTS_INDEXES`, so the stack deploys what local mode creates.
+ * @internal Not in the package's declarations, which would otherwise need the AWS SDK's types.
+ */
 export function globalSecondaryIndexProps(index: EventsIndex): GlobalSecondaryIndexProps {
   return {
     indexName: index.name,

@@ -1,25 +1,33 @@
-import type { Duration } from 'aws-cdk-lib';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { AssetHashType, DockerImage, type Duration } from 'aws-cdk-lib';
 import { type Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  Runtime,
+  RuntimeFamily,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { LOCK_FILE, PROJECT_ROOT } from '../paths';
+import { type FunctionEntry, PACKAGE_ROOT } from '../paths';
+import { BUNDLE_FILE, LAMBDA_BUILD_OPTIONS, LAMBDA_NODE_MAJOR } from '../runtime-settings';
+import { addNagSuppressions } from './nag';
 
 /**
- * The runtime every function of this app runs on. Named, not `NODEJS_LATEST`, so a CDK upgrade never changes the
- * runtime behind our back; 24 is the newest Lambda offers (supported into 2028, and what cdk-nag's AwsSolutions-L1
- * asks for). The code needs nothing newer than Node 20, which is what runs it locally.
+ * The runtime every function of this app runs on: Node.js {@link LAMBDA_NODE_MAJOR} (lib/runtime-settings.ts). Built
+ * from its name rather than `Runtime.NODEJS_24_X` so the construct also works with aws-cdk-lib releases older than that
+ * constant (the package supports a range; see README, "Use the construct in your own stack").
  */
-export const NODE_RUNTIME = Runtime.NODEJS_24_X;
-
-/** esbuild's target for {@link NODE_RUNTIME}, so the bundle uses exactly the syntax the runtime supports. */
-export const NODE_TARGET = `node${NODE_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, '$1')}`;
+export const NODE_RUNTIME = new Runtime(`nodejs${LAMBDA_NODE_MAJOR}.x`, RuntimeFamily.NODEJS, {
+  supportsInlineCode: true,
+});
 
 export interface NodeFunctionProps {
-  /** Absolute path of the handler file (see `functionEntry`). Its export `handler` is the Lambda handler. */
-  readonly entry: string;
+  /** Where the function's code is (see `functionEntry`). Its export `handler` is the Lambda handler. */
+  readonly entry: FunctionEntry;
 
   /**
    * Hard stop for one invocation. Each function states its own: it follows from who waits for the answer.
@@ -66,14 +74,15 @@ export interface NodeFunctionProps {
 /**
  * A Node.js Lambda function with this app's defaults in one place (the shape of the Powertools construct): Node 24 on
  * ARM (Graviton: about 20% cheaper per GB-second, and as fast or faster for this I/O-bound work), bundled locally by
- * esbuild (minified, with source maps that stack traces use), its own log group with a retention, and its own role
+ * esbuild (lib/runtime-settings.ts: minified, with source maps that stack traces use; from the sources in a checkout,
+ * pre-built in an installed package), its own log group with a retention, and its own role
  * that may write to that log group and nothing else until {@link bind} grants more.
  *
  * The log group and the role are created beside the function (`<id>LogGroup`, `<id>Role`) because a construct
- * cannot own children before `super()` returns, and Lambda needs both at creation (`fn.logGroup` returns the group). Extending `NodejsFunction` keeps
- * the function at `<scope>/<id>/Resource`, which is the id `sam local invoke` accepts.
+ * cannot own children before `super()` returns, and Lambda needs both at creation (`fn.logGroup` returns the group).
+ * The function stays at `<scope>/<id>/Resource`, which is the id `sam local invoke` accepts.
  */
-export class NodeFunction extends NodejsFunction {
+export class NodeFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}LogGroup`, { retention: props.logRetention });
     // An explicit role instead of the default one, whose AWSLambdaBasicExecutionRole policy allows logs:* actions
@@ -85,8 +94,8 @@ export class NodeFunction extends NodejsFunction {
     logGroup.grantWrite(role);
 
     super(scope, id, {
-      entry: props.entry,
-      handler: 'handler',
+      code: lambdaCode(props.entry),
+      handler: `${path.basename(BUNDLE_FILE, '.js')}.handler`,
       runtime: NODE_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -96,36 +105,14 @@ export class NodeFunction extends NodejsFunction {
       tracing: props.tracing ?? Tracing.DISABLED,
       functionName: props.functionName,
       description: props.description,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: LOCK_FILE,
-      // SDK v3 keeps connections alive by itself; the variable only mattered for SDK v2.
-      awsSdkConnectionReuse: false,
       environment: {
         // Stack traces point into the TypeScript sources instead of the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        // Mappings are enough for stack traces; leaving the sources out keeps the zip small.
-        sourcesContent: false,
-        target: NODE_TARGET,
-        format: OutputFormat.CJS,
-        // Bundle the AWS SDK v3 clients rather than use the runtime's copy: the version is then the one our lock file
-        // pins and the tests ran against (the runtime's copy changes without notice), and one minified file holding
-        // only the clients we import loads faster at cold start than resolving the runtime's hundreds of SDK files.
-        externalModules: [],
-        // Prefer the packages' ES module builds, which esbuild can tree-shake: the ingest bundle drops from about
-        // 670 KB to 460 KB, and the module loads about a quarter faster.
-        mainFields: ['module', 'main'],
-        // esbuild is a devDependency, so bundling never needs Docker.
-        forceDockerBundling: false,
-        logLevel: LogLevel.WARNING,
-      },
     });
     if ((props.tracing ?? Tracing.DISABLED) !== Tracing.ACTIVE) {
-      NagSuppressions.addResourceSuppressions(this, [
+      addNagSuppressions(this, [
         {
           id: 'Serverless-LambdaTracing',
           reason:
@@ -149,4 +136,40 @@ export class NodeFunction extends NodejsFunction {
     grant(this).assertSuccess();
     return this;
   }
+}
+
+/**
+ * The function's code: its pre-built bundle as it is (an installed package), or its source bundled now by esbuild with
+ * the options every bundle shares (a checkout). esbuild is loaded only on that second path, so an installed package
+ * never needs it; it runs in this process, never through Docker.
+ */
+function lambdaCode(entry: FunctionEntry): Code {
+  if (entry.bundleDir) return Code.fromAsset(entry.bundleDir);
+  const sourceFile = entry.sourceFile;
+  if (!sourceFile) throw new Error(`the "${entry.name}" function has neither a source file nor a pre-built bundle`);
+  return Code.fromAsset(PACKAGE_ROOT, {
+    // The output is hashed, not the source folder (which holds node_modules): the same code gives the same asset.
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled or run: local bundling below always succeeds or throws. The command names the entry because the
+      // CDK caches assets by their bundling options (functions are not part of that key): two functions from the
+      // same folder would otherwise share one bundle.
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      command: ['esbuild', path.relative(PACKAGE_ROOT, sourceFile)],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const esbuild = createRequire(__filename)('esbuild') as typeof import('esbuild');
+          esbuild.buildSync({
+            ...LAMBDA_BUILD_OPTIONS,
+            external: [...LAMBDA_BUILD_OPTIONS.external],
+            mainFields: [...LAMBDA_BUILD_OPTIONS.mainFields],
+            entryPoints: [sourceFile],
+            outfile: path.join(outputDir, BUNDLE_FILE),
+            absWorkingDir: PACKAGE_ROOT,
+          });
+          return true;
+        },
+      },
+    },
+  });
 }

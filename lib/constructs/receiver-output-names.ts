@@ -4,7 +4,7 @@
  * The names of the receiver's CloudFormation outputs. In the ready-made stack (the receiver's id is `Default`) each
  * output's key is exactly its name; in a stack of your own it is `<receiver id><name><8 hex digits>` (CDK's unique id
  * of the output's path), e.g. `VoucherifyWebhookUrl1A2B3C4D`. `npm run smoke -- --stack <stack>` finds a receiver by
- * these keys (tools/smoke/outputs.ts), so they are a contract: rename one and the smoke of every deployment breaks.
+ * these keys (cli/smoke/outputs.ts), so they are a contract: rename one and the smoke of every deployment breaks.
  */
 export const RECEIVER_OUTPUTS = {
   WebhookUrl: 'WebhookUrl',

@@ -3,7 +3,6 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { EVENTS_INDEX_LIST } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
@@ -13,6 +12,7 @@ import { functionEntry } from '../paths';
 import { Alerts } from './alerts';
 import { Chat } from './chat';
 import { EventsTable, globalSecondaryIndexProps } from './events-table';
+import { addNagSuppressions } from './nag';
 import { NodeFunction } from './node-function';
 import { Observability } from './observability';
 import { addReceiverOutputs } from './receiver-outputs';
@@ -107,7 +107,7 @@ export class VoucherifyWebhookReceiver extends Construct {
       secretStringValue: SecretValue.unsafePlainText(WEBHOOK_SECRET_PLACEHOLDER),
       removalPolicy: settings.removalPolicy,
     });
-    NagSuppressions.addResourceSuppressions(this.webhookSecret, [
+    addNagSuppressions(this.webhookSecret, [
       {
         id: 'AwsSolutions-SMG4',
         reason:
@@ -125,7 +125,7 @@ export class VoucherifyWebhookReceiver extends Construct {
       secretStringValue: SecretValue.unsafePlainText('{}'),
       removalPolicy: settings.removalPolicy,
     });
-    NagSuppressions.addResourceSuppressions(this.voucherifyApiSecret, [
+    addNagSuppressions(this.voucherifyApiSecret, [
       {
         id: 'AwsSolutions-SMG4',
         reason:
@@ -166,7 +166,7 @@ export class VoucherifyWebhookReceiver extends Construct {
       .bind('WEBHOOK_SECRET_ARN', secret.secretArn, (grantee) =>
         Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secret.secretArn] }),
       );
-    NagSuppressions.addResourceSuppressions(this.ingestFunction, [
+    addNagSuppressions(this.ingestFunction, [
       {
         id: 'Serverless-LambdaDLQ',
         reason:

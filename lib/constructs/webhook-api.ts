@@ -10,8 +10,8 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { addNagSuppressions } from './nag';
 
 export interface WebhookApiProps {
   /** The function that answers the webhook path. */
@@ -108,7 +108,7 @@ export class WebhookApi extends Construct {
     });
 
     if (route) {
-      NagSuppressions.addResourceSuppressions(route, [
+      addNagSuppressions(route, [
         {
           id: 'AwsSolutions-APIG4',
           reason:

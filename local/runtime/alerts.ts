@@ -10,10 +10,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { parseAlertNotification, type ReceivedAlert } from '../../cli/alert-notification';
 import { CHAT_TOPIC_ENV } from '../../functions/adapters/sns-notice-publisher';
 import { matchesAlertFilter } from '../../functions/alerts/filter';
-import type { AlertFacts } from '../../functions/core/alerts/facts';
 import { buildEmailText } from '../../functions/core/alerts/text';
+import { ALERTS_STREAM_MAPPING } from '../../lib/runtime-settings';
 import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env';
 import { StreamPoller, type StreamPollerOptions } from './stream-poller';
 
@@ -148,10 +149,11 @@ export function alertsStreamPoller(options: {
     region: LOCAL_REGION,
     invoke: options.invoke,
     filter: matchesAlertFilter,
-    batchSize: 10,
-    startingPosition: 'TRIM_HORIZON',
-    retryAttempts: 10,
-    bisectBatchOnError: true,
+    // The event source mapping's own values (lib/constructs/alerts.ts reads the same module).
+    batchSize: ALERTS_STREAM_MAPPING.batchSize,
+    startingPosition: ALERTS_STREAM_MAPPING.startingPosition,
+    retryAttempts: ALERTS_STREAM_MAPPING.retryAttempts,
+    bisectBatchOnError: ALERTS_STREAM_MAPPING.bisectBatchOnError,
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(options.onGiveUp ? { onGiveUp: options.onGiveUp } : {}),
@@ -160,41 +162,8 @@ export function alertsStreamPoller(options: {
   return { poller, client };
 }
 
-/** One alert as a queue subscriber receives it. */
-export interface ReceivedAlert {
-  readonly messageId: string;
-  readonly subject?: string;
-  readonly attributes: Readonly<Record<string, string>>;
-  /** The `default` body: the versioned JSON facts. */
-  readonly facts: AlertFacts;
-  /** The `email` body when the emulator passed it through; real SNS sends SQS only `default`. */
-  readonly email?: string;
-}
-
-/**
- * Reads an SNS notification from an SQS message body (not raw delivery). Real SNS gives an SQS subscriber the
- * `default` body of a `MessageStructure: json` publish; fauxqs 1.9 passes the whole per-protocol document through.
- * Both are read the same way here.
- */
-export function parseAlertNotification(body: string): ReceivedAlert {
-  const notification = JSON.parse(body) as {
-    MessageId: string;
-    Subject?: string | null;
-    Message: string;
-    MessageAttributes?: Record<string, { Type: string; Value: string }>;
-  };
-  const message = JSON.parse(notification.Message) as Record<string, unknown>;
-  const perProtocol = typeof message.default === 'string' && typeof message.email === 'string';
-  const attributes: Record<string, string> = {};
-  for (const [name, value] of Object.entries(notification.MessageAttributes ?? {})) attributes[name] = value.Value;
-  return {
-    messageId: notification.MessageId,
-    ...(notification.Subject ? { subject: notification.Subject } : {}),
-    attributes,
-    facts: (perProtocol ? JSON.parse(message.default as string) : message) as AlertFacts,
-    ...(perProtocol ? { email: message.email as string } : {}),
-  };
-}
+// The smoke (which ships, in cli/) reads alerts too; the local mode, its tests and tools import them from here.
+export { parseAlertNotification, type ReceivedAlert };
 
 /** An alert as the console shows it: subject, attributes, then the email text (rebuilt from the JSON facts). */
 export function formatAlert(alert: ReceivedAlert): string {

@@ -8,7 +8,7 @@ import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
 
 export const STACK_NAME = 'VoucherifyWebhooks';
 
-/** Tells NodejsFunction to bundle no stack: the template is the same, minus ~0.5 s of esbuild per synth. */
+/** Tells the CDK to bundle no stack: the template is the same, minus ~0.5 s of esbuild per synth. */
 export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] } as const;
 
 /**

@@ -68,7 +68,7 @@ export interface ProcessResult {
   readonly stderr: string;
 }
 
-/** Runs an npm script's entry (`tools/smoke.ts`, say) with tsx, as `npm run` does, and returns how it ended. */
+/** Runs an npm script's entry (`cli/smoke.ts`, say) with tsx, as `npm run` does, and returns how it ended. */
 export function runTool(entry: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
   return new Promise((resolve) => {
     execFile(

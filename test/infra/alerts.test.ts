@@ -366,7 +366,7 @@ describe('cdk-nag AwsSolutions on the alerts resources', () => {
   });
 });
 
-// Lets NodejsFunction run esbuild for the alerts function, and loads the bundle as Lambda would.
+// Lets NodeFunction run esbuild for the alerts function, and loads the bundle as Lambda would.
 describe('alerts bundle', () => {
   it('loads on Node, reads its settings and answers an empty batch with no failures', () => {
     const app = newApp({ 'aws:cdk:enable-asset-metadata': true }, { bundle: true });

@@ -5,7 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
 import { ingestFunction, newApp, STACK_NAME } from '../helpers/infra';
 
-// The one test that lets NodejsFunction really run esbuild (locally, no Docker), as `cdk synth` does.
+// The one test that lets NodeFunction really run esbuild (in-process, no Docker), as `cdk synth` does in a checkout.
 describe('ingest bundle', () => {
   let bundleDir: string;
   beforeAll(() => {

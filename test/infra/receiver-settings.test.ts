@@ -5,11 +5,11 @@
  */
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { receiverOutputs } from '../../cli/smoke/outputs';
+import { SmokeSetupError } from '../../cli/smoke/target';
 import { SettingsError } from '../../lib/config';
 import { RECEIVER_OUTPUTS } from '../../lib/constructs/receiver-output-names';
 import { CONTEXT_IGNORED_WARNING, VoucherifyWebhookReceiver } from '../../lib/index';
-import { receiverOutputs } from '../../tools/smoke/outputs';
-import { SmokeSetupError } from '../../tools/smoke/target';
 import { newApp, STACK_NAME, stackFromContext } from '../helpers/infra';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };

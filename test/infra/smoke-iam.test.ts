@@ -1,7 +1,7 @@
 /**
  * The README's policy for running `npm run smoke` ("IAM to run the smoke"), simulated with AWS's reference data
  * (@cloud-copilot/iam-simulate): every call the smoke makes is allowed, with the resource and the condition keys the
- * request carries; what it must never do is denied. The calls are read from tools/smoke/ (every `new XCommand(` and
+ * request carries; what it must never do is denied. The calls are read from cli/smoke/ (every `new XCommand(` and
  * the client it comes from), so a new call without a grant in the README fails here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
 
 /** `service:Action` for every AWS command the smoke's code constructs. */
 function actionsInSmokeCode(): string[] {
-  const dir = join(ROOT, 'tools', 'smoke');
+  const dir = join(ROOT, 'cli', 'smoke');
   const actions = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     const source = readFileSync(join(dir, file), 'utf8');
@@ -97,7 +97,7 @@ async function verdict(call: Call): Promise<string> {
 const arns = deployedArns();
 const SMOKE_KEY = 'smoke_mx66n61e961ea2_rollback_failed';
 
-/** Every call the smoke makes, as it makes it (tools/smoke/steps.ts, resolve.ts). */
+/** Every call the smoke makes, as it makes it (cli/smoke/steps.ts, resolve.ts). */
 const SMOKE_CALLS: Call[] = [
   { action: 'cloudformation:DescribeStacks', resource: arns.stack },
   { action: 'secretsmanager:GetSecretValue', resource: arns.secret },

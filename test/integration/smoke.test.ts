@@ -1,7 +1,7 @@
 /**
  * `npm run smoke -- --local` against a real `npm start -- --in-memory` child (DynamoDB Local, fauxqs, the deployed
  * handlers): every step of the smoke is run here as a user runs it, and must pass; the AWS path shares the step code
- * and differs only in how the clients are built (tools/smoke/resolve.ts).
+ * and differs only in how the clients are built (cli/smoke/resolve.ts).
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient } from '../../local/runtime/aws-env';
@@ -44,7 +44,7 @@ it(
   'passes every step against the running local mode, with the alert on a temporary queue, and leaves nothing',
   async () => {
     // Act
-    const run = await runTool('tools/smoke.ts', ['--local', '--via-queue'], local.env);
+    const run = await runTool('cli/smoke.ts', ['--local', '--via-queue'], local.env);
 
     // Assess
     const table = rows(run.stdout);
@@ -77,7 +77,7 @@ it(
   'fails the signed steps and exits 1 when signing with the wrong secret, and still cleans up',
   async () => {
     // Act
-    const run = await runTool('tools/smoke.ts', ['--local', '--secret', 'not-the-secret'], local.env);
+    const run = await runTool('cli/smoke.ts', ['--local', '--secret', 'not-the-secret'], local.env);
 
     // Assess
     expect(run.code).toBe(1);
@@ -103,7 +103,7 @@ it(
     const port = Number(new URL(local.state.url).port);
 
     // Act
-    const run = await runTool('tools/smoke.ts', ['--local'], { ...local.env, PORT: String(port + 1) });
+    const run = await runTool('cli/smoke.ts', ['--local'], { ...local.env, PORT: String(port + 1) });
 
     // Assess
     expect(run.code).toBe(2);

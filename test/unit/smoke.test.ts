@@ -1,9 +1,9 @@
+import { smokeEvents } from '../../cli/smoke/events';
+import { signingSecret, targetFromOutputs } from '../../cli/smoke/resolve';
+import { exitCode, formatTable, type StepResult } from '../../cli/smoke/run';
+import { judgeAlarms, StepFailedError } from '../../cli/smoke/steps';
+import { SmokeSetupError } from '../../cli/smoke/target';
 import { isSmokeEvent } from '../../functions/core/shared/smoke-event';
-import { smokeEvents } from '../../tools/smoke/events';
-import { signingSecret, targetFromOutputs } from '../../tools/smoke/resolve';
-import { exitCode, formatTable, type StepResult } from '../../tools/smoke/run';
-import { judgeAlarms, StepFailedError } from '../../tools/smoke/steps';
-import { SmokeSetupError } from '../../tools/smoke/target';
 
 const OUTPUTS = {
   WebhookUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/voucherify',

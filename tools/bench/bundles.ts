@@ -1,34 +1,24 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { FUNCTION_ENTRIES, LAMBDA_BUILD_OPTIONS as SHARED_BUILD_OPTIONS } from '../../lib/runtime-settings';
 import { COLD_MARKS_KEY } from './cold-marks';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 
 /**
- * How the CDK stack bundles a function (lib/constructs/node-function.ts: NodejsFunction with minify, external source
- * maps without sources content, CommonJS, the AWS SDK bundled, packages' ES module builds preferred), written out here
- * so the benchmark does not depend on the stack. esbuild's output for this code is byte-identical for node22 and node24.
+ * How the stack bundles a function (lib/runtime-settings.ts, which NodeFunction and the package build use too), so the
+ * benchmark measures exactly what is deployed; plus the metafile the composition report reads.
  */
 export const LAMBDA_BUILD_OPTIONS = {
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  minify: true,
-  sourcemap: 'external',
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  external: [],
+  ...SHARED_BUILD_OPTIONS,
+  external: [...SHARED_BUILD_OPTIONS.external],
+  mainFields: [...SHARED_BUILD_OPTIONS.mainFields],
   metafile: true,
-  logLevel: 'warning',
-} as const satisfies BuildOptions;
+} satisfies BuildOptions;
 
-/** The Lambda entries, by function name. A function whose entry does not exist (yet) is skipped. */
-export const FUNCTION_ENTRIES = {
-  ingest: 'functions/ingest/handler.ts',
-  alerts: 'functions/alerts/handler.ts',
-} as const;
+/** The Lambda entries, by function name (lib/runtime-settings.ts). A function whose entry does not exist (yet) is skipped. */
+export { FUNCTION_ENTRIES };
 
 export interface Bundle {
   readonly file: string;

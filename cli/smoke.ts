@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { localDir, readState } from '../cli/local-state';
+import { localDir, readState } from './local-state';
 import { smokeEvents } from './smoke/events';
 import { awsSmoke, destroyClients, localSmoke } from './smoke/resolve';
 import { exitCode, formatTable, runSmoke } from './smoke/run';
@@ -27,7 +27,7 @@ it created.
   --wait       seconds to wait for the alert (default 90 on AWS, 30 locally)
   --local      the running \`npm start\` (PORT, default 3000)`;
 
-async function main(): Promise<number> {
+async function run(): Promise<number> {
   const { values } = parseArgs({
     options: {
       stack: { type: 'string' },
@@ -90,14 +90,20 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof SmokeSetupError) {
-      console.error(`error: ${error.message}`);
-      process.exit(2);
-    }
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
-  },
-);
+/** Runs the smoke with this process's arguments and exits with its code (`voucherify-smoke`, `npm run smoke`). */
+export function main(): void {
+  run().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof SmokeSetupError) {
+        console.error(`error: ${error.message}`);
+        process.exit(2);
+      }
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exit(1);
+    },
+  );
+}
+
+// Run directly (`node --import tsx cli/smoke.ts`); the `voucherify-smoke` launcher calls main() itself.
+if (require.main === module) main();

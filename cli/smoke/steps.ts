@@ -12,7 +12,7 @@ import {
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/ingest/signature';
-import { parseAlertNotification } from '../../local/runtime/alerts';
+import { parseAlertNotification } from '../alert-notification';
 import type { SmokeEvent, SmokeEvents } from './events';
 import type { SmokeClients, SmokeOptions, SmokeTarget } from './target';
 

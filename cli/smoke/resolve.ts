@@ -4,10 +4,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalModeState } from '../../cli/local-state';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseSecrets } from '../../functions/adapters/secrets';
-import { localSnsClient, localSqsClient } from '../../local/runtime/alerts';
-import { localDynamoDbClient } from '../../local/runtime/aws-env';
+import { LOCAL_CREDENTIALS, type LocalModeState } from '../local-state';
 import { receiverOutputs } from './outputs';
 import { type SmokeClients, SmokeSetupError, type SmokeTarget } from './target';
 
@@ -81,7 +80,7 @@ export async function awsSmoke(options: {
   } finally {
     cloudformation.destroy();
   }
-  // This project's stack, or a VoucherifyWebhookReceiver in a stack of the user's own (tools/smoke/outputs.ts).
+  // This project's stack, or a VoucherifyWebhookReceiver in a stack of the user's own (cli/smoke/outputs.ts).
   const outputs: Record<string, string> = receiverOutputs(options.stack, stackOutputs, options.receiver);
   let secret = options.secret;
   if (secret === undefined) {
@@ -146,13 +145,25 @@ export function localSmoke(
       noAlarmsReason: 'no CloudWatch in the local mode (AWS only)',
     },
     clients: {
-      dynamodb: localDynamoDbClient(state.endpoint),
-      sns: localSnsClient(state.snsEndpoint),
-      sqs: localSqsClient(state.snsEndpoint),
+      dynamodb: new DynamoDBClient(localClientConfig(state.endpoint, state.region)),
+      sns: new SNSClient(localClientConfig(state.snsEndpoint, state.region)),
+      // The explicit endpoint matters: fauxqs's queue URLs name a host (sqs.us-east-1.localhost) that may not resolve.
+      sqs: new SQSClient(localClientConfig(state.snsEndpoint, state.region)),
     },
   };
 }
 
 export function destroyClients(clients: SmokeClients): void {
   for (const client of [clients.dynamodb, clients.sns, clients.sqs, clients.cloudwatch]) client?.destroy();
+}
+
+/** A client configuration for one of the local mode's stand-ins: its endpoint, the dummy credentials, short timeouts. */
+function localClientConfig(endpoint: string, region: string) {
+  return {
+    endpoint,
+    region,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 2,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 30_000 }),
+  };
 }
