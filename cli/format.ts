@@ -90,7 +90,7 @@ export function statsText(stats: EventStats): string {
   const out = [
     `Events received ${stats.window.fromMs ? new Date(stats.window.fromMs).toISOString() : ''} .. ${new Date(stats.window.toMs).toISOString()}`,
     `  total ${stats.total}: ${
-      Object.entries(stats.byStatus)
+      [...stats.byStatus]
         .map(([status, count]) => `${count} ${status.toLowerCase()}`)
         .join(', ') || 'none'
     }; ${stats.failures} report a failure`,
@@ -98,7 +98,7 @@ export function statsText(stats: EventStats): string {
     '',
     'By type',
   ];
-  const types = Object.entries(stats.byType).sort(([a, x], [b, y]) => total(y) - total(x) || a.localeCompare(b));
+  const types = [...stats.byType].sort(([a, x], [b, y]) => total(y) - total(x) || a.localeCompare(b));
   out.push(
     indent(
       table(
@@ -106,15 +106,15 @@ export function statsText(stats: EventStats): string {
         types.map(([type, counts]) => [
           type,
           String(total(counts)),
-          String(counts.ACCEPTED ?? 0),
-          String(counts.QUARANTINED ?? 0),
+          String(counts.get('ACCEPTED') ?? 0),
+          String(counts.get('QUARANTINED') ?? 0),
         ]),
       ),
     ),
     '',
     'By failure code',
   );
-  const codes = Object.entries(stats.byFailureCode).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const codes = [...stats.byFailureCode].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   out.push(
     codes.length
       ? indent(
@@ -148,8 +148,10 @@ export function statsText(stats: EventStats): string {
   return out.join('\n');
 }
 
-function total(counts: Readonly<Record<string, number>>): number {
-  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+function total(counts: ReadonlyMap<string, number>): number {
+  let sum = 0;
+  for (const n of counts.values()) sum += n;
+  return sum;
 }
 
 function indent(text: string): string {

@@ -10,7 +10,7 @@ import {
   withSession,
 } from '../command';
 import { statsText } from '../format';
-import { StatsCounter } from '../stats';
+import { StatsCounter, statsJson } from '../stats';
 import { iso, resolveWindow, type Window } from '../time';
 
 const HELP = `Usage: voucherify-events stats [--since 7d | --from DATE --to DATE] [--top N]
@@ -41,7 +41,7 @@ export const stats: Command = {
       }),
     );
     if (values.json) {
-      deps.stdout(JSON.stringify({ ...result, window: { from: iso(window.fromMs), to: iso(window.toMs) } }, null, 2));
+      deps.stdout(JSON.stringify({ ...statsJson(result), window: { from: iso(window.fromMs), to: iso(window.toMs) } }, null, 2));
       return 0;
     }
     deps.stdout(statsText(result));
