@@ -90,9 +90,7 @@ export function statsText(stats: EventStats): string {
   const out = [
     `Events received ${stats.window.fromMs ? new Date(stats.window.fromMs).toISOString() : ''} .. ${new Date(stats.window.toMs).toISOString()}`,
     `  total ${stats.total}: ${
-      [...stats.byStatus]
-        .map(([status, count]) => `${count} ${status.toLowerCase()}`)
-        .join(', ') || 'none'
+      [...stats.byStatus].map(([status, count]) => `${count} ${status.toLowerCase()}`).join(', ') || 'none'
     }; ${stats.failures} report a failure`,
     `  ${gapText(stats.longestGap)}`,
     '',
@@ -161,20 +159,25 @@ function indent(text: string): string {
     .join('\n');
 }
 
+function alertText(alert: NonNullable<ReplayResult['alert']>): string {
+  switch (alert.result) {
+    case 'sent':
+      return `${alert.resentAfter ? 're-sent' : 'sent'} (message ${alert.messageId}${
+        alert.resentAfter ? `; first sent at ${alert.resentAfter}` : ''
+      }${alert.note ? `; ${alert.note}` : ''})`;
+    case 'would send':
+      return alert.resentAfter ? `would re-send (first sent at ${alert.resentAfter})` : 'would send';
+    case 'already sent':
+      return `already sent at ${alert.at} (by the ${alert.by}; --force sends it again)`;
+    case 'not sent':
+      return `not sent (${alert.reason})`;
+  }
+}
+
 /** One line per replayed event, the issues under it when it still fails. */
 export function replayText(result: ReplayResult): string {
   const head = `${result.eventId}  ${result.type ?? '-'}  ${result.before} -> ${result.after}  ${result.action}`;
-  const alert = result.alert
-    ? `  alert: ${result.alert.result}${
-        result.alert.result === 'sent'
-          ? ` (message ${result.alert.messageId}${result.alert.note ? `; ${result.alert.note}` : ''})`
-          : result.alert.result === 'already sent'
-            ? ` at ${result.alert.at}`
-            : result.alert.result === 'not sent'
-              ? ` (${result.alert.reason})`
-              : ''
-      }`
-    : '';
+  const alert = result.alert ? `  alert: ${alertText(result.alert)}` : '';
   const lines = [`${head}${alert}`];
   if (result.issues?.length) {
     const label = result.action === 'already accepted' ? "    today's schemas would refuse it:" : '    still fails:';

@@ -41,7 +41,9 @@ export const stats: Command = {
       }),
     );
     if (values.json) {
-      deps.stdout(JSON.stringify({ ...statsJson(result), window: { from: iso(window.fromMs), to: iso(window.toMs) } }, null, 2));
+      deps.stdout(
+        JSON.stringify({ ...statsJson(result), window: { from: iso(window.fromMs), to: iso(window.toMs) } }, null, 2),
+      );
       return 0;
     }
     deps.stdout(statsText(result));

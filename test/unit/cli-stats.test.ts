@@ -1,6 +1,7 @@
 /** `stats` counting (cli/stats.ts): what the table is read for is in test/integration/cli.test.ts. */
-import type { EventSummary } from '../../cli/repository';
+
 import { statsText } from '../../cli/format';
+import type { EventSummary } from '../../cli/repository';
 import { countEvents, StatsCounter, statsJson } from '../../cli/stats';
 
 const WINDOW = { fromMs: Date.parse('2026-11-20T00:00:00.000Z'), toMs: Date.parse('2026-11-22T12:00:00.000Z') };
@@ -140,7 +141,12 @@ describe('countEvents', () => {
     // Assess: each name counted twice, nothing leaked onto Object.prototype, and the table and JSON say so.
     expect(({} as Record<string, unknown>).ACCEPTED).toBeUndefined();
     for (const name of names) {
-      expect(stats.byType.get(name)).toEqual(new Map([[name, 1], ['ACCEPTED', 1]]));
+      expect(stats.byType.get(name)).toEqual(
+        new Map([
+          [name, 1],
+          ['ACCEPTED', 1],
+        ]),
+      );
       expect(stats.byFailureCode.get(name)).toBe(2);
       expect(stats.byStatus.get(name)).toBe(1);
       expect(Object.getOwnPropertyDescriptor(json.byFailureCode, name)?.value).toBe(2);
