@@ -47,8 +47,8 @@ export class StatsCounter {
     if (isDelivery(summary.eventId)) this.deliveredAt.push(summary.receivedAt);
     const type = summary.type ?? '(none)';
     increment(this.byStatus, summary.status);
-    let statuses = this.byType.get(type);
-    if (!statuses) this.byType.set(type, (statuses = new Map()));
+    const statuses = this.byType.get(type) ?? new Map<string, number>();
+    this.byType.set(type, statuses);
     increment(statuses, summary.status);
     if (summary.failureCode === undefined) return;
     this.failures += 1;
