@@ -1,13 +1,17 @@
 import type { ValidationIssue } from '../functions/core/ingest/validation';
+import { terminalJson, terminalSafe } from '../functions/core/shared/visible-text';
 import { gapText } from './gap';
 import type { ReplayResult } from './replay';
 import type { EventSummary, StoredEvent } from './repository';
 import type { EventStats } from './stats';
 
-/** A plain-text table: a header row, then rows, columns padded; long cells are cut with `…`. */
+/**
+ * A plain-text table: a header row, then rows, columns padded; long cells are cut with `…`. Every cell is webhook text
+ * until proven otherwise: made {@link terminalSafe} (one line, nothing raw) before it is measured and cut.
+ */
 export function table(columns: readonly { title: string; max?: number }[], rows: readonly string[][]): string {
   const cut = (text: string, max = 60) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-  const cells = rows.map((row) => row.map((cell, i) => cut(cell, columns[i]?.max)));
+  const cells = rows.map((row) => row.map((cell, i) => cut(terminalSafe(cell), columns[i]?.max)));
   const widths = columns.map((column, i) => Math.max(column.title.length, ...cells.map((row) => row[i]?.length ?? 0)));
   const line = (row: readonly string[]) =>
     row
@@ -46,7 +50,8 @@ export function eventsTable(items: readonly EventSummary[]): string {
 }
 
 function issuesText(issues: readonly ValidationIssue[], indent = '  '): string {
-  return issues.map((issue) => `${indent}${issue.pointer}: ${issue.message}`).join('\n');
+  // A pointer names the webhook's own keys, and a message may quote its values.
+  return issues.map((issue) => `${indent}${terminalSafe(issue.pointer)}: ${terminalSafe(issue.message)}`).join('\n');
 }
 
 /** `show`: the stored event, field by field, then why it was quarantined, then the payload as received. */
@@ -77,12 +82,15 @@ export function showText(stored: StoredEvent, payload: { json?: unknown; text?: 
   ];
   const shown = rows.filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '');
   const width = Math.max(...shown.map(([label]) => label.length));
-  const out = [`Event ${r.eventId}`, ...shown.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)];
+  const out = [
+    `Event ${terminalSafe(r.eventId)}`,
+    ...shown.map(([label, value]) => `  ${label.padEnd(width)}  ${terminalSafe(value)}`),
+  ];
   if (r.issues?.length) out.push('', 'Why it was quarantined:', issuesText(r.issues));
   out.push('', 'Payload (as received):');
   if (payload.error) out.push(`  (${payload.error})`);
-  else if (payload.json !== undefined) out.push(JSON.stringify(payload.json, null, 2));
-  else out.push(payload.text ?? '');
+  else if (payload.json !== undefined) out.push(terminalJson(payload.json, 2));
+  else out.push(terminalSafe(payload.text ?? '', { lines: true }));
   return out.join('\n');
 }
 
@@ -176,7 +184,7 @@ function alertText(alert: NonNullable<ReplayResult['alert']>): string {
 
 /** One line per replayed event, the issues under it when it still fails. */
 export function replayText(result: ReplayResult): string {
-  const head = `${result.eventId}  ${result.type ?? '-'}  ${result.before} -> ${result.after}  ${result.action}`;
+  const head = `${terminalSafe(result.eventId)}  ${terminalSafe(result.type ?? '-')}  ${result.before} -> ${result.after}  ${result.action}`;
   const alert = result.alert ? `  alert: ${alertText(result.alert)}` : '';
   const lines = [`${head}${alert}`];
   if (result.issues?.length) {

@@ -7,6 +7,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
 import type { EventStore } from '../../functions/core/shared/ports';
+import { terminalJson, terminalSafe } from '../../functions/core/shared/visible-text';
 import {
   type CliDeps,
   COMMON_HELP,
@@ -17,6 +18,7 @@ import {
   WINDOW_OPTIONS,
 } from '../command';
 import { CliError, UsageError } from '../errors';
+import { table } from '../format';
 import { localDir, readState } from '../local-state';
 import { findMissing, type ImportResult, importedEventId, importFailure } from '../reconcile/importer';
 import { DynamoDbStoredFailures, type StoredFailures } from '../reconcile/stored';
@@ -176,12 +178,14 @@ export async function reconcile(args: readonly string[], deps: ReconcileDeps): P
       );
       rows.push({ ...row, import: result });
       if (!values.json)
-        deps.stderr(`${result.action}: ${result.type} ${result.id} as ${result.eventId} (${result.status})`);
+        deps.stderr(
+          `${result.action}: ${result.type} ${terminalSafe(result.id)} as ${terminalSafe(result.eventId)} (${result.status})`,
+        );
     }
     const imported = rows.filter((row) => row.import?.action === 'imported').length;
     if (values.json) {
       deps.stdout(
-        JSON.stringify(
+        terminalJson(
           {
             window: { from: iso(window.fromMs), to: iso(window.toMs) },
             api: { failures: listing.failures.length, pages: listing.pages, throttled: listing.throttled },
@@ -189,7 +193,6 @@ export async function reconcile(args: readonly string[], deps: ReconcileDeps): P
             missing: rows,
             imported: values.import ? imported : null,
           },
-          null,
           2,
         ),
       );
@@ -221,24 +224,24 @@ async function run<T>(call: () => Promise<T>, target: Parameters<typeof explainA
 }
 
 function missingTable(rows: readonly Row[]): string {
-  const header = ['TYPE', 'ID', 'REDEMPTION', 'CREATED', 'FAILURE CODE', 'STORED AS'];
-  const lines = rows.map((row) => [
-    row.type,
-    row.id,
-    row.redemptionId,
-    row.date ?? '-',
-    row.failureCode ?? '-',
-    row.import ? `${row.eventId} (${row.import.action})` : '(missing)',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  return [header, ...lines]
-    .map((cells) =>
-      cells
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return table(
+    [
+      { title: 'TYPE' },
+      { title: 'ID', max: 80 },
+      { title: 'REDEMPTION', max: 80 },
+      { title: 'CREATED' },
+      { title: 'FAILURE CODE', max: 40 },
+      { title: 'STORED AS', max: 120 },
+    ],
+    rows.map((row) => [
+      row.type,
+      row.id,
+      row.redemptionId,
+      row.date ?? '-',
+      row.failureCode ?? '-',
+      row.import ? `${row.eventId} (${row.import.action})` : '(missing)',
+    ]),
+  );
 }
 
 /** The command as the entry (cli.ts) lists it. */

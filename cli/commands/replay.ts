@@ -1,4 +1,5 @@
 import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
+import { terminalJson } from '../../functions/core/shared/visible-text';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, parse, WINDOW_HELP, WINDOW_OPTIONS, withSession } from '../command';
 import { UsageError } from '../errors';
 import { replayText } from '../format';
@@ -88,7 +89,7 @@ export const replay: Command = {
           if (!values.json) deps.stdout(replayText(result));
         }
         if (values.json) {
-          deps.stdout(JSON.stringify({ dryRun: options.dryRun, results }, null, 2));
+          deps.stdout(terminalJson({ dryRun: options.dryRun, results }, 2));
         } else if (values.quarantined) {
           const counts = new Map<string, number>();
           for (const r of results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);

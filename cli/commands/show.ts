@@ -1,4 +1,5 @@
 import { decodeBody } from '../../functions/core/shared/body-codec';
+import { terminalJson } from '../../functions/core/shared/visible-text';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, parse, withSession } from '../command';
 import { EventNotFoundError, UsageError } from '../errors';
 import { showText } from '../format';
@@ -38,7 +39,7 @@ export const show: Command = {
     if (values.json) {
       const { body: _body, ...record } = stored.record;
       deps.stdout(
-        JSON.stringify(
+        terminalJson(
           {
             ...record,
             alertedAt: stored.alertedAt,
@@ -49,7 +50,6 @@ export const show: Command = {
             payload: payload.json ?? payload.text ?? null,
             ...(payload.error ? { payloadError: payload.error } : {}),
           },
-          null,
           2,
         ),
       );

@@ -1,3 +1,4 @@
+import { terminalJson } from '../../functions/core/shared/visible-text';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
@@ -42,7 +43,7 @@ export const stats: Command = {
     );
     if (values.json) {
       deps.stdout(
-        JSON.stringify({ ...statsJson(result), window: { from: iso(window.fromMs), to: iso(window.toMs) } }, null, 2),
+        terminalJson({ ...statsJson(result), window: { from: iso(window.fromMs), to: iso(window.toMs) } }, 2),
       );
       return 0;
     }

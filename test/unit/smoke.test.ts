@@ -4,6 +4,7 @@ import { signingSecret, targetFromOutputs } from '../../tools/smoke/resolve';
 import { exitCode, formatTable, type StepResult } from '../../tools/smoke/run';
 import { judgeAlarms, StepFailedError } from '../../tools/smoke/steps';
 import { SmokeSetupError } from '../../tools/smoke/target';
+import { HOSTILE, rawControl } from '../helpers/terminal';
 
 const OUTPUTS = {
   WebhookUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/voucherify',
@@ -149,5 +150,18 @@ describe('the report', () => {
       /\nPASS: 1 passed, 1 skipped, 0 failed$/,
     );
     expect(formatTable(target, [result('a', 'fail'), result('b', 'pass')])).toMatch(/\nFAIL: 1 failed, 1 passed$/);
+  });
+
+  it('a detail quoting what the target answered reaches the terminal with its control characters shown', () => {
+    // Prepare: an answer body echoed into a failed step's detail.
+    const target = targetFromOutputs('s', 'eu-west-1', { WebhookUrl: 'u', TableName: 't', AlertTopicArn: 'a' }, 'x');
+    const failed: StepResult = { name: 'a', status: 'fail', detail: `answered ${HOSTILE.clear}${HOSTILE.osc8}`, ms: 1 };
+
+    // Act
+    const text = formatTable(target, [failed]);
+
+    // Assess
+    expect(rawControl(text)).toBeUndefined();
+    expect(text).toContain('answered <U+001B>[2J<U+001B>[H<U+001B>]8;;https://evil.example/');
   });
 });
