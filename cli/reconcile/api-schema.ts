@@ -37,6 +37,7 @@ const ITEM_SCHEMA = {
   },
   // A rollback names the redemption it undoes by id: the imported event's redemptionId.
   if: { properties: { object: { const: 'redemption_rollback' } }, required: ['object'] },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable (the object is never awaited).
   then: { required: ['redemption'], properties: { redemption: { type: 'string', minLength: 1 } } },
 } as const;
 
