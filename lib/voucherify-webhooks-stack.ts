@@ -36,6 +36,8 @@ export class VoucherifyWebhooksStack extends Stack {
   readonly settings: ResolvedSettings;
   readonly eventsTable: EventsTable;
   readonly webhookSecret: Secret;
+  /** The smoke's own signing secret (see {@link VoucherifyWebhookReceiver.smokeSecret}). */
+  readonly smokeSecret: Secret;
   /** Voucherify API keys for `voucherify-events reconcile`, created empty; no function reads it. */
   readonly voucherifyApiSecret: Secret;
   readonly ingestFunction: NodeFunction;
@@ -55,6 +57,7 @@ export class VoucherifyWebhooksStack extends Stack {
       settings: this.settings,
       eventsTable: this.eventsTable,
       webhookSecret: this.webhookSecret,
+      smokeSecret: this.smokeSecret,
       voucherifyApiSecret: this.voucherifyApiSecret,
       ingestFunction: this.ingestFunction,
       api: this.api,
@@ -74,6 +77,12 @@ export class VoucherifyWebhooksStack extends Stack {
       description:
         "Set the Voucherify webhook secret: aws secretsmanager put-secret-value --secret-id <this> --secret-string '<secret>'",
       value: secret.secretArn,
+    });
+    new CfnOutput(this, 'SmokeSecretArn', {
+      description:
+        '`npm run smoke` signs with this (generated at deploy; accepted for smoke_ events only): grant smoke runners ' +
+        'secretsmanager:GetSecretValue on it, not on WebhookSecretArn',
+      value: this.smokeSecret.secretArn,
     });
     new CfnOutput(this, 'VoucherifyApiSecretArn', {
       description:
