@@ -1,6 +1,6 @@
 import { isSmokeEvent } from '../../functions/core/shared/smoke-event';
 import { smokeEvents } from '../../tools/smoke/events';
-import { signingSecret, targetFromOutputs } from '../../tools/smoke/resolve';
+import { destroyClients, localSmoke, signingSecret, targetFromOutputs } from '../../tools/smoke/resolve';
 import { exitCode, formatTable, type StepResult } from '../../tools/smoke/run';
 import { judgeAlarms, StepFailedError } from '../../tools/smoke/steps';
 import { SmokeSetupError } from '../../tools/smoke/target';
@@ -108,8 +108,41 @@ describe('the signing secret from Secrets Manager', () => {
     expect(signingSecret(value, 'arn')).toBe(expected);
   });
 
-  it.each(['[]', '', undefined])('refuses %p: the secret is not configured yet', (value) => {
-    expect(() => signingSecret(value, 'arn')).toThrow(/not configured/);
+  it.each(['[]', '', undefined])('refuses %p: the secret is empty', (value) => {
+    expect(() => signingSecret(value, 'arn')).toThrow(/smoke secret in arn is empty/);
+  });
+});
+
+describe('the local target signs with the smoke secret, never the webhook secret', () => {
+  const state = {
+    url: 'http://127.0.0.1:3104/webhooks/voucherify',
+    secret: 'the-webhook-secret',
+    smokeSecret: 'the-smoke-secret',
+    endpoint: 'http://127.0.0.1:8000',
+    table: 'voucherify-events',
+    region: 'us-east-1',
+    snsEndpoint: 'http://127.0.0.1:4566',
+    topicArn: 'arn:aws:sns:us-east-1:000000000000:voucherify-alerts',
+    pid: 1,
+    inMemory: true,
+    startedAt: '2026-12-07T00:00:00.000Z',
+  };
+
+  it("uses the local mode's smoke secret, or VOUCHERIFY_SMOKE_SECRET when given", () => {
+    const local = localSmoke(state, { PORT: '3104' });
+    const fromEnv = localSmoke(state, { PORT: '3104' }, 'from-env');
+    try {
+      expect(local.target.secret).toBe('the-smoke-secret');
+      expect(fromEnv.target.secret).toBe('from-env');
+    } finally {
+      destroyClients(local.clients);
+      destroyClients(fromEnv.clients);
+    }
+  });
+
+  it('an older local mode without a smoke secret is a setup error, not a fallback to the webhook secret', () => {
+    const { smokeSecret: _none, ...older } = state;
+    expect(() => localSmoke(older, { PORT: '3104' })).toThrow(/no smoke secret .*restart npm start/);
   });
 });
 
