@@ -89,9 +89,23 @@ export function showText(stored: StoredEvent, payload: { json?: unknown; text?: 
   if (r.issues?.length) out.push('', 'Why it was quarantined:', issuesText(r.issues));
   out.push('', 'Payload (as received):');
   if (payload.error) out.push(`  (${payload.error})`);
-  else if (payload.json !== undefined) out.push(terminalJson(payload.json, 2));
-  else out.push(terminalSafe(payload.text ?? '', { lines: true }));
+  else out.push(payloadText(payload));
   return out.join('\n');
+}
+
+/**
+ * The payload, pretty-printed when it is JSON that can be: a body nested thousands deep parses (JSON.parse is not
+ * recursive) but cannot be stringified again (RangeError), so it is shown as received, never a crash of `show`.
+ */
+function payloadText(payload: { json?: unknown; text?: string }): string {
+  if (payload.json !== undefined) {
+    try {
+      return terminalJson(payload.json, 2);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
+  }
+  return terminalSafe(payload.text ?? '', { lines: true });
 }
 
 export function statsText(stats: EventStats): string {

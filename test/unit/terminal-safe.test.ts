@@ -1,4 +1,6 @@
 /** The one neutraliser (functions/core/shared/visible-text.ts): what it shows, what it keeps, JSON that stays JSON. */
+import { showText } from '../../cli/format';
+import { buildEventRecord } from '../../functions/core/shared/event-record';
 import { terminalJson, terminalSafe } from '../../functions/core/shared/visible-text';
 import { HOSTILE, rawControl } from '../helpers/terminal';
 
@@ -52,5 +54,24 @@ describe('terminalJson', () => {
     expect(JSON.parse(json)).toEqual(value);
     expect(json).toContain('\\u009b31m');
     expect(json.split('\n').length).toBe(JSON.stringify(value, null, 2).split('\n').length);
+  });
+});
+
+describe('show of a body nested too deep to stringify again (found by the fuzz)', () => {
+  it('prints the body as received instead of failing with a RangeError', () => {
+    const text = `{"data":${'['.repeat(20_000)}${']'.repeat(20_000)},"x":"\\u001b[2J"}`;
+    const record = buildEventRecord({
+      eventId: 'evt_deep',
+      status: 'QUARANTINED',
+      rawBody: Buffer.from(text),
+      parsed: JSON.parse(text),
+      receivedAtMs: Date.parse('2026-11-22T10:00:00.000Z'),
+      retentionDays: 1,
+    });
+
+    const shown = showText({ record }, { json: JSON.parse(text), text });
+
+    expect(shown).toContain('[[[[');
+    expect(shown).toContain('"x":"\\u001b[2J"');
   });
 });
