@@ -4,6 +4,8 @@
  * (one file each in commands/) and turns what a command throws into a message and an exit code. See
  * docs/operating.md.
  */
+
+import { terminalSafe } from '../functions/core/shared/visible-text';
 import type { CliDeps, Command } from './command';
 import { list } from './commands/list';
 import { reconcileCommand } from './commands/reconcile';
@@ -47,8 +49,23 @@ function names(): string {
   return all.length < 2 ? all.join('') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
 }
 
+/**
+ * Everything a command prints passes {@link terminalSafe} (keeping its own line breaks): the printers make each field
+ * safe where they lay it out, and this catches whatever else quotes webhook or API text (an error message, a note),
+ * so no control character reaches the terminal raw. `--json` output is already escaped by terminalJson and passes
+ * unchanged.
+ */
+function terminalOutput(deps: CliDeps): CliDeps {
+  return {
+    ...deps,
+    stdout: (text) => deps.stdout(terminalSafe(text, { lines: true })),
+    stderr: (text) => deps.stderr(terminalSafe(text, { lines: true })),
+  };
+}
+
 /** Runs one command; resolves to the exit code (0 done, 1 failed, 2 bad usage). Never calls process.exit. */
-export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
+export async function runCli(argv: readonly string[], given: CliDeps): Promise<number> {
+  const deps = terminalOutput(given);
   const [name, ...rest] = argv;
   const command = COMMANDS.find((candidate) => candidate.name === name);
   try {
@@ -89,7 +106,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`error: ${terminalSafe(error instanceof Error ? error.message : String(error))}\n`);
       process.exitCode = 1;
     },
   );

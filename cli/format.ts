@@ -1,13 +1,17 @@
 import type { ValidationIssue } from '../functions/core/ingest/validation';
+import { terminalJson, terminalSafe } from '../functions/core/shared/visible-text';
 import { gapText } from './gap';
 import type { ReplayResult } from './replay';
 import type { EventSummary, StoredEvent } from './repository';
 import type { EventStats } from './stats';
 
-/** A plain-text table: a header row, then rows, columns padded; long cells are cut with `…`. */
+/**
+ * A plain-text table: a header row, then rows, columns padded; long cells are cut with `…`. Every cell is webhook text
+ * until proven otherwise: made {@link terminalSafe} (one line, nothing raw) before it is measured and cut.
+ */
 export function table(columns: readonly { title: string; max?: number }[], rows: readonly string[][]): string {
   const cut = (text: string, max = 60) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-  const cells = rows.map((row) => row.map((cell, i) => cut(cell, columns[i]?.max)));
+  const cells = rows.map((row) => row.map((cell, i) => cut(terminalSafe(cell), columns[i]?.max)));
   const widths = columns.map((column, i) => Math.max(column.title.length, ...cells.map((row) => row[i]?.length ?? 0)));
   const line = (row: readonly string[]) =>
     row
@@ -46,7 +50,8 @@ export function eventsTable(items: readonly EventSummary[]): string {
 }
 
 function issuesText(issues: readonly ValidationIssue[], indent = '  '): string {
-  return issues.map((issue) => `${indent}${issue.pointer}: ${issue.message}`).join('\n');
+  // A pointer names the webhook's own keys, and a message may quote its values.
+  return issues.map((issue) => `${indent}${terminalSafe(issue.pointer)}: ${terminalSafe(issue.message)}`).join('\n');
 }
 
 /** `show`: the stored event, field by field, then why it was quarantined, then the payload as received. */
@@ -77,28 +82,43 @@ export function showText(stored: StoredEvent, payload: { json?: unknown; text?: 
   ];
   const shown = rows.filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '');
   const width = Math.max(...shown.map(([label]) => label.length));
-  const out = [`Event ${r.eventId}`, ...shown.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)];
+  const out = [
+    `Event ${terminalSafe(r.eventId)}`,
+    ...shown.map(([label, value]) => `  ${label.padEnd(width)}  ${terminalSafe(value)}`),
+  ];
   if (r.issues?.length) out.push('', 'Why it was quarantined:', issuesText(r.issues));
   out.push('', 'Payload (as received):');
   if (payload.error) out.push(`  (${payload.error})`);
-  else if (payload.json !== undefined) out.push(JSON.stringify(payload.json, null, 2));
-  else out.push(payload.text ?? '');
+  else out.push(payloadText(payload));
   return out.join('\n');
+}
+
+/**
+ * The payload, pretty-printed when it is JSON that can be: a body nested thousands deep parses (JSON.parse is not
+ * recursive) but cannot be stringified again (RangeError), so it is shown as received, never a crash of `show`.
+ */
+function payloadText(payload: { json?: unknown; text?: string }): string {
+  if (payload.json !== undefined) {
+    try {
+      return terminalJson(payload.json, 2);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
+  }
+  return terminalSafe(payload.text ?? '', { lines: true });
 }
 
 export function statsText(stats: EventStats): string {
   const out = [
     `Events received ${stats.window.fromMs ? new Date(stats.window.fromMs).toISOString() : ''} .. ${new Date(stats.window.toMs).toISOString()}`,
     `  total ${stats.total}: ${
-      Object.entries(stats.byStatus)
-        .map(([status, count]) => `${count} ${status.toLowerCase()}`)
-        .join(', ') || 'none'
+      [...stats.byStatus].map(([status, count]) => `${count} ${status.toLowerCase()}`).join(', ') || 'none'
     }; ${stats.failures} report a failure`,
     `  ${gapText(stats.longestGap)}`,
     '',
     'By type',
   ];
-  const types = Object.entries(stats.byType).sort(([a, x], [b, y]) => total(y) - total(x) || a.localeCompare(b));
+  const types = [...stats.byType].sort(([a, x], [b, y]) => total(y) - total(x) || a.localeCompare(b));
   out.push(
     indent(
       table(
@@ -106,15 +126,15 @@ export function statsText(stats: EventStats): string {
         types.map(([type, counts]) => [
           type,
           String(total(counts)),
-          String(counts.ACCEPTED ?? 0),
-          String(counts.QUARANTINED ?? 0),
+          String(counts.get('ACCEPTED') ?? 0),
+          String(counts.get('QUARANTINED') ?? 0),
         ]),
       ),
     ),
     '',
     'By failure code',
   );
-  const codes = Object.entries(stats.byFailureCode).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const codes = [...stats.byFailureCode].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   out.push(
     codes.length
       ? indent(
@@ -148,8 +168,10 @@ export function statsText(stats: EventStats): string {
   return out.join('\n');
 }
 
-function total(counts: Readonly<Record<string, number>>): number {
-  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+function total(counts: ReadonlyMap<string, number>): number {
+  let sum = 0;
+  for (const n of counts.values()) sum += n;
+  return sum;
 }
 
 function indent(text: string): string {
@@ -159,20 +181,25 @@ function indent(text: string): string {
     .join('\n');
 }
 
+function alertText(alert: NonNullable<ReplayResult['alert']>): string {
+  switch (alert.result) {
+    case 'sent':
+      return `${alert.resentAfter ? 're-sent' : 'sent'} (message ${alert.messageId}${
+        alert.resentAfter ? `; first sent at ${alert.resentAfter}` : ''
+      }${alert.note ? `; ${alert.note}` : ''})`;
+    case 'would send':
+      return alert.resentAfter ? `would re-send (first sent at ${alert.resentAfter})` : 'would send';
+    case 'already sent':
+      return `already sent at ${alert.at} (by the ${alert.by}; --force sends it again)`;
+    case 'not sent':
+      return `not sent (${alert.reason})`;
+  }
+}
+
 /** One line per replayed event, the issues under it when it still fails. */
 export function replayText(result: ReplayResult): string {
-  const head = `${result.eventId}  ${result.type ?? '-'}  ${result.before} -> ${result.after}  ${result.action}`;
-  const alert = result.alert
-    ? `  alert: ${result.alert.result}${
-        result.alert.result === 'sent'
-          ? ` (message ${result.alert.messageId}${result.alert.note ? `; ${result.alert.note}` : ''})`
-          : result.alert.result === 'already sent'
-            ? ` at ${result.alert.at}`
-            : result.alert.result === 'not sent'
-              ? ` (${result.alert.reason})`
-              : ''
-      }`
-    : '';
+  const head = `${terminalSafe(result.eventId)}  ${terminalSafe(result.type ?? '-')}  ${result.before} -> ${result.after}  ${result.action}`;
+  const alert = result.alert ? `  alert: ${alertText(result.alert)}` : '';
   const lines = [`${head}${alert}`];
   if (result.issues?.length) {
     const label = result.action === 'already accepted' ? "    today's schemas would refuse it:" : '    still fails:';

@@ -21,6 +21,8 @@ export interface LocalModeState {
   readonly url: string;
   /** The secret to sign with (the first one, when several are configured). */
   readonly secret: string;
+  /** The smoke's own secret (`npm run smoke -- --local` signs with it); absent in an older state file. */
+  readonly smokeSecret?: string;
   readonly endpoint: string;
   readonly table: string;
   readonly region: string;

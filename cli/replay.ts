@@ -32,15 +32,28 @@ export interface ReplayResult {
 }
 
 export type ReplayAlert =
-  | { readonly result: 'sent'; readonly messageId: string; readonly note?: string }
-  | { readonly result: 'would send' }
-  | { readonly result: 'already sent'; readonly at: string }
+  | {
+      readonly result: 'sent';
+      readonly messageId: string;
+      readonly note?: string;
+      /** With --force: an alert for the event had already been published at this time; this one is a re-send. */
+      readonly resentAfter?: string;
+    }
+  | { readonly result: 'would send'; readonly resentAfter?: string }
+  | {
+      readonly result: 'already sent';
+      readonly at: string;
+      /** Who published it: the alerts function (from the table's stream) or an earlier `replay --alert`. */
+      readonly by: 'alerts function' | 'replay';
+    }
   | { readonly result: 'not sent'; readonly reason: string };
 
 export interface ReplayOptions {
   readonly dryRun: boolean;
   /** Send the alert of a rollback failure that ends ACCEPTED, once per event. */
   readonly alert: boolean;
+  /** Send it even when an alert for the event was already published (the result says it is a re-send). */
+  readonly force?: boolean;
 }
 
 export interface ReplayDeps {
@@ -116,8 +129,17 @@ async function sendAlert(
   if (record.type !== ROLLBACK_FAILED_TYPE) return { result: 'not sent', reason: `not a ${ROLLBACK_FAILED_TYPE}` };
   // Its unvalidated alert went out when it was stored; sending it again would say nothing new.
   if (result.after !== 'ACCEPTED') return { result: 'not sent', reason: 'still quarantined' };
-  if (stored.replayAlertedAt) return { result: 'already sent', at: stored.replayAlertedAt };
-  if (options.dryRun) return { result: 'would send' };
+  // Either marker means an alert for this event reached the topic: the alerts function's (set when it published from
+  // the stream, including the unvalidated alert of a quarantined event) or an earlier replay's. Once is enough unless
+  // the operator insists.
+  const previous = stored.replayAlertedAt
+    ? { at: stored.replayAlertedAt, by: 'replay' as const }
+    : stored.alertedAt
+      ? { at: stored.alertedAt, by: 'alerts function' as const }
+      : undefined;
+  if (previous && !options.force) return { result: 'already sent', ...previous };
+  const resend = previous ? { resentAfter: previous.at } : {};
+  if (options.dryRun) return { result: 'would send', ...resend };
   if (!deps.publisher) throw new AlertSendError('no alert topic to send to: pass --topic-arn or set ALERT_TOPIC_ARN');
 
   const now = deps.now();
@@ -133,13 +155,14 @@ async function sendAlert(
   } catch (cause) {
     throw new AlertSendError(`the alert for ${record.eventId} was not sent: ${describe(cause)}`, { cause });
   }
-  const marked = await deps.repository.markReplayAlerted(record.eventId, {
-    at: new Date(now).toISOString(),
-    messageId,
-  });
-  if (marked === 'marked') return { result: 'sent', messageId };
+  const marked = await deps.repository.markReplayAlerted(
+    record.eventId,
+    { at: new Date(now).toISOString(), messageId },
+    { overwrite: previous !== undefined },
+  );
+  if (marked === 'marked') return { result: 'sent', messageId, ...resend };
   // A replay running at the same moment sent it too: SNS standard topics have no deduplication to prevent that.
-  return { result: 'sent', messageId, note: 'another replay sent it at the same moment' };
+  return { result: 'sent', messageId, ...resend, note: 'another replay sent it at the same moment' };
 }
 
 function describe(cause: unknown): string {

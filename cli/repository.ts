@@ -351,9 +351,14 @@ export class EventsRepository {
 
   /**
    * Records that `replay --alert` sent the event's alert, once (conditional), and sets the alerts function's own marker
-   * if it never alerted, so a later redrive of the stream record does not alert again.
+   * if it never alerted, so a later redrive of the stream record does not alert again. `overwrite` (a forced re-send)
+   * replaces an earlier replay's marker with the re-send's.
    */
-  async markReplayAlerted(eventId: string, marker: { at: string; messageId: string }): Promise<'marked' | 'already'> {
+  async markReplayAlerted(
+    eventId: string,
+    marker: { at: string; messageId: string },
+    options: { overwrite?: boolean } = {},
+  ): Promise<'marked' | 'already'> {
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -361,7 +366,9 @@ export class EventsRepository {
           Key: { [EVENTS_TABLE.partitionKey]: { S: eventId } },
           UpdateExpression:
             'SET #ra = :at, #ram = :mid, #at = if_not_exists(#at, :at), #mid = if_not_exists(#mid, :mid)',
-          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#ra)',
+          ConditionExpression: options.overwrite
+            ? 'attribute_exists(#pk)'
+            : 'attribute_exists(#pk) AND attribute_not_exists(#ra)',
           ExpressionAttributeNames: {
             '#pk': EVENTS_TABLE.partitionKey,
             '#ra': REPLAY_ATTRIBUTES.replayAlertedAt,

@@ -5,11 +5,11 @@ import { iso, type Window } from './time';
 export interface EventStats {
   readonly window: Window;
   readonly total: number;
-  readonly byStatus: Readonly<Record<string, number>>;
+  readonly byStatus: ReadonlyMap<string, number>;
   /** type -> status -> count. */
-  readonly byType: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly byType: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Events that report a failure (a failure code), by code. */
-  readonly byFailureCode: Readonly<Record<string, number>>;
+  readonly byFailureCode: ReadonlyMap<string, number>;
   readonly failures: number;
   readonly topCampaigns: readonly { readonly campaign: string; readonly name?: string; readonly count: number }[];
   readonly topVouchers: readonly { readonly voucher: string; readonly count: number }[];
@@ -25,9 +25,11 @@ export interface EventStats {
 export class StatsCounter {
   private readonly from: string;
   private readonly to: string;
-  private readonly byStatus: Record<string, number> = {};
-  private readonly byType: Record<string, Record<string, number>> = {};
-  private readonly byFailureCode: Record<string, number> = {};
+  // Maps, never plain objects: the keys are webhook text, and a type `__proto__` or a failure code `constructor`
+  // would read and write the object's prototype instead of a count.
+  private readonly byStatus = new Map<string, number>();
+  private readonly byType = new Map<string, Map<string, number>>();
+  private readonly byFailureCode = new Map<string, number>();
   private readonly campaigns = new Map<string, { name?: string; count: number }>();
   private readonly vouchers = new Map<string, number>();
   private total = 0;
@@ -44,12 +46,13 @@ export class StatsCounter {
     this.total += 1;
     if (isDelivery(summary.eventId)) this.deliveredAt.push(summary.receivedAt);
     const type = summary.type ?? '(none)';
-    this.byStatus[summary.status] = (this.byStatus[summary.status] ?? 0) + 1;
-    this.byType[type] ??= {};
-    this.byType[type][summary.status] = (this.byType[type][summary.status] ?? 0) + 1;
+    increment(this.byStatus, summary.status);
+    const statuses = this.byType.get(type) ?? new Map<string, number>();
+    this.byType.set(type, statuses);
+    increment(statuses, summary.status);
     if (summary.failureCode === undefined) return;
     this.failures += 1;
-    this.byFailureCode[summary.failureCode] = (this.byFailureCode[summary.failureCode] ?? 0) + 1;
+    increment(this.byFailureCode, summary.failureCode);
     const campaign = summary.campaignId ?? summary.campaignName;
     if (campaign !== undefined) {
       const entry = this.campaigns.get(campaign) ?? { count: 0 };
@@ -57,8 +60,7 @@ export class StatsCounter {
       if (summary.campaignName !== undefined) entry.name = summary.campaignName;
       this.campaigns.set(campaign, entry);
     }
-    if (summary.voucherCode !== undefined)
-      this.vouchers.set(summary.voucherCode, (this.vouchers.get(summary.voucherCode) ?? 0) + 1);
+    if (summary.voucherCode !== undefined) increment(this.vouchers, summary.voucherCode);
   }
 
   /** The counts so far, with the `top` campaigns and vouchers among failures (most first, then by name). */
@@ -85,6 +87,23 @@ export class StatsCounter {
         .map(({ key, count }) => ({ voucher: key, count })),
     };
   }
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/**
+ * The counts as JSON-ready objects (`stats --json`). `Object.fromEntries` defines own properties, so a key such as
+ * `__proto__` becomes an ordinary property (and JSON member), not the prototype.
+ */
+export function statsJson(stats: EventStats): Record<string, unknown> {
+  return {
+    ...stats,
+    byStatus: Object.fromEntries(stats.byStatus),
+    byType: Object.fromEntries([...stats.byType].map(([type, counts]) => [type, Object.fromEntries(counts)])),
+    byFailureCode: Object.fromEntries(stats.byFailureCode),
+  };
 }
 
 /** {@link StatsCounter} over a list of summaries at once. */

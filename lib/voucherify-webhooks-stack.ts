@@ -87,6 +87,8 @@ export class VoucherifyWebhooksStack extends Stack {
   readonly settings: ResolvedSettings;
   readonly eventsTable: EventsTable;
   readonly webhookSecret: Secret;
+  /** The smoke's own signing secret (see {@link VoucherifyWebhookReceiver.smokeSecret}). */
+  readonly smokeSecret: Secret;
   /** Voucherify API keys for `voucherify-events reconcile`, created empty; no function reads it. */
   readonly voucherifyApiSecret: Secret;
   readonly ingestFunction: NodeFunction;
@@ -107,6 +109,7 @@ export class VoucherifyWebhooksStack extends Stack {
       settings: this.settings,
       eventsTable: this.eventsTable,
       webhookSecret: this.webhookSecret,
+      smokeSecret: this.smokeSecret,
       voucherifyApiSecret: this.voucherifyApiSecret,
       ingestFunction: this.ingestFunction,
       api: this.api,

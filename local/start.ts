@@ -28,15 +28,20 @@ import { watchLauncher } from './runtime/launcher-watch';
 import { canConnect } from './runtime/net';
 import { type LocalService, startServices, stopServices } from './runtime/services';
 import { localStack } from './runtime/stack';
-import { resolveWebhookSecret } from './runtime/webhook-secret';
+import {
+  resolveSmokeSecret,
+  resolveWebhookSecret,
+  type SmokeSecret,
+  type WebhookSecret,
+} from './runtime/webhook-secret';
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --verbose]
 
 Runs the webhook receiver locally on DynamoDB Local (needs Java 17+).
   --in-memory   keep no data between runs (same as LOCAL_IN_MEMORY=1)
   --verbose     also print the functions' raw JSON log lines and EMF metric lines (same as LOG_FORMAT=json)
-Environment: PORT, HOST, DYNAMODB_PORT, SNS_PORT, TABLE_NAME, VOUCHERIFY_WEBHOOK_SECRET, LOCAL_DIR, MAX_BODY_BYTES,
-LOG_LEVEL, LOG_FORMAT, INCLUDE_CUSTOMER_EMAIL`;
+Environment: PORT, HOST, DYNAMODB_PORT, SNS_PORT, TABLE_NAME, VOUCHERIFY_WEBHOOK_SECRET, VOUCHERIFY_SMOKE_SECRET,
+LOCAL_DIR, MAX_BODY_BYTES, LOG_LEVEL, LOG_FORMAT, INCLUDE_CUSTOMER_EMAIL`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -71,6 +76,7 @@ async function main(): Promise<void> {
     );
   }
   const secret = resolveWebhookSecret(dir, env);
+  const smokeSecret = resolveSmokeSecret(dir, env);
   const snsPort = env.SNS_PORT ? portSetting('SNS_PORT', 0) : undefined;
 
   // The local stack's services, then the console that prints the alerts.
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
   const stack = localStack({
     tableName: table,
     webhookSecret: secret.value,
+    smokeSecret: smokeSecret.value,
     dynamodb: {
       ...(dynamodbPort ? { port: dynamodbPort } : {}),
       ...(inMemory ? {} : { dataDir: join(dir, 'dynamodb') }),
@@ -164,6 +171,7 @@ async function main(): Promise<void> {
   const state: LocalModeState = {
     url: parts.url,
     secret: secret.signing,
+    smokeSecret: smokeSecret.value,
     endpoint: parts.dynamodbEndpoint,
     table,
     region: LOCAL_REGION,
@@ -183,26 +191,32 @@ async function main(): Promise<void> {
     `  chat topic       ${parts.chat?.topicArn ?? ''}`,
     `                   (each message for Slack/Teams is printed as one [chat] line)`,
   ].join('\n');
-  printBanner(state, secret.source, dir, parts.dynamodbLocal.pid, alertsBanner);
+  printBanner(state, { webhook: secret, smoke: smokeSecret }, dir, parts.dynamodbLocal.pid, alertsBanner);
 }
 
 function printBanner(
   state: LocalModeState,
-  secretSource: string,
+  secrets: { readonly webhook: WebhookSecret; readonly smoke: SmokeSecret },
   dir: string,
   javaPid: number,
   alertsBanner: string,
 ): void {
+  // A secret the user gave in the environment may be a real one: never echoed (it would land in terminal scrollback
+  // and CI logs). A generated development secret is shown, so a curl can be signed with it.
   const secretNote =
-    secretSource === 'VOUCHERIFY_WEBHOOK_SECRET'
-      ? 'from VOUCHERIFY_WEBHOOK_SECRET'
-      : `generated for development, kept in ${join(dir, 'webhook-secret')}`;
+    secrets.webhook.source === 'VOUCHERIFY_WEBHOOK_SECRET'
+      ? '(from VOUCHERIFY_WEBHOOK_SECRET; not shown)'
+      : `${state.secret}\n                   (generated for development, kept in ${join(dir, 'webhook-secret')})`;
+  const smokeNote =
+    secrets.smoke.source === 'VOUCHERIFY_SMOKE_SECRET'
+      ? '(from VOUCHERIFY_SMOKE_SECRET; not shown)'
+      : `kept in ${join(dir, 'smoke-secret')} (npm run smoke -- --local signs with it; smoke_ events only)`;
   const storage = state.inMemory ? 'in memory (gone when you stop)' : `persisted in ${join(dir, 'dynamodb')}`;
   console.log(`
 Voucherify webhook receiver, running locally
   webhook URL      ${state.url}
-  webhook secret   ${state.secret}
-                   (${secretNote})
+  webhook secret   ${secretNote}
+  smoke secret     ${smokeNote}
   DynamoDB Local   ${state.endpoint}   (pid ${javaPid}, data ${storage})
   table            ${state.table}
 ${alertsBanner}

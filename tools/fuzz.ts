@@ -80,6 +80,7 @@ async function main(): Promise<number> {
       numRuns: runs,
       sweep: !values['no-sweep'],
       worstShapes: true,
+      printedFields: 'all',
       ...(seed === undefined ? {} : { seed }),
       ...(gc ? { gc } : {}),
       progressEvery: 2_000,

@@ -1,3 +1,4 @@
+import { terminalJson, terminalSafe } from '../../functions/core/shared/visible-text';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
@@ -91,7 +92,7 @@ export const list: Command = {
     const next = page.next ? encodePageToken({ cursor: page.next, window }, filters) : undefined;
     if (values.json) {
       deps.stdout(
-        JSON.stringify(
+        terminalJson(
           {
             items: page.items,
             next: next ?? null,
@@ -99,16 +100,19 @@ export const list: Command = {
             window: { from: iso(window.fromMs), to: iso(window.toMs) },
             ...(page.customer ? { customer: page.customer } : {}),
           },
-          null,
           2,
         ),
       );
       return 0;
     }
     if (page.customer?.via === 'source id')
-      deps.stderr(`customer source id ${page.customer.sourceId} is customer ${page.customer.customerId}`);
+      deps.stderr(
+        `customer source id ${terminalSafe(page.customer.sourceId)} is customer ${terminalSafe(page.customer.customerId)}`,
+      );
     if (page.customer?.via === 'none')
-      deps.stderr(`no customer id ${page.customer.value}, and no event in the window carries it as a source id`);
+      deps.stderr(
+        `no customer id ${terminalSafe(page.customer.value)}, and no event in the window carries it as a source id`,
+      );
     if (page.items.length > 0) deps.stdout(eventsTable(page.items));
     const range = `${iso(window.fromMs)} .. ${iso(window.toMs)}`;
     deps.stdout(

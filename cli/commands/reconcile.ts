@@ -7,6 +7,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
 import type { EventStore } from '../../functions/core/shared/ports';
+import { terminalJson, terminalSafe } from '../../functions/core/shared/visible-text';
 import {
   type CliDeps,
   COMMON_HELP,
@@ -17,6 +18,7 @@ import {
   WINDOW_OPTIONS,
 } from '../command';
 import { CliError, UsageError } from '../errors';
+import { table } from '../format';
 import { localDir, readState } from '../local-state';
 import { findMissing, type ImportResult, importedEventId, importFailure } from '../reconcile/importer';
 import { DynamoDbStoredFailures, type StoredFailures } from '../reconcile/stored';
@@ -47,6 +49,9 @@ lacks: what the webhook never delivered. Nothing is written without --import.
   --import           store each missing one as an event marked as found by reconciliation (source api-reconcile),
                      validated like a webhook; a rollback failure is then alerted once by the alerts function.
                      Running it again imports nothing more.
+                     Each page and item of the API's answer is checked: an item that cannot be read is reported
+                     and skipped (the others still imported); a listing cut short (a page that is not a list, the
+                     page or item cap) is reported as INCOMPLETE. Either way the exit code is 1.
   --retention-days N the stored events' retention, as the stack's retentionDays (default 365); env RETENTION_DAYS
   --project-id ID    the Voucherify project id to record (the API's answer does not carry it); env VOUCHERIFY_PROJECT_ID
 Voucherify API keys (first that applies):
@@ -176,41 +181,68 @@ export async function reconcile(args: readonly string[], deps: ReconcileDeps): P
       );
       rows.push({ ...row, import: result });
       if (!values.json)
-        deps.stderr(`${result.action}: ${result.type} ${result.id} as ${result.eventId} (${result.status})`);
+        deps.stderr(
+          `${result.action}: ${result.type} ${terminalSafe(result.id)} as ${terminalSafe(result.eventId)} (${result.status})`,
+        );
     }
     const imported = rows.filter((row) => row.import?.action === 'imported').length;
+    // An incomplete listing or a skipped item means the gap cannot be proven closed: said, and a non-zero exit.
+    const complete = listing.incomplete === undefined && listing.skipped.length === 0;
+    const exitCode = complete ? 0 : INCOMPLETE_EXIT_CODE;
     if (values.json) {
       deps.stdout(
-        JSON.stringify(
+        terminalJson(
           {
             window: { from: iso(window.fromMs), to: iso(window.toMs) },
             api: { failures: listing.failures.length, pages: listing.pages, throttled: listing.throttled },
+            complete,
+            ...(listing.incomplete ? { incomplete: listing.incomplete } : {}),
+            skipped: listing.skipped,
             stored: { matched: listing.failures.length - missing.length, indexEntriesRead: known.indexEntries },
             missing: rows,
             imported: values.import ? imported : null,
           },
-          null,
           2,
         ),
       );
-      return 0;
+      return exitCode;
     }
+    for (const item of listing.skipped)
+      deps.stderr(
+        `skipped: page ${item.page} item ${item.index}${item.id ? ` (id ${terminalSafe(item.id)})` : ''}: ${terminalSafe(item.reason)}`,
+      );
+    if (listing.incomplete) deps.stderr(`incomplete: ${terminalSafe(listing.incomplete)}`);
     if (rows.length > 0) deps.stdout(missingTable(rows));
     const summary =
       `${listing.failures.length} failed redemption${listing.failures.length === 1 ? '' : 's'}/rollbacks in ` +
       `Voucherify (${iso(window.fromMs)} .. ${iso(window.toMs)}; ${listing.pages} page${listing.pages === 1 ? '' : 's'}` +
       `${listing.throttled ? `, ${listing.throttled} throttled and retried` : ''}), ` +
-      `${listing.failures.length - missing.length} stored, ${missing.length} missing`;
+      `${listing.failures.length - missing.length} stored, ${missing.length} missing` +
+      (complete ? '' : ' among those read');
     deps.stdout(
       values.import
         ? `${summary}; imported ${imported}${rows.length - imported ? `, ${rows.length - imported} already imported` : ''}`
         : `${summary}${missing.length ? ' (run with --import to store them)' : ''}`,
     );
-    return 0;
+    if (!complete)
+      deps.stdout(
+        `INCOMPLETE: ${[
+          listing.incomplete,
+          listing.skipped.length
+            ? `${listing.skipped.length} listed item${listing.skipped.length === 1 ? '' : 's'} could not be read`
+            : undefined,
+        ]
+          .filter(Boolean)
+          .join('; ')}. More may be missing than this says: run it again, or narrow the window.`,
+      );
+    return exitCode;
   } finally {
     client.destroy();
   }
 }
+
+/** The exit code of a run whose listing was cut short or had unreadable items (1 as for any failure). */
+export const INCOMPLETE_EXIT_CODE = 1;
 
 async function run<T>(call: () => Promise<T>, target: Parameters<typeof explainAwsError>[1]): Promise<T> {
   try {
@@ -221,24 +253,24 @@ async function run<T>(call: () => Promise<T>, target: Parameters<typeof explainA
 }
 
 function missingTable(rows: readonly Row[]): string {
-  const header = ['TYPE', 'ID', 'REDEMPTION', 'CREATED', 'FAILURE CODE', 'STORED AS'];
-  const lines = rows.map((row) => [
-    row.type,
-    row.id,
-    row.redemptionId,
-    row.date ?? '-',
-    row.failureCode ?? '-',
-    row.import ? `${row.eventId} (${row.import.action})` : '(missing)',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  return [header, ...lines]
-    .map((cells) =>
-      cells
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return table(
+    [
+      { title: 'TYPE' },
+      { title: 'ID', max: 80 },
+      { title: 'REDEMPTION', max: 80 },
+      { title: 'CREATED' },
+      { title: 'FAILURE CODE', max: 40 },
+      { title: 'STORED AS', max: 120 },
+    ],
+    rows.map((row) => [
+      row.type,
+      row.id,
+      row.redemptionId,
+      row.date ?? '-',
+      row.failureCode ?? '-',
+      row.import ? `${row.eventId} (${row.import.action})` : '(missing)',
+    ]),
+  );
 }
 
 /** The command as the entry (cli.ts) lists it. */

@@ -1,4 +1,5 @@
 import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
+import { terminalJson } from '../../functions/core/shared/visible-text';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, parse, WINDOW_HELP, WINDOW_OPTIONS, withSession } from '../command';
 import { UsageError } from '../errors';
 import { replayText } from '../format';
@@ -15,7 +16,9 @@ is, and the reasons are printed. ACCEPTED events are never demoted.
   --quarantined          every quarantined event (all of them, or those received in the window)
 ${WINDOW_HELP}
   --dry-run              say what would happen; write and send nothing
-  --alert                also send the alert of a redemption.rollback.failed that ends ACCEPTED (once per event)
+  --alert                also send the alert of a redemption.rollback.failed that ends ACCEPTED, unless an alert
+                         for the event was already published (by the alerts function or an earlier replay)
+  --force                with --alert: send it even so; the output says it was a re-send
   --topic-arn ARN        the alert topic (the stack output AlertTopicArn); env ALERT_TOPIC_ARN
   --sns-endpoint URL     an SNS endpoint such as the local mode's fauxqs (default: AWS_ENDPOINT_URL_SNS or AWS)
 ${COMMON_HELP}`;
@@ -35,6 +38,7 @@ export const replay: Command = {
         quarantined: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         alert: { type: 'boolean' },
+        force: { type: 'boolean' },
         'topic-arn': { type: 'string' },
         'sns-endpoint': { type: 'string' },
       },
@@ -52,7 +56,8 @@ export const replay: Command = {
     if (eventId !== undefined && (values.since ?? values.from ?? values.to) !== undefined)
       throw new UsageError('--since, --from and --to go with --quarantined');
     const window = values.quarantined ? resolveWindow(values, (deps.now ?? Date.now)(), undefined) : undefined;
-    const options = { dryRun: values['dry-run'] === true, alert: values.alert === true };
+    if (values.force && !values.alert) throw new UsageError('--force goes with --alert');
+    const options = { dryRun: values['dry-run'] === true, alert: values.alert === true, force: values.force === true };
     const topicArn = values['topic-arn'] ?? deps.env.ALERT_TOPIC_ARN;
     if (options.alert && !options.dryRun && !deps.publisher && !topicArn)
       throw new UsageError('--alert needs the alert topic: pass --topic-arn (the stack output AlertTopicArn)');
@@ -84,7 +89,7 @@ export const replay: Command = {
           if (!values.json) deps.stdout(replayText(result));
         }
         if (values.json) {
-          deps.stdout(JSON.stringify({ dryRun: options.dryRun, results }, null, 2));
+          deps.stdout(terminalJson({ dryRun: options.dryRun, results }, 2));
         } else if (values.quarantined) {
           const counts = new Map<string, number>();
           for (const r of results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);

@@ -1,4 +1,5 @@
 import { decodeBody } from '../../functions/core/shared/body-codec';
+import { terminalJson } from '../../functions/core/shared/visible-text';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, parse, withSession } from '../command';
 import { EventNotFoundError, UsageError } from '../errors';
 import { showText } from '../format';
@@ -28,7 +29,7 @@ export const show: Command = {
     try {
       const raw = decodeBody(stored.record.body, stored.record.bodyEncoding).toString('utf8');
       try {
-        payload = { json: JSON.parse(raw) };
+        payload = { json: JSON.parse(raw), text: raw };
       } catch {
         payload = { text: raw };
       }
@@ -37,8 +38,8 @@ export const show: Command = {
     }
     if (values.json) {
       const { body: _body, ...record } = stored.record;
-      deps.stdout(
-        JSON.stringify(
+      const output = (json: unknown) =>
+        terminalJson(
           {
             ...record,
             alertedAt: stored.alertedAt,
@@ -46,13 +47,20 @@ export const show: Command = {
             promotedAt: stored.promotedAt,
             replayAlertedAt: stored.replayAlertedAt,
             replayAlertMessageId: stored.replayAlertMessageId,
-            payload: payload.json ?? payload.text ?? null,
+            payload: json,
             ...(payload.error ? { payloadError: payload.error } : {}),
           },
-          null,
           2,
-        ),
-      );
+        );
+      let text: string;
+      try {
+        text = output(payload.json !== undefined ? payload.json : (payload.text ?? null));
+      } catch (error) {
+        // Nested too deep to stringify again (see format.ts): the body as received, a string.
+        if (!(error instanceof RangeError)) throw error;
+        text = output(payload.text ?? null);
+      }
+      deps.stdout(text);
       return 0;
     }
     deps.stdout(showText(stored, payload));

@@ -1,3 +1,4 @@
+import { terminalJson } from '../../functions/core/shared/visible-text';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
@@ -10,7 +11,7 @@ import {
   withSession,
 } from '../command';
 import { statsText } from '../format';
-import { StatsCounter } from '../stats';
+import { StatsCounter, statsJson } from '../stats';
 import { iso, resolveWindow, type Window } from '../time';
 
 const HELP = `Usage: voucherify-events stats [--since 7d | --from DATE --to DATE] [--top N]
@@ -41,7 +42,9 @@ export const stats: Command = {
       }),
     );
     if (values.json) {
-      deps.stdout(JSON.stringify({ ...result, window: { from: iso(window.fromMs), to: iso(window.toMs) } }, null, 2));
+      deps.stdout(
+        terminalJson({ ...statsJson(result), window: { from: iso(window.fromMs), to: iso(window.toMs) } }, 2),
+      );
       return 0;
     }
     deps.stdout(statsText(result));

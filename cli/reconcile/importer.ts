@@ -22,7 +22,10 @@ export function findMissing(failures: readonly ApiFailure[], stored: ReadonlySet
  * API's answer). A webhook delivery of the same failure arriving after the import has its own `event.id` and is stored
  * beside it; see docs/operating.md, "Reconcile against Voucherify's API".
  */
-export const importedEventId = (failure: ApiFailure): string => `${RECONCILE_SOURCE}:${failure.id}`;
+export const importedEventId = (failure: ApiFailure): string => importedEventIdOf(failure.id);
+
+/** The stored event's id for the API's redemption or rollback id. */
+export const importedEventIdOf = (apiId: string): string => `${RECONCILE_SOURCE}:${apiId}`;
 
 type Json = Record<string, unknown>;
 

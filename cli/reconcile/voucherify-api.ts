@@ -1,5 +1,6 @@
 import { VoucherifyServerSide } from '@voucherify/sdk';
 import { CliError } from '../errors';
+import { type ApiItemVerdict, readApiItem, readApiPage } from './api-schema';
 
 /** The two webhook types reconcile looks for, and what each one's API object is. */
 export type FailureType = 'redemption.failed' | 'redemption.rollback.failed';
@@ -27,7 +28,33 @@ export interface ApiListing {
   /** Pages read and 429 answers waited out: said in the output, so a slow run explains itself. */
   readonly pages: number;
   readonly throttled: number;
+  /** Listed items that could not be read (the schema, the id rule): reported and skipped, the others still used. */
+  readonly skipped: readonly SkippedItem[];
+  /**
+   * Why the listing was cut short (a page that is not a list, the page or item cap, fewer items than the API's own
+   * total): the failures are only those read before, so "nothing missing" cannot be concluded. Absent when complete.
+   */
+  readonly incomplete?: string;
 }
+
+/** One listed item reconcile could not use, and why. */
+export interface SkippedItem {
+  readonly page: number;
+  /** Its position in the page, from 0. */
+  readonly index: number;
+  /** Its `id`, when it has a string one. */
+  readonly id?: string;
+  readonly reason: string;
+}
+
+/** How much one run reads before it stops and says the listing is incomplete (a server that never ends its list). */
+export interface ListingLimits {
+  readonly maxPages: number;
+  readonly maxItems: number;
+}
+
+/** 10,000 pages of 100; 100,000 failures is far beyond a week of any project and still fits in memory. */
+export const DEFAULT_LISTING_LIMITS: ListingLimits = { maxPages: 10_000, maxItems: 100_000 };
 
 /** A 401/403 from Voucherify: the keys are wrong, revoked, or for another region's API. */
 export class ApiCredentialsError extends CliError {}
@@ -61,9 +88,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /** Voucherify's largest page of redemptions. */
 export const PAGE_SIZE = 100;
 
-/** Stops a window that would page forever (a server that keeps answering full pages). */
-const MAX_PAGES = 10_000;
-
 type Json = Record<string, unknown>;
 
 interface SdkErrorShape {
@@ -95,7 +119,10 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** Reads one listed object: a failed redemption or rollback, or undefined for anything else. */
+/**
+ * Reads one listed object: a failed redemption or rollback, or undefined for anything else. Trusts the shape: call it
+ * on an item {@link readApiItem} accepted (the SDK adapter does).
+ */
 export function toApiFailure(value: unknown): ApiFailure | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const object = value as Json;
@@ -122,11 +149,13 @@ type ListRedemptions = (params: {
   created_at: { after: string; before: string };
   limit: number;
   page: number;
-}) => Promise<{ redemptions?: unknown[]; total?: number }>;
+}) => Promise<unknown>;
 
 /**
  * The adapter over the official `@voucherify/sdk`: pages through `GET /v1/redemptions?result=FAILURE` (failed
- * redemptions and failed rollbacks alike) for the window, 100 a page, until a short page. A 429 is waited out
+ * redemptions and failed rollbacks alike) for the window, 100 a page, until a short page. Each page and each item is
+ * checked against a schema of the fields reconcile uses (./api-schema.ts): a bad item is skipped and reported, a bad
+ * page or a cap reached makes the listing incomplete. A 429 is waited out
  * (Retry-After when given, else doubling back-off) and the same page asked again; 5xx and network errors likewise.
  * 401/403 ends the run at once with {@link ApiCredentialsError}.
  *
@@ -140,6 +169,7 @@ export class SdkFailuresSource implements FailuresSource {
     credentials: ApiCredentials,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     private readonly now: () => number = Date.now,
+    private readonly limits: ListingLimits = DEFAULT_LISTING_LIMITS,
   ) {
     const client = VoucherifyServerSide({
       applicationId: credentials.applicationId,
@@ -158,24 +188,53 @@ export class SdkFailuresSource implements FailuresSource {
       limit: PAGE_SIZE,
     };
     const byId = new Map<string, ApiFailure>();
+    const skipped: SkippedItem[] = [];
     let throttled = 0;
     let pages = 0;
-    for (let page = 1; page <= MAX_PAGES; page++) {
+    let items = 0;
+    let incomplete: string | undefined;
+    for (let page = 1; ; page++) {
+      if (page > this.limits.maxPages) {
+        incomplete = `stopped after ${this.limits.maxPages} pages (the page cap) and the API still answered full pages`;
+        break;
+      }
       const answer = await this.withRetry(
         page,
         () => this.list({ ...params, page }),
         () => throttled++,
       );
       pages++;
-      const listed = Array.isArray(answer?.redemptions) ? answer.redemptions : [];
-      for (const item of listed) {
+      // The answer is not trusted: a page that is not a list ends the listing as incomplete (what comes after it is
+      // unknown), never as an empty page that would read as "nothing missing".
+      const read = readApiPage(answer);
+      if (!read.ok) {
+        incomplete = `page ${page} is not a list of redemptions (${read.reason})`;
+        break;
+      }
+      const listed = read.redemptions;
+      for (const [index, item] of listed.entries()) {
+        const verdict: ApiItemVerdict = readApiItem(item);
+        if (verdict.kind === 'skip')
+          skipped.push({ page, index, ...(verdict.id ? { id: verdict.id } : {}), reason: verdict.reason });
+        if (verdict.kind !== 'failure') continue;
         const failure = toApiFailure(item);
         if (failure) byId.set(failure.id, failure);
       }
-      if (listed.length < PAGE_SIZE) break;
-      if (typeof answer.total === 'number' && page * PAGE_SIZE >= answer.total) break;
+      items += listed.length;
+      if (listed.length < PAGE_SIZE) {
+        // A short page ends the list; the API's own total says whether it ended where it should.
+        if (read.total !== undefined && items < read.total)
+          incomplete = `the API said ${read.total} failures but its list ended after ${items}`;
+        break;
+      }
+      if (items >= this.limits.maxItems) {
+        incomplete = `stopped after ${items} listed items (the item cap)`;
+        break;
+      }
+      // No stop on `total` with a full page: a count that is too small must not cut the listing short. A list that is
+      // an exact number of pages costs one more (empty) page.
     }
-    return { failures: [...byId.values()], pages, throttled };
+    return { failures: [...byId.values()], pages, throttled, skipped, ...(incomplete ? { incomplete } : {}) };
   }
 
   private async withRetry<T>(page: number, call: () => Promise<T>, onThrottled: () => void): Promise<T> {

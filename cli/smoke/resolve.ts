@@ -15,7 +15,7 @@ export const SMOKE_OUTPUTS = [
   'WebhookUrl',
   'TableName',
   'AlertTopicArn',
-  'WebhookSecretArn',
+  'SmokeSecretArn',
   'AlarmNames',
   'SilenceAlarmName',
 ] as const;
@@ -48,18 +48,21 @@ export function targetFromOutputs(
   };
 }
 
-/** The first secret of a Secrets Manager value (plain, or a JSON array during a rotation); "[]" is not configured. */
+/** The first secret of a Secrets Manager value (plain, or a JSON array); empty or "[]" is not configured. */
 export function signingSecret(value: string | undefined, where: string): string {
   const first = parseSecrets(value)[0];
   if (!first)
     throw new SmokeSetupError(
-      `the webhook secret in ${where} is not configured (it holds "[]", the value the stack creates it with): set ` +
-        "it with aws secretsmanager put-secret-value --secret-id <WebhookSecretArn> --secret-string '<secret>'",
+      `the smoke secret in ${where} is empty: the stack generates it at deploy; put a value with aws secretsmanager ` +
+        'put-secret-value --secret-id <SmokeSecretArn> (letters and digits), or redeploy',
     );
   return first;
 }
 
-/** A deployed stack: its outputs from CloudFormation, the secret from Secrets Manager (unless given), AWS clients. */
+/**
+ * A deployed stack: its outputs from CloudFormation, the smoke secret from Secrets Manager (SmokeSecretArn; never the
+ * webhook secret) unless given (from the environment), AWS clients.
+ */
 export async function awsSmoke(options: {
   stack: string;
   /** Which receiver of a stack that holds several (the prefix of its output keys). */
@@ -84,8 +87,12 @@ export async function awsSmoke(options: {
   const outputs: Record<string, string> = receiverOutputs(options.stack, stackOutputs, options.receiver);
   let secret = options.secret;
   if (secret === undefined) {
-    const arn = outputs.WebhookSecretArn;
-    if (!arn) throw new SmokeSetupError(`stack ${options.stack} has no output WebhookSecretArn; pass --secret`);
+    const arn = outputs.SmokeSecretArn;
+    if (!arn)
+      throw new SmokeSetupError(
+        `stack ${options.stack} has no output SmokeSecretArn (deployed before the smoke had a secret of its own): ` +
+          'redeploy it; the smoke no longer signs with the webhook secret',
+      );
     const secrets = new SecretsManagerClient(config);
     try {
       const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
@@ -93,7 +100,7 @@ export async function awsSmoke(options: {
     } catch (error) {
       if (error instanceof SmokeSetupError) throw error;
       throw new SmokeSetupError(
-        `cannot read the webhook secret ${arn}: ${error instanceof Error ? error.message : error}`,
+        `cannot read the smoke secret ${arn}: ${error instanceof Error ? error.message : error}`,
       );
     } finally {
       secrets.destroy();
@@ -135,13 +142,17 @@ export function localSmoke(
     throw new SmokeSetupError(
       'the running local mode does not name its alert topic (an older version): restart npm start',
     );
+  const smokeSecret = secret ?? state.smokeSecret;
+  if (!smokeSecret)
+    throw new SmokeSetupError('the running local mode has no smoke secret (an older version): restart npm start');
   return {
     target: {
       label: `the local mode (pid ${state.pid})`,
       webhookUrl: state.url,
       tableName: state.table,
       topicArn: state.topicArn,
-      secret: secret ?? state.secret,
+      // The smoke's own secret, never the webhook secret: the receiver accepts it for smoke_ events only.
+      secret: smokeSecret,
       noAlarmsReason: 'no CloudWatch in the local mode (AWS only)',
     },
     clients: {

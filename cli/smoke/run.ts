@@ -1,3 +1,4 @@
+import { terminalSafe } from '../../functions/core/shared/visible-text';
 import type { SmokeEvents } from './events';
 import {
   alarms,
@@ -100,20 +101,23 @@ export function exitCode(results: readonly StepResult[]): number {
   return results.some((r) => r.status === 'fail') ? 1 : 0;
 }
 
-/** The pass/fail table. */
+/**
+ * The pass/fail table. The details quote what the target answered (an answer body, an error from AWS, an item read
+ * back), so every value is made terminalSafe: an answer cannot write escape sequences to the terminal running the smoke.
+ */
 export function formatTable(target: SmokeTarget, results: readonly StepResult[]): string {
   const width = Math.max(...results.map((r) => r.name.length), 4);
   const lines = [
-    `Smoke test of ${target.label}`,
-    `  webhook ${target.webhookUrl}`,
-    `  table   ${target.tableName}`,
-    `  topic   ${target.topicArn}`,
+    `Smoke test of ${terminalSafe(target.label)}`,
+    `  webhook ${terminalSafe(target.webhookUrl)}`,
+    `  table   ${terminalSafe(target.tableName)}`,
+    `  topic   ${terminalSafe(target.topicArn)}`,
     '',
     `  #  ${'step'.padEnd(width)}  result  time      detail`,
     ...results.map((r, i) => {
       const n = String(i + 1).padStart(3);
       const time = `${r.ms} ms`.padStart(8);
-      return `${n}  ${r.name.padEnd(width)}  ${r.status.toUpperCase().padEnd(6)}  ${time}  ${r.detail}`;
+      return `${n}  ${r.name.padEnd(width)}  ${r.status.toUpperCase().padEnd(6)}  ${time}  ${terminalSafe(r.detail)}`;
     }),
     '',
   ];

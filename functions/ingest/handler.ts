@@ -1,6 +1,7 @@
 /**
  * Lambda entry for POST /webhooks/voucherify. Everything is built once per cold start; each request runs the core.
- * Environment: TABLE_NAME, WEBHOOK_SECRET_ARN (or VOUCHERIFY_WEBHOOK_SECRET outside AWS), MAX_BODY_BYTES,
+ * Environment: TABLE_NAME, WEBHOOK_SECRET_ARN (or VOUCHERIFY_WEBHOOK_SECRET outside AWS), SMOKE_SECRET_ARN (or
+ * VOUCHERIFY_SMOKE_SECRET; optional), MAX_BODY_BYTES,
  * RETENTION_DAYS, LOG_LEVEL, POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (logs and metrics),
  * POWERTOOLS_METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
@@ -32,9 +33,16 @@ const metrics = createPowertoolsMetrics({ namespace: metricsNamespace(process.en
 const requestHandler = sdkRequestHandler({ connectionTimeoutMs: 500, requestTimeoutMs: 1_200 });
 const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
 
+const secretsManager = new SecretsManagerClient({ maxAttempts: 1, requestHandler });
 const secrets = settings.webhookSecretArn
-  ? new SecretsManagerSource(new SecretsManagerClient({ maxAttempts: 1, requestHandler }), settings.webhookSecretArn)
+  ? new SecretsManagerSource(secretsManager, settings.webhookSecretArn)
   : staticSecrets(settings.webhookSecretInline);
+// Read only for a request the webhook secret did not verify (a smoke delivery), and cached like the webhook secret.
+const smokeSecrets = settings.smokeSecretArn
+  ? new SecretsManagerSource(secretsManager, settings.smokeSecretArn)
+  : settings.smokeSecretInline
+    ? staticSecrets(settings.smokeSecretInline)
+    : undefined;
 
 export const handler = withLambdaContext(
   logger,
@@ -45,6 +53,7 @@ export const handler = withLambdaContext(
       logger: powertoolsLogger(logger),
       config: settings,
       metrics: powertoolsMetrics(metrics),
+      ...(smokeSecrets ? { smokeSecrets } : {}),
     }),
   ),
 );

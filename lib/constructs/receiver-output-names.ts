@@ -10,6 +10,7 @@ export const RECEIVER_OUTPUTS = {
   WebhookUrl: 'WebhookUrl',
   TableName: 'TableName',
   WebhookSecretArn: 'WebhookSecretArn',
+  SmokeSecretArn: 'SmokeSecretArn',
   VoucherifyApiSecretArn: 'VoucherifyApiSecretArn',
   IngestFunctionName: 'IngestFunctionName',
   AlertTopicArn: 'AlertTopicArn',

@@ -22,6 +22,12 @@ export function addReceiverOutputs(receiver: VoucherifyWebhookReceiver): void {
     "Set the Voucherify webhook secret: aws secretsmanager put-secret-value --secret-id <this> --secret-string '<secret>'",
   );
   output(
+    'SmokeSecretArn',
+    receiver.smokeSecret.secretArn,
+    '`npm run smoke` signs with this (generated at deploy; accepted for smoke_ events only): grant smoke runners ' +
+      'secretsmanager:GetSecretValue on it, not on WebhookSecretArn',
+  );
+  output(
     'VoucherifyApiSecretArn',
     receiver.voucherifyApiSecret.secretArn,
     'Voucherify API keys for `voucherify-events reconcile --api-secret <this>`: aws secretsmanager put-secret-value ' +

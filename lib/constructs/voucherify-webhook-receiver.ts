@@ -72,6 +72,11 @@ export class VoucherifyWebhookReceiver extends Construct {
   readonly settings: ResolvedSettings;
   readonly eventsTable: EventsTable;
   readonly webhookSecret: Secret;
+  /**
+   * The smoke's own signing secret, generated at deploy: the receiver accepts it only for `smoke_` events, so whoever
+   * runs `npm run smoke` needs read access to this secret, never to the webhook secret.
+   */
+  readonly smokeSecret: Secret;
   /** Voucherify API keys for `voucherify-events reconcile`, created empty; no function reads it. */
   readonly voucherifyApiSecret: Secret;
   readonly ingestFunction: NodeFunction;
@@ -117,6 +122,26 @@ export class VoucherifyWebhookReceiver extends Construct {
       },
     ]);
 
+    // Generated, not issued by Voucherify: a deploy makes one, and no one has to set it. A plain string of letters
+    // and digits (no punctuation: it is also typed into a shell's environment).
+    this.smokeSecret = new Secret(this, 'SmokeSecret', {
+      description:
+        'Signing secret of `npm run smoke`: the receiver accepts it only for events whose id starts with smoke_ ' +
+        '(alerted as "[smoke test]"). Give smoke runners secretsmanager:GetSecretValue on this secret, not on the ' +
+        'webhook secret.',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: settings.removalPolicy,
+    });
+    addNagSuppressions(this.smokeSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'It signs only smoke_ test events, which the receiver never confuses with Voucherify events; to replace ' +
+          'it, put a new value (the function reads it again within 5 minutes). A rotation Lambda would add a ' +
+          'function and permissions for a secret that protects no real event.',
+      },
+    ]);
+
     // Read only by the operator CLI's `reconcile`, with the operator's own credentials: no function needs a grant.
     this.voucherifyApiSecret = new Secret(this, 'VoucherifyApiSecret', {
       description:
@@ -137,6 +162,7 @@ export class VoucherifyWebhookReceiver extends Construct {
     // --- Ingest path ------------------------------------------------------------------------------------------
     const table = this.eventsTable.table;
     const secret = this.webhookSecret;
+    const smokeSecret = this.smokeSecret;
     const allowedSources = allowListEntries(settings.allowedSourceRegions, settings.allowedSourceIps);
     this.ingestFunction = new NodeFunction(this, 'IngestFunction', {
       entry: functionEntry('ingest'),
@@ -165,6 +191,14 @@ export class VoucherifyWebhookReceiver extends Construct {
       // Only GetSecretValue (grantRead would add DescribeSecret, which the function does not call).
       .bind('WEBHOOK_SECRET_ARN', secret.secretArn, (grantee) =>
         Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secret.secretArn] }),
+      )
+      // The same way, its own grant: the smoke secret is one more secret the function reads, nothing more.
+      .bind('SMOKE_SECRET_ARN', smokeSecret.secretArn, (grantee) =>
+        Grant.addToPrincipal({
+          grantee,
+          actions: ['secretsmanager:GetSecretValue'],
+          resourceArns: [smokeSecret.secretArn],
+        }),
       );
     addNagSuppressions(this.ingestFunction, [
       {

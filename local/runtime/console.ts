@@ -8,8 +8,12 @@
  *   4xx answers, which the receiver's request line already shows;
  * - other info and debug lines are left out.
  * Verbose (`--verbose`, or LOG_FORMAT=json) prints the raw lines as well, as CloudWatch would hold them.
- * Everything that is not one of those JSON lines (the request lines, the alert emails, messages) passes unchanged.
+ * Everything that is not one of those JSON lines (the request lines, the alert emails, messages) passes as it is,
+ * except that nothing reaches the terminal raw: every line is made terminalSafe (a request path, an event id or an
+ * alert's text can carry escape sequences), the raw JSON lines of verbose mode have those characters escaped.
  */
+
+import { terminalJsonText, terminalSafe } from '../../functions/core/shared/visible-text';
 
 type Write = typeof process.stdout.write;
 
@@ -76,26 +80,30 @@ export function readableLine(line: Line): string | undefined {
  */
 export function routeFunctionOutput(options: ConsoleRoutingOptions): ConsoleRouting {
   const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
-  const print =
+  const printLine =
     options.print ??
     ((line: string) => {
       originals.stdout.call(process.stdout, `${line}\n`);
     });
+  const print = (line: string) => printLine(terminalSafe(line, { lines: true }));
 
   const route = (name: 'stdout' | 'stderr'): Write => {
     const stream = process[name];
     const original = originals[name];
     return ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const content = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      if (!content.endsWith('\n') || !content.includes('{')) return original.call(stream, chunk, ...(rest as []));
+      if (!content.endsWith('\n') || !content.includes('{')) {
+        const safe = terminalSafe(content, { lines: true });
+        return original.call(stream, safe === content ? chunk : safe, ...(rest as []));
+      }
       const write = (line: string) => original.call(stream, `${line}\n`);
       for (const raw of content.slice(0, -1).split('\n')) {
         const line = parseJsonObject(raw.trim());
         if (!line || !(isEmf(line) || isFunctionLog(line))) {
-          write(raw);
+          write(terminalSafe(raw, { lines: true }));
           continue;
         }
-        if (options.verbose) write(raw);
+        if (options.verbose) write(terminalJsonText(raw));
         const readable = isEmf(line) ? undefined : readableLine(line);
         if (readable !== undefined) print(readable);
       }

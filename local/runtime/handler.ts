@@ -6,6 +6,8 @@ export interface LocalHandlerSettings {
   readonly tableName: string;
   /** VOUCHERIFY_WEBHOOK_SECRET for the handler; '' means "not configured". */
   readonly webhookSecret: string;
+  /** VOUCHERIFY_SMOKE_SECRET for the handler; none: no smoke secret. */
+  readonly smokeSecret?: string;
 }
 
 /**
@@ -19,6 +21,8 @@ export function loadIngestHandler(settings: LocalHandlerSettings): HttpApiHandle
   applyLocalAwsEnv(settings.dynamodbEndpoint, env);
   env.TABLE_NAME = settings.tableName;
   env.VOUCHERIFY_WEBHOOK_SECRET = settings.webhookSecret;
+  if (settings.smokeSecret !== undefined) env.VOUCHERIFY_SMOKE_SECRET = settings.smokeSecret;
+  else delete env.VOUCHERIFY_SMOKE_SECRET;
   // require, not a static import: the module must be evaluated only now, with the environment above in place.
   const module = require('../../functions/ingest/handler') as typeof import('../../functions/ingest/handler');
   return module.handler;

@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   readonly tableName: string;
   /** VOUCHERIFY_WEBHOOK_SECRET for the ingest handler. */
   readonly webhookSecret: string;
+  /** VOUCHERIFY_SMOKE_SECRET for the ingest handler (`npm start` always has one); none: no smoke secret. */
+  readonly smokeSecret?: string;
   /** DynamoDB Local: a free port, in memory, unless given. */
   readonly dynamodb?: DynamoDbLocalOptions;
   /** The HTTP server: a free port on 127.0.0.1 unless given; `log` gets a line per request. */
@@ -161,6 +163,7 @@ export function localStack(options: LocalStackOptions): LocalStack {
           dynamodbEndpoint: required(dynamodbLocal).endpoint,
           tableName: options.tableName,
           webhookSecret: options.webhookSecret,
+          ...(options.smokeSecret !== undefined ? { smokeSecret: options.smokeSecret } : {}),
         });
         ingestSettings = readIngestSettings(process.env);
         const port = options.http?.port ?? 0;

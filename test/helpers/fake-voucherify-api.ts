@@ -15,11 +15,17 @@ export interface FakeVoucherifyApi {
   readonly requests: { readonly path: string; readonly query: URLSearchParams; readonly appId?: string }[];
   /** The next request for `page` gets 429 (once per call). */
   throttleOnce(page: number, retryAfter?: string): void;
+  /**
+   * Every later answer (200) for `page` is `body(the proper answer)` instead: a page that is not a list, a wrong
+   * total, items of another shape. Answers that are not JSON objects are sent as they are.
+   */
+  rewritePage(page: number, body: (proper: Record<string, unknown>) => unknown): void;
   stop(): Promise<void>;
 }
 
 export interface ApiObject extends Record<string, unknown> {
-  readonly id: string;
+  /** Usually a string; anything else to see what reconcile makes of an API that answers otherwise. */
+  readonly id: unknown;
   readonly date: string;
   readonly result: 'SUCCESS' | 'FAILURE';
 }
@@ -51,6 +57,7 @@ export async function startFakeVoucherifyApi(options: {
 }): Promise<FakeVoucherifyApi> {
   const requests: FakeVoucherifyApi['requests'][number][] = [];
   const throttled = new Map<number, string | undefined>();
+  const rewrites = new Map<number, (proper: Record<string, unknown>) => unknown>();
   const newestFirst = [...options.objects].sort((a, b) => b.date.localeCompare(a.date));
 
   const answer = (request: IncomingMessage) => {
@@ -84,15 +91,14 @@ export async function startFakeVoucherifyApi(options: {
         (!after || Date.parse(o.date) > Date.parse(after)) &&
         (!before || Date.parse(o.date) < Date.parse(before)),
     );
-    return {
-      status: 200,
-      body: {
-        object: 'list',
-        data_ref: 'redemptions',
-        total: matching.length,
-        redemptions: matching.slice((page - 1) * limit, page * limit),
-      },
+    const proper = {
+      object: 'list',
+      data_ref: 'redemptions',
+      total: matching.length,
+      redemptions: matching.slice((page - 1) * limit, page * limit),
     };
+    const rewrite = rewrites.get(page);
+    return { status: 200, body: rewrite ? rewrite(proper) : proper };
   };
 
   const server: Server = createServer((request, response) => {
@@ -113,6 +119,7 @@ export async function startFakeVoucherifyApi(options: {
     url: `http://127.0.0.1:${port}`,
     requests,
     throttleOnce: (page, retryAfter) => throttled.set(page, retryAfter),
+    rewritePage: (page, body) => rewrites.set(page, body),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

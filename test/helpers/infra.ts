@@ -111,6 +111,15 @@ export function webhookSecret(template: Template): Found {
   );
 }
 
+/** The smoke secret: the one the ingest function's SMOKE_SECRET_ARN names. */
+export function smokeSecret(template: Template): Found {
+  return resourceById(
+    template,
+    referencedId(ingestEnvironment(template).SMOKE_SECRET_ARN),
+    'AWS::SecretsManager::Secret',
+  );
+}
+
 /** The log group a function's LoggingConfig points to. */
 export function functionLogGroup(template: Template, fn: Found): Found {
   return resourceById(template, referencedId(fn.properties.LoggingConfig.LogGroup), 'AWS::Logs::LogGroup');

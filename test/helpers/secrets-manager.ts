@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A stand-in for the one Secrets Manager operation the ingest function calls, GetSecretValue, over the real AWS JSON
- * protocol, so the deployed handler can run configured as in AWS (WEBHOOK_SECRET_ARN) with its real SDK client. It
- * answers only for the one secret it holds; any other secret or operation gets the error Secrets Manager would send.
+ * protocol, so the deployed handler can run configured as in AWS (WEBHOOK_SECRET_ARN, SMOKE_SECRET_ARN) with its real
+ * SDK client. It answers only for the secrets it holds; any other secret or operation gets the error Secrets Manager would send.
  */
 export interface SecretsManagerStandIn {
   readonly endpoint: string;
@@ -14,7 +14,13 @@ export interface SecretsManagerStandIn {
   stop(): Promise<void>;
 }
 
-export async function startSecretsManagerStandIn(secretArn: string, value: string): Promise<SecretsManagerStandIn> {
+export async function startSecretsManagerStandIn(
+  secretArn: string,
+  value: string,
+  /** More secrets it holds (the smoke secret), by ARN. */
+  others: Readonly<Record<string, string>> = {},
+): Promise<SecretsManagerStandIn> {
+  const values = new Map([[secretArn, value], ...Object.entries(others)]);
   const requests: { operation: string; secretId: unknown }[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -30,13 +36,15 @@ export async function startSecretsManagerStandIn(secretArn: string, value: strin
         res.end(JSON.stringify(payload));
       };
       if (operation !== 'GetSecretValue') return answer(400, { __type: 'InvalidRequestException', message: operation });
-      if (input.SecretId !== secretArn)
+      const arn = typeof input.SecretId === 'string' ? input.SecretId : '';
+      const secretString = values.get(arn);
+      if (secretString === undefined)
         return answer(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the secret." });
-      const name = secretArn.split(':secret:')[1] ?? 'secret';
+      const name = arn.split(':secret:')[1] ?? 'secret';
       return answer(200, {
-        ARN: secretArn,
+        ARN: arn,
         Name: name,
-        SecretString: value,
+        SecretString: secretString,
         VersionId: 'standin-version-1',
         VersionStages: ['AWSCURRENT'],
         CreatedDate: 1_767_225_600,

@@ -19,6 +19,7 @@ import {
   ingestFunction,
   referencedId,
   resourceById,
+  smokeSecret,
   stackFromContext,
   webhookSecret,
 } from '../helpers/infra';
@@ -130,6 +131,11 @@ function knownRoles(template: Template): Map<string, KnownRole> {
             why: 'read the webhook secret(s)',
             actions: ['secretsmanager:GetSecretValue'],
             resource: { Ref: webhookSecret(template).id },
+          },
+          {
+            why: 'read the smoke secret (smoke_ events only)',
+            actions: ['secretsmanager:GetSecretValue'],
+            resource: { Ref: smokeSecret(template).id },
           },
         ],
       },
@@ -345,10 +351,17 @@ describe.each([
     );
   });
 
-  it('ingest may only put items into the table, read its secret, and write its logs', () => {
+  it('ingest may only put items into the table, read its two secrets, and write its logs', () => {
     const ingest = [...knownRoles(template).values()].find((role) => role.name === 'ingest')!;
     expect(ingest.grants.flatMap((grant) => grant.actions).sort()).toEqual(
-      ['dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'].sort(),
+      [
+        'dynamodb:PutItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        // the webhook secret and the smoke secret, each its own grant on its own resource
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:GetSecretValue',
+      ].sort(),
     );
   });
 
@@ -416,6 +429,7 @@ describe('the checks can fail (negative controls)', () => {
     }
     expect(iamViolations(Template.fromJSON(json))).toEqual([
       expect.stringMatching(/^ingest: secretsmanager:GetSecretValue on .* is missing \(read the webhook secret/),
+      expect.stringMatching(/^ingest: secretsmanager:GetSecretValue on .* is missing \(read the smoke secret/),
     ]);
   });
 

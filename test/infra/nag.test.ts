@@ -94,6 +94,7 @@ function expectedSuppressions(stack: VoucherifyWebhooksStack): { path: string; i
   const subscriptions = stack.alerts.topic.node.findAll().filter((c) => c instanceof CfnSubscription);
   return [
     { path: pathOf(stack.webhookSecret), id: 'AwsSolutions-SMG4', mentions: ['issued by Voucherify', 'JSON array'] },
+    { path: pathOf(stack.smokeSecret), id: 'AwsSolutions-SMG4', mentions: ['smoke_ test events', 'put a new value'] },
     {
       path: pathOf(stack.voucherifyApiSecret),
       id: 'AwsSolutions-SMG4',

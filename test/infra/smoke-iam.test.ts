@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { templateFromContext } from '../helpers/infra';
+import { smokeSecret, templateFromContext, webhookSecret } from '../helpers/infra';
 
 const ROOT = join(__dirname, '..', '..');
 const ACCOUNT = '123456789012';
@@ -61,7 +61,9 @@ function deployedArns() {
   const one = (type: string) => ids(type)[0] as string;
   return {
     stack: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/VoucherifyWebhooks/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`,
-    secret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${one('AWS::SecretsManager::Secret')}-Ab1Cd2Ef3Gh4-XyZ123`,
+    // The smoke's own secret, and the webhook secret it must not read.
+    secret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${smokeSecret(template).id}-Ab1Cd2Ef3Gh4-XyZ123`,
+    webhookSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${webhookSecret(template).id}-Zy9Xw8-AbC123`,
     table: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/VoucherifyWebhooks-${one('AWS::DynamoDB::Table')}-1QW2E3R4T5Y6`,
     topic: `arn:aws:sns:${REGION}:${ACCOUNT}:VoucherifyWebhooks-${one('AWS::SNS::Topic')}-Zx9Cv8Bn7M6`,
     queue: `arn:aws:sqs:${REGION}:${ACCOUNT}:voucherify-smoke-mx66n61e961ea2`,
@@ -169,6 +171,8 @@ const FORBIDDEN: Call[] = [
     resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/db-AbCdEf`,
   },
   { action: 'secretsmanager:PutSecretValue', resource: arns.secret },
+  // The webhook secret would let the runner sign a real-looking event: the smoke never needs it.
+  { action: 'secretsmanager:GetSecretValue', resource: arns.webhookSecret },
   { action: 'cloudwatch:DescribeAlarms', resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:OtherApp-Errors` },
   { action: 'cloudformation:DeleteStack', resource: arns.stack },
 ];

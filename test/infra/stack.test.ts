@@ -17,6 +17,7 @@ import {
   onlyResource,
   referencedId,
   resourceById,
+  smokeSecret,
   templateFromContext,
   webhookSecret,
 } from '../helpers/infra';
@@ -68,6 +69,7 @@ describe('ingest function', () => {
         'POWERTOOLS_METRICS_NAMESPACE',
         'POWERTOOLS_SERVICE_NAME',
         'RETENTION_DAYS',
+        'SMOKE_SECRET_ARN',
         'TABLE_NAME',
         'WEBHOOK_PATH',
         'WEBHOOK_SECRET_ARN',
@@ -87,7 +89,10 @@ describe('ingest function', () => {
     // eventsTable() follows this Ref and fails unless it names a DynamoDB table.
     expect(env.TABLE_NAME).toEqual({ Ref: eventsTable(template).id });
     expect(env.WEBHOOK_SECRET_ARN).toEqual({ Ref: webhookSecret(template).id });
+    expect(env.SMOKE_SECRET_ARN).toEqual({ Ref: smokeSecret(template).id });
+    expect(smokeSecret(template).id).not.toBe(webhookSecret(template).id);
     expect(env).not.toHaveProperty('VOUCHERIFY_WEBHOOK_SECRET');
+    expect(env).not.toHaveProperty('VOUCHERIFY_SMOKE_SECRET');
     // Every value is a literal setting or a reference: nothing resolved from the secret (no dynamic reference).
     for (const value of Object.values(env)) {
       if (typeof value !== 'string') expect(Object.keys(value)).toEqual(['Ref']);
@@ -243,10 +248,11 @@ describe('ingest permissions', () => {
     ]);
   });
 
-  it('may only read the value of the webhook secret', () => {
+  it('may only read the values of the webhook secret and the smoke secret', () => {
     const secrets = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('secretsmanager:')));
     expect(secrets).toEqual([
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: webhookSecret(template).id } },
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: smokeSecret(template).id } },
     ]);
   });
 
@@ -262,8 +268,8 @@ describe('ingest permissions', () => {
     ]);
   });
 
-  it('has nothing else: three statements, no wildcard action or resource', () => {
-    expect(statements).toHaveLength(3);
+  it('has nothing else: four statements, no wildcard action or resource', () => {
+    expect(statements).toHaveLength(4);
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
       expect(asList(statement.Action).filter((action) => action.includes('*'))).toEqual([]);
@@ -294,6 +300,19 @@ describe('webhook secret', () => {
 
   it('is kept when it leaves the stack, like the table', () => {
     expect(webhookSecret(template).resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('smoke secret', () => {
+  it('is generated at deploy (nothing for a user to set), letters and digits, and kept like the webhook secret', () => {
+    const secret = smokeSecret(template);
+    expect(secret.properties.SecretString).toBeUndefined();
+    expect(secret.properties.GenerateSecretString).toEqual({ PasswordLength: 48, ExcludePunctuation: true });
+    expect(secret.resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('is an output of its own, for smoke runners to read instead of the webhook secret', () => {
+    template.hasOutput('SmokeSecretArn', { Value: { Ref: smokeSecret(template).id } });
   });
 });
 

@@ -13,6 +13,7 @@ import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { runCli } from '../../cli/cli';
 import { EventsRepository } from '../../cli/repository';
+import { DynamoDbAlertLedger } from '../../functions/adapters/dynamodb-alert-ledger';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
 import { staticSecrets } from '../../functions/adapters/secrets';
 import { EVENTS_TABLE, INDEX_KEYS } from '../../functions/adapters/table';
@@ -520,6 +521,44 @@ describe('replay', () => {
     expect(received.facts).toMatchObject({ eventId: ID.promotionTier, validated: true });
     const item = await getEventItem(client, replayTable, ID.promotionTier);
     expect(item?.replayAlertMessageId?.S).toBe(received.messageId);
+    sns.destroy();
+    sqs.destroy();
+  });
+
+  it('--alert never sends a second alert for an event the alerts function already alerted; --force re-sends, saying so', async () => {
+    // Prepare: the alerts function published this event's alert from the stream and marked it.
+    const sns = localSnsClient(snsEndpoint());
+    const sqs = localSqsClient(snsEndpoint());
+    const unique = Date.now().toString(36);
+    const topicArn = await createAlertTopic(sns, `cli-resend-${unique}`);
+    const { queueUrl } = await subscribeQueue(sns, sqs, topicArn, `cli-resend-${unique}`);
+    const firstAt = '2026-11-22T11:00:05.000Z';
+    await new DynamoDbAlertLedger(client, replayTable).markAlerted(ID.rollbackFailed, {
+      at: firstAt,
+      messageId: 'msg-from-the-stream',
+    });
+    const alert = (...argv: string[]) =>
+      replay('replay', ID.rollbackFailed, '--alert', '--topic-arn', topicArn, '--sns-endpoint', snsEndpoint(), ...argv);
+    const received = async () =>
+      (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 })))
+        .Messages ?? [];
+
+    // Act, Assess: without --force nothing is published.
+    const plain = await alert();
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain(`alert: already sent at ${firstAt} (by the alerts function; --force sends it again)`);
+    expect(await received()).toHaveLength(0);
+
+    // Act, Assess: --force publishes once more and says it was a re-send.
+    const forced = await alert('--force');
+    expect(forced.code).toBe(0);
+    expect(forced.out).toMatch(new RegExp(`alert: re-sent \\(message [\\w-]+; first sent at ${firstAt}\\)`));
+    const messages = await received();
+    expect(messages).toHaveLength(1);
+    const item = await getEventItem(client, replayTable, ID.rollbackFailed);
+    expect(item?.alertedAt?.S).toBe(firstAt);
+    expect(item?.replayAlertMessageId?.S).toBe(parseAlertNotification(messages[0]?.Body ?? '{}').messageId);
+    expect((await replay('replay', ID.rollbackFailed, '--force')).err).toContain('--force goes with --alert');
     sns.destroy();
     sqs.destroy();
   });

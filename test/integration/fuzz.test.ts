@@ -29,16 +29,22 @@ it(`holds every property for the worst shapes and ${CASES} random requests (bad 
   const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
 
   // Act
-  const summary = await runFuzz({ target: { handler, client, table }, numRuns: CASES, worstShapes: true }).finally(() =>
-    quiet.mockRestore(),
-  );
+  const summary = await runFuzz({
+    target: { handler, client, table },
+    numRuns: CASES,
+    worstShapes: true,
+    printedFields: true,
+  }).finally(() => quiet.mockRestore());
 
   // Assess
-  expect(summary.failures).toEqual([]);
-  expect(summary.cases).toBe(CASES + summary.worstShapeCases);
+  expect(summary.failures.map((failure) => failure.slice(0, 600))).toEqual([]);
+  expect(summary.cases).toBe(CASES + summary.worstShapeCases + summary.printedFieldCases);
+  // Control characters in every printed field, and every stored event rendered by the printers with nothing raw.
+  expect(summary.printedFieldCases).toBeGreaterThan(50);
+  expect(summary.printedChecked).toBe(summary.created);
   expect(summary.worstShapeCases).toBeGreaterThan(10);
   expect(summary.tableItems).toBe(summary.created);
   // The generators reach both sides of the contract, not just one of them.
   const outcomes = [...summary.outcomes.keys()];
   expect(outcomes).toEqual(expect.arrayContaining(['202 accepted', '202 quarantined', '401 signature_invalid']));
-});
+}, 300_000);

@@ -13,6 +13,7 @@
  * test/infra/iam-reference.test.ts.
  */
 import { Template } from 'aws-cdk-lib/assertions';
+import { smokeEvents } from '../../cli/smoke/events';
 import { createAlertTopic, loadAlertsHandler, localSnsClient, type StreamHandler } from '../../local/runtime/alerts';
 import { applyLocalAwsEnv } from '../../local/runtime/aws-env';
 import type { HttpApiHandler } from '../../local/runtime/server';
@@ -28,6 +29,7 @@ import {
   ingestFunction,
   referencedId,
   resourceById,
+  smokeSecret,
   stackFromContext,
   webhookSecret,
 } from '../helpers/infra';
@@ -35,6 +37,8 @@ import { apiEvent, invoke } from '../helpers/receiver';
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../helpers/secrets-manager';
 
 const LOCAL_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:local-webhook-secret-AbCdEf';
+const LOCAL_SMOKE_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:local-smoke-secret-GhIjKl';
+const SMOKE_SECRET = 'smoke-secret-for-the-iam-run';
 
 /** The deployed ingest handler as configured in AWS (secret by ARN), its SDK calls recorded as `ingest`. */
 function recordedIngest(calls: RecordedCall[], tableName: string, secrets: SecretsManagerStandIn): HttpApiHandler {
@@ -45,6 +49,7 @@ function recordedIngest(calls: RecordedCall[], tableName: string, secrets: Secre
     Object.assign(process.env, {
       TABLE_NAME: tableName,
       WEBHOOK_SECRET_ARN: secrets.secretArn,
+      SMOKE_SECRET_ARN: LOCAL_SMOKE_SECRET_ARN,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     });
     handler = (require('../../functions/ingest/handler') as typeof import('../../functions/ingest/handler')).handler;
@@ -52,6 +57,7 @@ function recordedIngest(calls: RecordedCall[], tableName: string, secrets: Secre
   // The handler read WEBHOOK_SECRET_ARN at import; the SDK reads the endpoint variable at its first call, so that one
   // stays until afterAll.
   delete process.env.WEBHOOK_SECRET_ARN;
+  delete process.env.SMOKE_SECRET_ARN;
   if (!handler) throw new Error('the ingest handler did not load');
   return handler;
 }
@@ -65,6 +71,11 @@ function recordedAlerts(calls: RecordedCall[], settings: { tableName: string; to
   });
   if (!handler) throw new Error('the alerts handler did not load');
   return handler;
+}
+
+/** A smoke run's redemption.failed, its id unique to this run. */
+function smokeBody(): Buffer {
+  return smokeEvents(`iam${Date.now().toString(36)}`, Date.now()).failed.body;
 }
 
 let counter = 0;
@@ -90,7 +101,10 @@ function deployedStack(harness: AlertsHarness) {
   const map: ResourceMap = {
     tables: { [harness.table]: resolver.getAtt(eventsTable(template).id, 'Arn') },
     topics: { [harness.topicArn]: topicArn },
-    secrets: { [LOCAL_SECRET_ARN]: resolver.ref(webhookSecret(template).id) },
+    secrets: {
+      [LOCAL_SECRET_ARN]: resolver.ref(webhookSecret(template).id),
+      [LOCAL_SMOKE_SECRET_ARN]: resolver.ref(smokeSecret(template).id),
+    },
     topicKeys: { [topicArn]: resolver.getAtt(keyId, 'Arn') },
   };
   const roles: Record<string, string> = {
@@ -138,7 +152,9 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
   beforeAll(async () => {
     // The handlers' log and metric lines are not what this file checks.
     quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    secrets = await startSecretsManagerStandIn(LOCAL_SECRET_ARN, TEST_SECRET);
+    secrets = await startSecretsManagerStandIn(LOCAL_SECRET_ARN, TEST_SECRET, {
+      [LOCAL_SMOKE_SECRET_ARN]: SMOKE_SECRET,
+    });
     harness = await startAlertsHarness('iam', { load: (settings) => recordedAlerts(calls, settings) });
     ingest = recordedIngest(calls, harness.table, secrets);
   });
@@ -161,6 +177,8 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
       await invoke(ingest, apiEvent(signedRequest(rollback))),
       await invoke(ingest, apiEvent(signedRequest(failed, { secret: 'not-the-secret' }))),
       await invoke(ingest, apiEvent(signedRequest(failed))),
+      // A smoke delivery, signed with the smoke secret: the function reads that secret too.
+      await invoke(ingest, apiEvent(signedRequest(undefined, { body: smokeBody(), secret: SMOKE_SECRET }))),
     ].map((a) => a.statusCode);
     const alerts = await harness.receiveUntil((received) => received.length >= 1);
     // The stream delivers a batch again (a retry): the marker is read, nothing is published twice.
@@ -173,7 +191,14 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
     // (On a loaded machine the first PutItem can time out on the client after DynamoDB Local stored it; the SDK's
     // retry then finds the item and the answer is 200 duplicate. Either way the event is stored once.)
     expect([202, 200]).toContain(answers[0]);
-    expect(answers.slice(1)).toEqual([200, 401, 202]);
+    expect(answers.slice(1)).toEqual([200, 401, 202, 202]);
+    const secretReads = judged.filter((c) => c.action === 'secretsmanager:GetSecretValue').map((c) => c.resource);
+    expect(secretReads.sort()).toEqual(
+      [
+        deployedStack(harness).resolver.ref(webhookSecret(synthesized as Template).id),
+        deployedStack(harness).resolver.ref(smokeSecret(synthesized as Template).id),
+      ].sort(),
+    );
     expect(alerts).toHaveLength(1);
     const actions = new Set(judged.map((c) => `${c.who} ${c.action}`));
     for (const expected of [

@@ -8,7 +8,7 @@ import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-stor
 import { buildEventRecord } from '../../functions/core/shared/event-record';
 import { compactBody, loadFixture } from '../../tools/fixtures';
 import { type AlertsHarness, startAlertsHarness } from '../helpers/alerts';
-import { getEventItem, scanAll } from '../helpers/dynamodb';
+import { createTestTable, getEventItem, scanAll } from '../helpers/dynamodb';
 import {
   type ApiObject,
   type FakeVoucherifyApi,
@@ -16,6 +16,7 @@ import {
   failedRollback,
   startFakeVoucherifyApi,
 } from '../helpers/fake-voucherify-api';
+import { HOSTILE, rawControl } from '../helpers/terminal';
 
 const APP_ID = 'test-app-id';
 const SECRET_KEY = 'test-secret-key';
@@ -175,4 +176,72 @@ describe('reconcile against a local Voucherify API and DynamoDB Local', () => {
     expect(reconciled[0]?.email).toContain("Found by reconciliation against Voucherify's API");
     expect(alerts.filter((a) => a.facts.eventId === `api-reconcile:${MISSING_REDEMPTION}`)).toEqual([]);
   }, 60_000);
+});
+
+describe("reconcile against an API that answers badly (issue 21: it does not trust the API's answer)", () => {
+  const HOSTILE_ID = `r_${HOSTILE.osc52}`;
+  let badApi: FakeVoucherifyApi;
+  let table: string;
+
+  beforeAll(async () => {
+    table = await createTestTable(harness.dynamodb, 'reconcile-bad');
+    const date = (hours: number) => new Date(now - hours * HOUR).toISOString();
+    badApi = await startFakeVoucherifyApi({
+      objects: [
+        failedRedemption('r_gap_1', date(3)),
+        failedRollback('rr_gap_2', 'r_parent_gap', date(4)),
+        { ...failedRedemption(HOSTILE_ID, date(5)), failure_code: `${HOSTILE.clear}code` },
+        { ...failedRedemption('r_bad_number_id', date(6)), id: 42 },
+        failedRedemption(`r_${'x'.repeat(300)}`, date(7)),
+      ],
+      appId: APP_ID,
+      secretKey: SECRET_KEY,
+    });
+  });
+
+  afterAll(() => badApi?.stop());
+
+  const reconcile = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['reconcile', '--table', table, '--endpoint', dynamodbEndpointOf(), ...args], {
+      env: { VOUCHERIFY_APP_ID: APP_ID, VOUCHERIFY_SECRET_KEY: SECRET_KEY, VOUCHERIFY_API_URL: badApi.url },
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+      localState: () => undefined,
+    });
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  };
+
+  it('bad items are reported and skipped, the rest imported, the run ends INCOMPLETE with exit 1', async () => {
+    const result = await reconcile('--since', '7d', '--import');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('skipped: page 1 item 3: /id: must be string');
+    expect(result.stderr).toMatch(/skipped: page 1 item 4 \(id r_x+\): its id cannot be an event id/);
+    expect(result.stdout).toContain('0 stored, 3 missing among those read; imported 3');
+    expect(result.stdout).toContain('INCOMPLETE: 2 listed items could not be read.');
+    // The table and the messages show the escape sequences in the API's answer, never write them.
+    expect(rawControl(result.stdout)).toBeUndefined();
+    expect(rawControl(result.stderr)).toBeUndefined();
+    expect(result.stdout).toContain('r_<U+001B>]52;c;cHduZWQ=<U+0007>');
+    const items = await scanAll(harness.dynamodb, table);
+    expect(items.map((item) => item.pk?.S).sort()).toEqual(
+      ['api-reconcile:r_gap_1', 'api-reconcile:rr_gap_2', `api-reconcile:${HOSTILE_ID}`].sort(),
+    );
+  });
+
+  it('a page that is not a list: INCOMPLETE and exit 1, never "0 missing"', async () => {
+    badApi.rewritePage(1, () => ({ object: 'list', redemptions: 'none today' }));
+
+    const human = await reconcile('--since', '7d');
+    const json = await reconcile('--since', '7d', '--json');
+
+    expect(human.code).toBe(1);
+    expect(human.stdout).not.toMatch(/ 0 missing$/m);
+    expect(human.stdout).toContain('0 missing among those read');
+    expect(human.stdout).toMatch(/^INCOMPLETE: page 1 is not a list of redemptions \(\/redemptions: must be array\)/m);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ complete: false, incomplete: expect.stringMatching(/^page 1 /) });
+  });
 });

@@ -77,7 +77,10 @@ it(
   'fails the signed steps and exits 1 when signing with the wrong secret, and still cleans up',
   async () => {
     // Act
-    const run = await runTool('cli/smoke.ts', ['--local', '--secret', 'not-the-secret'], local.env);
+    const run = await runTool('cli/smoke.ts', ['--local'], {
+      ...local.env,
+      VOUCHERIFY_SMOKE_SECRET: 'not-the-secret',
+    });
 
     // Assess
     expect(run.code).toBe(1);
@@ -95,6 +98,25 @@ it(
   },
   SMOKE_TIMEOUT_MS,
 );
+
+it(
+  'takes no secret on the command line: --secret is refused, exit 2, nothing sent',
+  async () => {
+    const run = await runTool('cli/smoke.ts', ['--local', '--secret', TEST_SECRET], local.env);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--secret is not accepted .*set VOUCHERIFY_SMOKE_SECRET/);
+    expect(run.stdout).toBe('');
+    expect(await smokeItemsLeft()).toEqual([]);
+  },
+  SMOKE_TIMEOUT_MS,
+);
+
+it('the local banner never prints a secret that came from the environment', () => {
+  // Started with VOUCHERIFY_WEBHOOK_SECRET (test/helpers/local-mode.ts).
+  expect(local.output()).toContain('webhook secret   (from VOUCHERIFY_WEBHOOK_SECRET; not shown)');
+  expect(local.output()).not.toContain(TEST_SECRET);
+});
 
 it(
   'sends nothing and exits 2 when PORT names another port than the running local mode',

@@ -1,6 +1,8 @@
 /** `stats` counting (cli/stats.ts): what the table is read for is in test/integration/cli.test.ts. */
+
+import { statsText } from '../../cli/format';
 import type { EventSummary } from '../../cli/repository';
-import { countEvents, StatsCounter } from '../../cli/stats';
+import { countEvents, StatsCounter, statsJson } from '../../cli/stats';
 
 const WINDOW = { fromMs: Date.parse('2026-11-20T00:00:00.000Z'), toMs: Date.parse('2026-11-22T12:00:00.000Z') };
 
@@ -31,7 +33,7 @@ describe('countEvents', () => {
     ];
 
     // Act
-    const stats = countEvents(summaries, WINDOW, 5);
+    const stats = statsJson(countEvents(summaries, WINDOW, 5));
 
     // Assess
     expect(stats.window).toBe(WINDOW);
@@ -89,7 +91,7 @@ describe('countEvents', () => {
 
   it('an empty window counts nothing, and the whole window is the longest gap', () => {
     // Act
-    const stats = countEvents([], WINDOW, 5);
+    const stats = statsJson(countEvents([], WINDOW, 5));
 
     // Assess
     expect(stats).toEqual({
@@ -121,5 +123,37 @@ describe('countEvents', () => {
 
     // Assess
     expect(counter.result(5)).toEqual(countEvents(summaries, WINDOW, 5));
+  });
+
+  it('counts types, statuses and failure codes named like Object.prototype members as ordinary names', () => {
+    // Prepare: webhook text that a plain object would resolve to its prototype (or to Object itself).
+    const names = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
+    const summaries = names.flatMap((name) => [
+      summary({ type: name, status: name, failureCode: name }),
+      summary({ type: name, status: 'ACCEPTED', failureCode: name }),
+    ]);
+
+    // Act
+    const stats = countEvents(summaries, WINDOW, 5);
+    const text = statsText(stats);
+    const json = JSON.parse(JSON.stringify(statsJson(stats)));
+
+    // Assess: each name counted twice, nothing leaked onto Object.prototype, and the table and JSON say so.
+    expect(({} as Record<string, unknown>).ACCEPTED).toBeUndefined();
+    for (const name of names) {
+      expect(stats.byType.get(name)).toEqual(
+        new Map([
+          [name, 1],
+          ['ACCEPTED', 1],
+        ]),
+      );
+      expect(stats.byFailureCode.get(name)).toBe(2);
+      expect(stats.byStatus.get(name)).toBe(1);
+      expect(Object.getOwnPropertyDescriptor(json.byFailureCode, name)?.value).toBe(2);
+      expect(Object.getOwnPropertyDescriptor(json.byType, name)?.value).toEqual({ [name]: 1, ACCEPTED: 1 });
+      expect(text).toMatch(new RegExp(`^ {2}${name} +2 +1 +0$`, 'm'));
+      expect(text).toMatch(new RegExp(`^ {2}${name} +2$`, 'm'));
+    }
+    expect(stats.byStatus.get('ACCEPTED')).toBe(4);
   });
 });

@@ -4,6 +4,7 @@
  */
 
 import { AlertSendError, EventNotFoundError, UsageError } from '../../cli/errors';
+import { replayText } from '../../cli/format';
 import { replayEvent } from '../../cli/replay';
 import type { StoredEvent } from '../../cli/repository';
 import { daysDescending, parseDuration, parseInstant, resolveWindow } from '../../cli/time';
@@ -80,9 +81,13 @@ function memoryRepository(events: StoredEvent[]) {
         });
         return 'promoted' as const;
       },
-      markReplayAlerted: async (id: string, marker: { at: string; messageId: string }) => {
+      markReplayAlerted: async (
+        id: string,
+        marker: { at: string; messageId: string },
+        options: { overwrite?: boolean } = {},
+      ) => {
         const stored = byId.get(id);
-        if (!stored || stored.replayAlertedAt) return 'already' as const;
+        if (!stored || (stored.replayAlertedAt && !options.overwrite)) return 'already' as const;
         writes.push(`mark ${id} ${marker.messageId}`);
         byId.set(id, { ...stored, replayAlertedAt: marker.at, replayAlertMessageId: marker.messageId });
         return 'marked' as const;
@@ -164,11 +169,35 @@ describe('replayEvent', () => {
     const other = await replayEvent('evrf_0e3ac5685d2431c105', { dryRun: false, alert: true }, deps);
 
     expect(first.alert).toEqual({ result: 'sent', messageId: 'msg-1' });
-    expect(again.alert).toEqual({ result: 'already sent', at: new Date(NOW).toISOString() });
+    expect(again.alert).toEqual({ result: 'already sent', at: new Date(NOW).toISOString(), by: 'replay' });
     expect(other.alert).toEqual({ result: 'not sent', reason: 'not a redemption.rollback.failed' });
     expect(publisher.published).toHaveLength(1);
     expect(publisher.published[0]?.subject).not.toContain('[unvalidated]');
     expect(publisher.published[0]?.facts.validated).toBe(true);
+  });
+
+  it('--alert sends nothing for an event whose alert the alerts function already published, unless --force', async () => {
+    // Prepare: ACCEPTED and alerted from the stream.
+    const alerted = { ...stored('redemption.rollback.failed', 'ACCEPTED'), alertedAt: '2026-11-21T12:00:01.000Z' };
+    const memory = memoryRepository([alerted]);
+    const publisher = new RecordingPublisher();
+    const deps = { repository: memory.repository, publisher, now: () => NOW };
+    const id = 'evrrf_0e3ac8bf0a0531c400';
+
+    // Act
+    const plain = await replayEvent(id, { dryRun: false, alert: true }, deps);
+    const dry = await replayEvent(id, { dryRun: true, alert: true, force: true }, deps);
+    const forced = await replayEvent(id, { dryRun: false, alert: true, force: true }, deps);
+    const forcedAgain = await replayEvent(id, { dryRun: false, alert: true, force: true }, deps);
+
+    // Assess
+    expect(plain.alert).toEqual({ result: 'already sent', at: alerted.alertedAt, by: 'alerts function' });
+    expect(replayText(plain)).toContain('alert: already sent at 2026-11-21T12:00:01.000Z (by the alerts function;');
+    expect(dry.alert).toEqual({ result: 'would send', resentAfter: alerted.alertedAt });
+    expect(forced.alert).toEqual({ result: 'sent', messageId: 'msg-1', resentAfter: alerted.alertedAt });
+    expect(replayText(forced)).toContain('alert: re-sent (message msg-1; first sent at 2026-11-21T12:00:01.000Z)');
+    expect(forcedAgain.alert).toEqual({ result: 'sent', messageId: 'msg-2', resentAfter: new Date(NOW).toISOString() });
+    expect(publisher.published).toHaveLength(2);
   });
 
   it('a publish that fails is an AlertSendError, and nothing is marked (the next replay tries again)', async () => {

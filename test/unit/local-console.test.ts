@@ -8,6 +8,7 @@ import { METRICS_NAMESPACE } from '../../functions/core/shared/metrics';
 import { ingestMetrics } from '../../functions/core/shared/operational-metrics';
 import { routeFunctionOutput, wantsRawLines } from '../../local/runtime/console';
 import { captureOutput } from '../helpers/capture-output';
+import { HOSTILE, rawControl } from '../helpers/terminal';
 
 /** What a request and an alert write in the local mode: the functions' lines, a request line, an alert email. */
 function writeOneRequestAndAlert(): void {
@@ -103,5 +104,36 @@ describe('local console routing', () => {
     expect(wantsRawLines({ LOG_FORMAT: 'JSON' })).toBe(true);
     expect(wantsRawLines({ LOG_FORMAT: 'text' })).toBe(false);
     expect(wantsRawLines({})).toBe(false);
+  });
+
+  it('nothing reaches the terminal raw: request lines, readable lines, other text and verbose JSON lines', async () => {
+    // Prepare: a request path and an event id with escape sequences, as a caller can send them.
+    const readable: string[] = [];
+    const eventId = `evrrf_${HOSTILE.osc52}`;
+    const ingest = powertoolsLogger(createPowertoolsLogger({ function: 'ingest', level: 'info', service: 'local' }));
+    const alerts = powertoolsLogger(createPowertoolsLogger({ function: 'alerts', level: 'info', service: 'local' }));
+
+    // Act
+    const { stdout, stderr } = await captureOutput(() => {
+      const routing = routeFunctionOutput({ verbose: true, print: (line) => readable.push(line) });
+      try {
+        process.stdout.write(`[receiver] POST /webhooks/${HOSTILE.c1}${HOSTILE.clear} -> 404 not_found (1 ms)\n`);
+        process.stdout.write(`[alert] Rollback failed: ${HOSTILE.osc8}\n  | ${HOSTILE.bidi}{x}\n`);
+        process.stdout.write(`no newline ${HOSTILE.clear}`);
+        alerts.log('info', 'alert published', { eventId, messageId: 'm-1' });
+        ingest.log('error', `webhook internal_error ${HOSTILE.c1}`, { eventId, error: HOSTILE.lineForge });
+      } finally {
+        routing.restore();
+      }
+    });
+
+    // Assess
+    for (const line of [...readable, ...stdout, ...stderr]) expect(rawControl(line)).toBeUndefined();
+    expect(stdout[0]).toBe('[receiver] POST /webhooks/<U+009B>31m<U+001B>[2J<U+001B>[H -> 404 not_found (1 ms)');
+    expect(readable[0]).toBe('[alerts] alert published: evrrf_<U+001B>]52;c;cHduZWQ=<U+0007>, SNS message m-1');
+    expect(readable[1]).toContain('ok<U+000D>');
+    // Verbose raw lines stay JSON: the characters escaped, the values the same.
+    const raw = stderr.map((line) => JSON.parse(line));
+    expect(raw[0]).toMatchObject({ message: `webhook internal_error ${HOSTILE.c1}`, eventId });
   });
 });

@@ -94,6 +94,88 @@ describe('SdkFailuresSource (the official SDK against a local stand-in)', () => 
   });
 });
 
+describe("SdkFailuresSource does not trust the API's answer", () => {
+  const NO_WAIT = { maxTries: 2, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} };
+  const redemptions = (count: number, prefix = 'r_ok_') =>
+    Array.from({ length: count }, (_, i) =>
+      failedRedemption(`${prefix}${i}`, new Date(NOW - DAY + i * 60_000).toISOString()),
+    );
+
+  /** Lists WINDOW from a fake API holding `objects`, after `prepare` (page rewrites). */
+  async function listing(
+    objects: Parameters<typeof startFakeVoucherifyApi>[0]['objects'],
+    prepare: (api: Awaited<ReturnType<typeof startFakeVoucherifyApi>>) => void = () => {},
+    limits?: { maxPages: number; maxItems: number },
+  ) {
+    const api = await startFakeVoucherifyApi({ objects, appId: 'a', secretKey: 's' });
+    try {
+      prepare(api);
+      const source = new SdkFailuresSource(
+        { applicationId: 'a', secretKey: 's', apiUrl: api.url },
+        NO_WAIT,
+        () => NOW,
+        ...(limits ? [limits] : []),
+      );
+      return { result: await source.listFailures(WINDOW), pagesAsked: api.requests.map((r) => r.query.get('page')) };
+    } finally {
+      await api.stop();
+    }
+  }
+
+  it.each([
+    ['an object instead of a list', (proper: Record<string, unknown>) => ({ ...proper, redemptions: { 0: 'x' } })],
+    ['no redemptions at all', () => ({ object: 'list', total: 0 })],
+    ['a string', () => 'Service temporarily unavailable'],
+  ])('a page that is not a list (%s) makes the listing incomplete, never an empty page', async (_name, body) => {
+    const { result } = await listing(redemptions(150), (api) => api.rewritePage(2, body));
+    expect(result.incomplete).toMatch(/^page 2 is not a list of redemptions/);
+    expect(result.failures).toHaveLength(100);
+  });
+
+  it('the page cap and the item cap make the listing incomplete', async () => {
+    const pageCap = await listing(redemptions(250), () => {}, { maxPages: 2, maxItems: 1_000 });
+    const itemCap = await listing(redemptions(250), () => {}, { maxPages: 100, maxItems: 100 });
+    expect(pageCap.result.incomplete).toMatch(/after 2 pages \(the page cap\)/);
+    expect(pageCap.pagesAsked).toEqual(['1', '2']);
+    expect(itemCap.result.incomplete).toMatch(/after 100 listed items \(the item cap\)/);
+  });
+
+  it("a list that ends before the API's own total is incomplete; a total too small does not cut the list short", async () => {
+    const short = await listing(redemptions(150), (api) => api.rewritePage(2, (proper) => ({ ...proper, total: 400 })));
+    const small = await listing(redemptions(250), (api) => {
+      for (const page of [1, 2, 3]) api.rewritePage(page, (proper) => ({ ...proper, total: 10 }));
+    });
+    expect(short.result.incomplete).toBe('the API said 400 failures but its list ended after 150');
+    expect(small.result.incomplete).toBeUndefined();
+    expect(small.result.failures).toHaveLength(250);
+    expect(small.result.skipped).toEqual([]);
+  });
+
+  it('one bad item is reported and skipped, the rest are read', async () => {
+    const date = new Date(NOW - DAY).toISOString();
+    const bad = [
+      { ...failedRedemption('r_bad_0', date), id: 42 },
+      { ...failedRedemption('r_bad_1', date), id: `r_${'x'.repeat(300)}` },
+      { ...failedRollback('rr_bad_2', 'r_parent', date), redemption: undefined },
+      { ...failedRedemption('r_bad_3', date), date: new Date(NOW - DAY).toUTCString() },
+      { ...failedRedemption('r_bad_4', date), failure_code: { code: 1 } },
+    ];
+    const { result } = await listing([...redemptions(3), ...bad]);
+    expect(result.incomplete).toBeUndefined();
+    expect(result.failures.map((f) => f.id).sort()).toEqual(['r_ok_0', 'r_ok_1', 'r_ok_2']);
+    expect(result.skipped.map(({ id, reason }) => ({ id, reason }))).toEqual(
+      expect.arrayContaining([
+        { id: undefined, reason: '/id: must be string' },
+        { id: `r_${'x'.repeat(300)}`, reason: 'its id cannot be an event id (the rule webhooks follow)' },
+        { id: 'rr_bad_2', reason: "/: must have required property 'redemption'" },
+        { id: 'r_bad_3', reason: '/date: must match format "date-time"' },
+        { id: 'r_bad_4', reason: '/failure_code: must be string,null' },
+      ]),
+    );
+    expect(result.skipped).toHaveLength(5);
+  });
+});
+
 describe('reading and matching', () => {
   it('reads a failed rollback and a failed redemption, and skips successes and junk', () => {
     const rollback = toApiFailure(failedRollback('rr_1', 'r_9', '2026-11-20T10:00:00.000Z'));

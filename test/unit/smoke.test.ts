@@ -1,9 +1,10 @@
 import { smokeEvents } from '../../cli/smoke/events';
-import { signingSecret, targetFromOutputs } from '../../cli/smoke/resolve';
+import { destroyClients, localSmoke, signingSecret, targetFromOutputs } from '../../cli/smoke/resolve';
 import { exitCode, formatTable, type StepResult } from '../../cli/smoke/run';
 import { judgeAlarms, StepFailedError } from '../../cli/smoke/steps';
 import { SmokeSetupError } from '../../cli/smoke/target';
 import { isSmokeEvent } from '../../functions/core/shared/smoke-event';
+import { HOSTILE, rawControl } from '../helpers/terminal';
 
 const OUTPUTS = {
   WebhookUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/voucherify',
@@ -107,8 +108,41 @@ describe('the signing secret from Secrets Manager', () => {
     expect(signingSecret(value, 'arn')).toBe(expected);
   });
 
-  it.each(['[]', '', undefined])('refuses %p: the secret is not configured yet', (value) => {
-    expect(() => signingSecret(value, 'arn')).toThrow(/not configured/);
+  it.each(['[]', '', undefined])('refuses %p: the secret is empty', (value) => {
+    expect(() => signingSecret(value, 'arn')).toThrow(/smoke secret in arn is empty/);
+  });
+});
+
+describe('the local target signs with the smoke secret, never the webhook secret', () => {
+  const state = {
+    url: 'http://127.0.0.1:3104/webhooks/voucherify',
+    secret: 'the-webhook-secret',
+    smokeSecret: 'the-smoke-secret',
+    endpoint: 'http://127.0.0.1:8000',
+    table: 'voucherify-events',
+    region: 'us-east-1',
+    snsEndpoint: 'http://127.0.0.1:4566',
+    topicArn: 'arn:aws:sns:us-east-1:000000000000:voucherify-alerts',
+    pid: 1,
+    inMemory: true,
+    startedAt: '2026-12-07T00:00:00.000Z',
+  };
+
+  it("uses the local mode's smoke secret, or VOUCHERIFY_SMOKE_SECRET when given", () => {
+    const local = localSmoke(state, { PORT: '3104' });
+    const fromEnv = localSmoke(state, { PORT: '3104' }, 'from-env');
+    try {
+      expect(local.target.secret).toBe('the-smoke-secret');
+      expect(fromEnv.target.secret).toBe('from-env');
+    } finally {
+      destroyClients(local.clients);
+      destroyClients(fromEnv.clients);
+    }
+  });
+
+  it('an older local mode without a smoke secret is a setup error, not a fallback to the webhook secret', () => {
+    const { smokeSecret: _none, ...older } = state;
+    expect(() => localSmoke(older, { PORT: '3104' })).toThrow(/no smoke secret .*restart npm start/);
   });
 });
 
@@ -149,5 +183,18 @@ describe('the report', () => {
       /\nPASS: 1 passed, 1 skipped, 0 failed$/,
     );
     expect(formatTable(target, [result('a', 'fail'), result('b', 'pass')])).toMatch(/\nFAIL: 1 failed, 1 passed$/);
+  });
+
+  it('a detail quoting what the target answered reaches the terminal with its control characters shown', () => {
+    // Prepare: an answer body echoed into a failed step's detail.
+    const target = targetFromOutputs('s', 'eu-west-1', { WebhookUrl: 'u', TableName: 't', AlertTopicArn: 'a' }, 'x');
+    const failed: StepResult = { name: 'a', status: 'fail', detail: `answered ${HOSTILE.clear}${HOSTILE.osc8}`, ms: 1 };
+
+    // Act
+    const text = formatTable(target, [failed]);
+
+    // Assess
+    expect(rawControl(text)).toBeUndefined();
+    expect(text).toContain('answered <U+001B>[2J<U+001B>[H<U+001B>]8;;https://evil.example/');
   });
 });

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { fuzzCase, worstShapes, wrongTypeSweep } from './arbitraries';
 import type { FuzzCase } from './cases';
 import { type CaseResult, checkCase, type FuzzTarget, PropertyViolationError, tableKeys } from './oracle';
+import { checkPrinted, printedFieldSweep } from './printed';
 
 export interface FuzzRunOptions {
   readonly target: FuzzTarget;
@@ -16,6 +17,8 @@ export interface FuzzRunOptions {
   readonly sweep?: boolean;
   /** Then the worst shapes (tools/fuzz/arbitraries.ts `worstShapes`), each timed and reported by name. */
   readonly worstShapes?: boolean;
+  /** Then control characters in every printed field (tools/fuzz/printed.ts): `all` for every text in every field. */
+  readonly printedFields?: boolean | 'all';
   readonly seed?: number;
   /** Called every `progressEvery` cases. */
   readonly onProgress?: (done: number, summary: Counts) => void;
@@ -50,6 +53,10 @@ export interface TimedAnswer {
 
 export interface FuzzSummary extends Counts {
   readonly sweepCases: number;
+  /** Cases of the printed-field sweep; every stored event of every kind is rendered by the printers either way. */
+  readonly printedFieldCases: number;
+  /** Stored events rendered by every printer with no raw control character in the output. */
+  readonly printedChecked: number;
   readonly worstShapeCases: number;
   /** Each worst shape's answer, in the order they ran. */
   readonly worstShapes: readonly TimedAnswer[];
@@ -117,9 +124,19 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
     }
     return timed;
   };
+  let printedChecked = 0;
   const run = async (c: FuzzCase, name?: string): Promise<TimedAnswer> => {
     const result = await checkCase(options.target, c, `${runId}_${executions++}`);
     record(result);
+    // The invariant of the printers: whatever was stored, nothing raw reaches the terminal.
+    if (result.created !== undefined) {
+      try {
+        await checkPrinted(options.target, result.created);
+      } catch (error) {
+        throw new PropertyViolationError(error instanceof Error ? error.message : String(error));
+      }
+      printedChecked += 1;
+    }
     return time(name ?? result.category, result);
   };
   const timedShapes: TimedAnswer[] = [];
@@ -129,6 +146,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
   process.on('unhandledRejection', onUnhandled);
   process.on('uncaughtException', onUnhandled);
   let sweepCases = 0;
+  let printedFieldCases = 0;
   try {
     if (options.sweep) {
       for (const c of wrongTypeSweep()) {
@@ -150,6 +168,18 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
           if (!(error instanceof PropertyViolationError)) throw error;
           failures.push(`worst shape "${shape.name}": ${error.message}`);
         }
+      }
+    }
+    if (options.printedFields) {
+      for (const c of printedFieldSweep({ all: options.printedFields === 'all' })) {
+        try {
+          await run(c, 'control characters in a printed field');
+        } catch (error) {
+          if (!(error instanceof PropertyViolationError)) throw error;
+          failures.push(`printed fields: ${error.message}`);
+          if (failures.length >= 5) break;
+        }
+        printedFieldCases += 1;
       }
     }
     const details = await fc.check(
@@ -188,7 +218,9 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
     worstShapeCases: timedShapes.length,
     worstShapes: timedShapes,
     slowest,
-    randomCases: cases - sweepCases - timedShapes.length,
+    printedFieldCases,
+    printedChecked,
+    randomCases: cases - sweepCases - timedShapes.length - printedFieldCases,
     seed,
     elapsedMs: performance.now() - started,
     created: created.size,
@@ -213,7 +245,8 @@ export function formatSummary(summary: FuzzSummary): string {
   const lines: string[] = [];
   const seconds = summary.elapsedMs / 1000;
   lines.push(
-    `${summary.cases} cases (${summary.sweepCases} sweep + ${summary.worstShapeCases} worst shapes + ${summary.randomCases} random, seed ${summary.seed}) in ${seconds.toFixed(1)} s (${(summary.cases / seconds).toFixed(0)}/s)`,
+    `${summary.cases} cases (${summary.sweepCases} sweep + ${summary.worstShapeCases} worst shapes + ${summary.printedFieldCases} printed-field + ${summary.randomCases} random, seed ${summary.seed}) in ${seconds.toFixed(1)} s (${(summary.cases / seconds).toFixed(0)}/s)`,
+    `printed: ${summary.printedChecked} stored events rendered by list, show, stats, replay, --json and the smoke table; no raw control character may reach the output`,
   );
   const timed = (t: TimedAnswer) => `  ${t.elapsedMs.toFixed(0).padStart(6)} ms  ${pad(t.outcome, 18)}${t.name}`;
   if (summary.worstShapes.length > 0) {

@@ -51,11 +51,17 @@ export interface IngestSettings extends IngestConfig {
   readonly webhookSecretArn?: string;
   /** Local mode and tests only: the webhook secret(s) inline. Ignored when `webhookSecretArn` is set. */
   readonly webhookSecretInline?: string;
+  /** Secrets Manager secret holding the smoke secret (SMOKE_SECRET_ARN): `smoke_` events only. */
+  readonly smokeSecretArn?: string;
+  /** Local mode and tests only: the smoke secret inline (VOUCHERIFY_SMOKE_SECRET). Neither: no smoke secret. */
+  readonly smokeSecretInline?: string;
   readonly logLevel: LogLevel;
 }
 
 export function readIngestSettings(env: Env): IngestSettings {
   const arn = env.WEBHOOK_SECRET_ARN?.trim();
+  const smokeArn = env.SMOKE_SECRET_ARN?.trim();
+  const smokeInline = env.VOUCHERIFY_SMOKE_SECRET?.trim();
   const allowedSourceIps = sourceEntries(env, 'ALLOWED_SOURCE_IPS');
   return {
     tableName: required(env, 'TABLE_NAME'),
@@ -63,6 +69,7 @@ export function readIngestSettings(env: Env): IngestSettings {
     maxBodyBytes: positiveNumber(env, 'MAX_BODY_BYTES', DEFAULT_INGEST_CONFIG.maxBodyBytes),
     retentionDays: positiveNumber(env, 'RETENTION_DAYS', DEFAULT_INGEST_CONFIG.retentionDays),
     ...(arn ? { webhookSecretArn: arn } : { webhookSecretInline: env.VOUCHERIFY_WEBHOOK_SECRET }),
+    ...(smokeArn ? { smokeSecretArn: smokeArn } : smokeInline ? { smokeSecretInline: smokeInline } : {}),
     logLevel: logLevel(env),
     ...(allowedSourceIps.length > 0 ? { allowedSourceIps } : {}),
   };

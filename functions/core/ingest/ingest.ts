@@ -12,6 +12,7 @@ import type { EventStore, Logger, SecretSource } from '../shared/ports';
 import { type Answer, type Outcome, toAnswer } from './answers';
 import { lazyJsonBody } from './json-body';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
+import { verifySmokeSignature } from './smoke-signature';
 import { sourceAllowList } from './source-ip';
 import { type ValidationIssue, type Validators, validateEvent, validatorsAheadOfTime } from './validation';
 
@@ -61,6 +62,8 @@ export interface IngestDeps {
   readonly validators?: Validators;
   /** Where the outcome's metrics go (EMF on stdout in Lambda); none when absent. */
   readonly metrics?: Metrics;
+  /** The smoke secret(s): accepted for `smoke_` event ids only (see smoke-signature.ts). None: no smoke secret. */
+  readonly smokeSecrets?: SecretSource;
 }
 
 export interface IngestResult extends Answer {
@@ -114,10 +117,16 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     if (!verdict.ok && verdict.reason === 'mismatch' && deps.secrets.refresh && (await deps.secrets.refresh())) {
       verdict = verifySignature(request.body, header, await deps.secrets.get(), body);
     }
+    // Not Voucherify's signature: perhaps the smoke's, which only a smoke_ event may carry.
+    const smoke =
+      !verdict.ok && verdict.reason === 'mismatch' && deps.smokeSecrets
+        ? await verifySmokeSignature(request.body, header, deps.smokeSecrets, body)
+        : undefined;
+    if (smoke?.ok) verdict = smoke.verdict;
     if (!verdict.ok)
       return {
         outcome: { kind: `signature_${verdict.reason === 'mismatch' ? 'invalid' : verdict.reason}` },
-        fields: {},
+        fields: smoke?.ok === false && smoke.reason === 'not a smoke event id' ? { smokeSecret: smoke.reason } : {},
       };
 
     const receivedAtMs = now();
@@ -156,6 +165,7 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       // Which configured secret matched (0 = the first of the JSON array): during a rotation, when no event has been
       // signed with the old one for Voucherify's retry window, the old one can go. The index only, never a secret.
       secretIndex: verdict.secretIndex,
+      ...(smoke?.ok ? { signedWith: 'smoke secret' } : {}),
     };
     const put = await deps.store.putIfAbsent(record);
     if (put === 'exists') return { outcome: { kind: 'duplicate', eventId }, fields };
