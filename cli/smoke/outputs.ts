@@ -1,4 +1,4 @@
-import { RECEIVER_OUTPUTS } from '../../lib/constructs/receiver-output-names';
+import { RECEIVER_OUTPUTS } from '../../functions/core/shared/receiver-output-names';
 import { SmokeSetupError } from './target';
 
 type OutputName = keyof typeof RECEIVER_OUTPUTS;

@@ -1,5 +1,5 @@
 import { CfnOutput, Fn, Stack } from 'aws-cdk-lib';
-import { OUTPUT_DESCRIPTION_PREFIX, RECEIVER_OUTPUTS } from './receiver-output-names';
+import { OUTPUT_DESCRIPTION_PREFIX, RECEIVER_OUTPUTS } from '../../functions/core/shared/receiver-output-names';
 import type { VoucherifyWebhookReceiver } from './voucherify-webhook-receiver';
 
 /**

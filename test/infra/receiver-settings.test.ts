@@ -7,8 +7,8 @@ import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { receiverOutputs } from '../../cli/smoke/outputs';
 import { SmokeSetupError } from '../../cli/smoke/target';
+import { RECEIVER_OUTPUTS } from '../../functions/core/shared/receiver-output-names';
 import { SettingsError } from '../../lib/config';
-import { RECEIVER_OUTPUTS } from '../../lib/constructs/receiver-output-names';
 import { CONTEXT_IGNORED_WARNING, VoucherifyWebhookReceiver } from '../../lib/index';
 import { newApp, STACK_NAME, stackFromContext } from '../helpers/infra';
 
