@@ -32,7 +32,7 @@ import {
   webhookSecret,
 } from '../helpers/infra';
 import { apiEvent, invoke } from '../helpers/receiver';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../helpers/secrets-manager';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../tools/secrets-manager-stand-in';
 
 const LOCAL_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:local-webhook-secret-AbCdEf';
 
