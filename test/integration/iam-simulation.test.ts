@@ -17,6 +17,7 @@ import { loadAlertsHandler, type StreamHandler } from '../../local/runtime/alert
 import { applyLocalAwsEnv } from '../../local/runtime/aws-env';
 import type { HttpApiHandler } from '../../local/runtime/server';
 import { type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../tools/secrets-manager-stand-in';
 import { type AlertsHarness, snsEndpoint, startAlertsHarness } from '../helpers/alerts';
 import { dynamodbEndpoint } from '../helpers/dynamodb';
 import { iamRequestsFor, type RecordedCall, type ResourceMap, recordSdkCalls } from '../helpers/iam/sdk-calls';
@@ -32,7 +33,6 @@ import {
   webhookSecret,
 } from '../helpers/infra';
 import { apiEvent, invoke } from '../helpers/receiver';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../tools/secrets-manager-stand-in';
 
 const LOCAL_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:local-webhook-secret-AbCdEf';
 
