@@ -5,11 +5,9 @@
  * RETENTION_DAYS, LOG_LEVEL, POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (logs and metrics),
  * POWERTOOLS_METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { apiGatewayHandler } from '../adapters/api-gateway';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store';
-import { sdkRequestHandler } from '../adapters/http';
+import { ingestSdkClients } from '../adapters/ingest-sdk';
 import {
   createPowertoolsLogger,
   powertoolsLogger,
@@ -27,29 +25,28 @@ const logger = createPowertoolsLogger({ function: 'ingest', level: settings.logL
 // EMF lines on stdout: CloudWatch extracts the metrics from the log group, no API call per request.
 const metrics = createPowertoolsMetrics({ namespace: metricsNamespace(process.env), service });
 
-// Voucherify gives up on an answer after 10 s and the function times out at 8 s. Worst case, every attempt hanging to
-// its timeout: one secret read (0.5 + 1.2 s; a failed read is not cached, the next request tries again) + 3 puts
-// x (0.5 + 1.2) s + back-off stays under 8 s, so the answer is our own 503, not a timeout. A PutItem normally takes ms.
-const requestHandler = sdkRequestHandler({ connectionTimeoutMs: 500, requestTimeoutMs: 1_200 });
-const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
-
-const secretsManager = new SecretsManagerClient({ maxAttempts: 1, requestHandler });
-const secrets = settings.webhookSecretArn
-  ? new SecretsManagerSource(secretsManager, settings.webhookSecretArn)
-  : staticSecrets(settings.webhookSecretInline);
+// Timeouts and retries: see ingestSdkClients.
+const clients = ingestSdkClients({
+  secretsManager: settings.webhookSecretArn !== undefined || settings.smokeSecretArn !== undefined,
+});
+const secrets =
+  settings.webhookSecretArn && clients.secretsManager
+    ? new SecretsManagerSource(clients.secretsManager, settings.webhookSecretArn)
+    : staticSecrets(settings.webhookSecretInline);
 // Read only for a request the webhook secret did not verify (a smoke delivery), and cached like the webhook secret.
-const smokeSecrets = settings.smokeSecretArn
-  ? new SecretsManagerSource(secretsManager, settings.smokeSecretArn)
-  : settings.smokeSecretInline
-    ? staticSecrets(settings.smokeSecretInline)
-    : undefined;
+const smokeSecrets =
+  settings.smokeSecretArn && clients.secretsManager
+    ? new SecretsManagerSource(clients.secretsManager, settings.smokeSecretArn)
+    : settings.smokeSecretInline
+      ? staticSecrets(settings.smokeSecretInline)
+      : undefined;
 
 export const handler = withLambdaContext(
   logger,
   apiGatewayHandler(
     makeIngest({
       secrets,
-      store: new DynamoDbEventStore(dynamodb, settings.tableName),
+      store: new DynamoDbEventStore(clients.dynamodb, settings.tableName),
       logger: powertoolsLogger(logger),
       config: settings,
       metrics: powertoolsMetrics(metrics),

@@ -18,6 +18,7 @@ import { createAlertTopic, loadAlertsHandler, localSnsClient, type StreamHandler
 import { applyLocalAwsEnv } from '../../local/runtime/aws-env';
 import type { HttpApiHandler } from '../../local/runtime/server';
 import { type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../tools/secrets-manager-stand-in';
 import { type AlertsHarness, snsEndpoint, startAlertsHarness } from '../helpers/alerts';
 import { dynamodbEndpoint } from '../helpers/dynamodb';
 import { iamRequestsFor, type RecordedCall, type ResourceMap, recordSdkCalls } from '../helpers/iam/sdk-calls';
@@ -34,7 +35,6 @@ import {
   webhookSecret,
 } from '../helpers/infra';
 import { apiEvent, invoke } from '../helpers/receiver';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../helpers/secrets-manager';
 
 const LOCAL_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:local-webhook-secret-AbCdEf';
 const LOCAL_SMOKE_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:local-smoke-secret-GhIjKl';

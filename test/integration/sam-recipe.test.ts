@@ -13,8 +13,8 @@ import { writeState } from '../../cli/local-state';
 import { applyLocalAwsEnv } from '../../local/runtime/aws-env';
 import { invokeFile } from '../../local/runtime/invoke';
 import { FIXTURES_DIR, loadFixture } from '../../tools/fixtures';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../tools/secrets-manager-stand-in';
 import { createTestTable, dynamodbEndpoint, getEventItem, testClient } from '../helpers/dynamodb';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../helpers/secrets-manager';
 
 const FILE = join(FIXTURES_DIR, 'redemption.failed.json');
 const EVENT_ID = loadFixture('redemption.failed').event.id;

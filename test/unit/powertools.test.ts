@@ -59,7 +59,7 @@ function freshMetrics(): Metrics {
 }
 
 describe('Powertools Metrics behind the metrics port', () => {
-  it('writes an accepted failure as EMF: one line per aggregation group, the service dimension in every set', async () => {
+  it('writes an accepted failure as EMF: one line per directive, the service dimension in every set', async () => {
     // Prepare
     const metrics = freshMetrics();
     const record = ingestMetrics(
@@ -72,19 +72,27 @@ describe('Powertools Metrics behind the metrics port', () => {
 
     // Assess
     const lines = emfLines(stdout);
-    // Latency; Events by outcome; Events by outcome and type (overlapping sets go apart); Failures.
-    expect(lines).toHaveLength(4);
+    // Latency; Events by outcome and by outcome and type (overlapping sets, one line); Failures.
+    expect(lines).toHaveLength(3);
+    // Powertools' overlap warning is the only one dropped (nothing is overwritten: one map gives every value).
     expect(stderr).toEqual([]);
     for (const line of lines) {
       expect(line._aws.CloudWatchMetrics).toHaveLength(1);
       expect(line._aws.CloudWatchMetrics[0]?.Namespace).toBe(METRICS_NAMESPACE);
       expect(line[SERVICE_DIMENSION]).toBe(SERVICE);
-      expect(line).toMatchObject({ requestId: 'req-1', eventId: 'evrf_1', eventType: 'redemption.failed' });
       expect(Math.abs(line._aws.Timestamp - Date.now())).toBeLessThan(60_000);
     }
+    // The record's properties once, on its first line.
+    expect(lines[0]).toMatchObject({ requestId: 'req-1', eventId: 'evrf_1', eventType: 'redemption.failed' });
+    for (const line of lines.slice(1)) expect(line).not.toHaveProperty('requestId');
     expect(aggregations(lines)).toEqual({
       [METRIC.ingestLatency]: [[[SERVICE_DIMENSION]]],
-      [METRIC.events]: [[[SERVICE_DIMENSION, 'Outcome']], [[SERVICE_DIMENSION, 'Outcome', 'EventType']]],
+      [METRIC.events]: [
+        [
+          [SERVICE_DIMENSION, 'Outcome'],
+          [SERVICE_DIMENSION, 'Outcome', 'EventType'],
+        ],
+      ],
       [METRIC.failures]: [[[SERVICE_DIMENSION, 'EventType', 'FailureCode']]],
     });
     const merged = Object.assign({}, ...lines) as Record<string, unknown>;
@@ -147,6 +155,21 @@ describe('Powertools Metrics behind the metrics port', () => {
     // Assess
     expect(result).toBeInstanceOf(InvalidMetricError);
     expect(emfLines(stdout)).toEqual([]);
+  });
+
+  it("passes Powertools' other warnings to stderr: only the overlapping-set one is dropped", async () => {
+    // Prepare
+    const metrics = createPowertoolsMetrics({ namespace: METRICS_NAMESPACE, service: SERVICE });
+
+    // Act: a dimension with an empty value, which Powertools refuses with a warning.
+    const { stderr } = await captureOutput(() => {
+      metrics.addDimensions({ Outcome: '' });
+      metrics.addMetric('Probe', 'Count', 1);
+      metrics.publishStoredMetrics();
+    });
+
+    // Assess
+    expect(stderr.join('\n')).toContain("The dimension Outcome doesn't meet the requirements");
   });
 
   it('writes nothing when POWERTOOLS_METRICS_DISABLED is true', async () => {

@@ -16,7 +16,13 @@ const SMOKE_SECRET = 'smoke-secret-for-tests';
 
 /** A secret source that counts its reads. */
 function counted(value: string): SecretSource & { reads: number } {
-  const source = { reads: 0, get: async () => (source.reads++, [value]) };
+  const source = {
+    reads: 0,
+    get: async () => {
+      source.reads++;
+      return [value];
+    },
+  };
   return source;
 }
 

@@ -62,7 +62,36 @@ export function composition(built: Bundle): { group: string; bytes: number }[] {
   return [...groups].map(([group, bytes]) => ({ group, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
-const GENERATED_VALIDATORS = /functions[\\/]core[\\/]schemas[\\/]generated[\\/]validators\.js$/;
+/** The generated validators module, wherever functions/core keeps its schemas (it moved once, silently breaking this). */
+const GENERATED_VALIDATORS = /functions[\\/]core[\\/](?:[\w-]+[\\/])*schemas[\\/]generated[\\/]validators\.js$/;
+
+/** A benchmark plugin found nothing to change: the variant it builds would be the production bundle in disguise. */
+export class BenchPluginUnusedError extends Error {
+  override name = 'BenchPluginUnusedError';
+}
+
+/** Fails the build when `plugin`'s onLoad hook never ran (the file it targets moved or was renamed). */
+function mustApply(plugin: Plugin): Plugin {
+  return {
+    name: plugin.name,
+    async setup(builder) {
+      let applied = 0;
+      const onLoad = builder.onLoad.bind(builder);
+      await plugin.setup({
+        ...builder,
+        onLoad: (options, callback) =>
+          onLoad(options, (args) => {
+            applied++;
+            return callback(args);
+          }),
+      });
+      builder.onEnd(() => {
+        if (applied === 0)
+          throw new BenchPluginUnusedError(`${plugin.name}: no module matched ${String(GENERATED_VALIDATORS)}`);
+      });
+    },
+  };
+}
 
 const marksExpression = `(globalThis.${COLD_MARKS_KEY}??={validatorsMs:0})`;
 
@@ -111,10 +140,10 @@ const compileValidatorsAtLoad: Plugin = {
 
 /** The production ingest bundle, with the evaluation of the generated validators timed. */
 export function instrumentedIngestOptions(): Partial<BuildOptions> {
-  return { plugins: [timeModule(GENERATED_VALIDATORS)] };
+  return { plugins: [mustApply(timeModule(GENERATED_VALIDATORS))] };
 }
 
 /** The ingest bundle compiling its validators with ajv at load time, timed. */
 export function runtimeAjvOptions(): Partial<BuildOptions> {
-  return { plugins: [compileValidatorsAtLoad] };
+  return { plugins: [mustApply(compileValidatorsAtLoad)] };
 }

@@ -17,6 +17,11 @@ export interface ColdResult {
   readonly validatorsMs: number;
   /** The first invocation: lazy SDK set-up, first connection, one PutItem. */
   readonly firstMs: number;
+  /**
+   * CPU time (user + system) of the load and the first invocation together: on a shared machine the wall times above
+   * include moments other processes held the core, this does not (waiting on DynamoDB Local is not counted either).
+   */
+  readonly loadAndFirstCpuMs: number;
   /** A second invocation, for contrast: a warm request. */
   readonly secondMs: number;
   readonly statusCodes: readonly number[];
@@ -33,11 +38,13 @@ type Handler = (event: unknown, context: { awsRequestId: string }) => Promise<{ 
 async function main(): Promise<void> {
   const input = JSON.parse(process.env.BENCH_COLD_INPUT ?? '{}') as HarnessInput;
   coldMarks();
+  const cpuStarted = process.cpuUsage();
   const loadStarted = performance.now();
   const { handler } = require(input.bundle) as { handler: Handler };
   const loaded = performance.now();
   const first = await handler(input.events[0], { awsRequestId: 'cold-1' });
   const answered = performance.now();
+  const cpu = process.cpuUsage(cpuStarted);
   const second = await handler(input.events[1], { awsRequestId: 'cold-2' });
   const done = performance.now();
   const result: ColdResult = {
@@ -45,6 +52,7 @@ async function main(): Promise<void> {
     loadMs: loaded - loadStarted,
     validatorsMs: coldMarks().validatorsMs,
     firstMs: answered - loaded,
+    loadAndFirstCpuMs: (cpu.user + cpu.system) / 1000,
     secondMs: done - answered,
     statusCodes: [first.statusCode ?? 0, second.statusCode ?? 0],
     rssMb: process.memoryUsage().rss / 2 ** 20,

@@ -61,7 +61,10 @@ type Row = keyof typeof ROWS;
 const name = (row: Row, payload: Payload) => `${row}:${payload.name}`;
 
 /** Sections 1 to 4: the floor, the product's core, the ajv anchors and their ratios, in CPU µs per event. */
-export async function runMicro(payloads: readonly Payload[], options: { rounds: number }): Promise<MicroResults> {
+export async function runMicro(
+  payloads: readonly Payload[],
+  options: { rounds: number; batchMs?: number; warmupMs?: number; perCallRounds?: number },
+): Promise<MicroResults> {
   const runtimeValidators = compileValidatorsAtRuntime();
   const ingest = makeIngest({
     secrets: { get: async () => [BENCH_SECRET] },
@@ -126,10 +129,14 @@ export async function runMicro(payloads: readonly Payload[], options: { rounds: 
     });
   }
 
-  const times = await timeRounds(candidates, { rounds: options.rounds, batchMs: 15, warmupMs: 150 });
+  const times = await timeRounds(candidates, {
+    rounds: options.rounds,
+    batchMs: options.batchMs ?? 15,
+    warmupMs: options.warmupMs ?? 150,
+  });
   stubbed.stop();
   // Compiling per call takes over 100 ms a time: a few rounds say enough, more would blow the time budget.
-  const perCallTimes = await timeRounds(perCall, { rounds: 3, batchMs: 1, warmupMs: 1 });
+  const perCallTimes = await timeRounds(perCall, { rounds: options.perCallRounds ?? 3, batchMs: 1, warmupMs: 1 });
   const all = new Map([...times, ...perCallTimes]);
 
   const lines = printTable(all, payloads);

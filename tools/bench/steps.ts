@@ -44,9 +44,9 @@ export function coreWithItem(
   return itemOf(payload, parsed);
 }
 
-/** The DynamoDB item the receiver stores for a valid payload. */
-export function itemOf(payload: Payload, parsed: unknown = JSON.parse(payload.body.toString('utf8'))) {
-  const record = buildEventRecord({
+/** The record the receiver stores for a valid payload. */
+export function itemRecordOf(payload: Payload, parsed: unknown = JSON.parse(payload.body.toString('utf8'))) {
+  return buildEventRecord({
     eventId: readEventId(parsed) ?? payload.eventId,
     status: 'ACCEPTED',
     rawBody: payload.body,
@@ -54,7 +54,11 @@ export function itemOf(payload: Payload, parsed: unknown = JSON.parse(payload.bo
     receivedAtMs: Date.now(),
     retentionDays: DEFAULT_INGEST_CONFIG.retentionDays,
   });
-  return toItem(record);
+}
+
+/** The DynamoDB item the receiver stores for a valid payload. */
+export function itemOf(payload: Payload, parsed: unknown = JSON.parse(payload.body.toString('utf8'))) {
+  return toItem(itemRecordOf(payload, parsed));
 }
 
 /**
