@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { EVENTS_INDEX_LIST } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { allowListEntries, formatSourceEntries } from '../../functions/core/ingest/source-ip';
-import { type ResolvedSettings, resolveSettings, type WebhooksSettings } from '../config';
+import { caseSettingsOf, type ResolvedSettings, resolveSettings, type WebhooksSettings } from '../config';
 import { functionEntry } from '../paths';
 import { Alerts } from './alerts';
 import { EventsTable, globalSecondaryIndexProps } from './events-table';
@@ -182,6 +182,7 @@ export class VoucherifyWebhookReceiver extends Construct {
       logRetention: settings.logRetentionDays,
       logLevel: settings.logLevel,
       removalPolicy: settings.removalPolicy,
+      cases: caseSettingsOf(settings),
       ...(props.alertTopic ? { topic: props.alertTopic, topicKey: props.alertTopicKey } : {}),
     });
 
@@ -192,6 +193,8 @@ export class VoucherifyWebhookReceiver extends Construct {
       table,
       alarmTopic: this.alerts.topic,
       alertsFunction: this.alerts.function,
+      sweepFunction: this.alerts.sweepFunction,
+      openCaseAlarmHours: settings.openCaseAlarmHours,
       deadLetterQueue: this.alerts.deadLetterQueue,
       otherAlarms: Object.values(this.alerts.alarms),
       silenceAlarmHours: settings.silenceAlarmHours,
