@@ -30,6 +30,9 @@ export interface SweepResult {
   readonly failures: readonly string[];
 }
 
+/** Runs of the scheduled function a month (every minute, 30 days): its fixed cost in `npm run cost`. */
+export const SWEEP_RUNS_PER_MONTH = 60 * 24 * 30;
+
 /** How far back closed windows are checked for an unsent digest: a scheduler outage of up to 6 hours is caught up. */
 export const DIGEST_LOOKBACK_MS = 6 * 3_600_000;
 
