@@ -216,7 +216,10 @@ export function caseText(c: Case, now: number): string {
   const f = c.facts;
   const rows: [string, string | undefined][] = [
     ['state', c.state],
-    ['opened at', `${c.openedAt} (${formatAge(caseAgeMs(c, now))} ago)${c.openings > 1 ? `, reopened ${c.openings - 1}x` : ''}`],
+    [
+      'opened at',
+      `${c.openedAt} (${formatAge(caseAgeMs(c, now))} ago)${c.openings > 1 ? `, reopened ${c.openings - 1}x` : ''}`,
+    ],
     ['first opened', c.openings > 1 ? c.firstOpenedAt : undefined],
     ['failure', [f.failureCode, f.failureMessage].filter(Boolean).join(': ')],
     ['customer', [f.customerId, f.customerSourceId && `source id ${f.customerSourceId}`].filter(Boolean).join(', ')],
@@ -241,7 +244,13 @@ export function caseText(c: Case, now: number): string {
   out.push(
     indent(
       table(
-        [{ title: 'WHEN (UTC)' }, { title: 'WHAT' }, { title: 'WHO', max: 50 }, { title: 'EVENT', max: 40 }, { title: 'NOTE', max: 120 }],
+        [
+          { title: 'WHEN (UTC)' },
+          { title: 'WHAT' },
+          { title: 'WHO', max: 50 },
+          { title: 'EVENT', max: 40 },
+          { title: 'NOTE', max: 120 },
+        ],
         c.history.map((h) => [when(h.at), h.action, h.by, h.eventId ?? '-', h.note ?? '']),
       ),
     ),

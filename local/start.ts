@@ -97,7 +97,9 @@ async function main(): Promise<void> {
     log: (line) => printError(`[alerts] ${line}`),
     sweepIntervalMs: sweepIntervalMs(env),
     onSweepError: (error) =>
-      printError(`[sweep] run failed (the next run tries again): ${error instanceof Error ? error.message : String(error)}`),
+      printError(
+        `[sweep] run failed (the next run tries again): ${error instanceof Error ? error.message : String(error)}`,
+      ),
     onTable: (result) => {
       console.log(result.created ? `created table ${table}` : `using existing table ${table}`);
       for (const warning of result.warnings) {

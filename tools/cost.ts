@@ -13,9 +13,9 @@ import { deflateRawSync } from 'node:zlib';
 import type { AttributeValue, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import { caseToItem } from '../functions/adapters/dynamodb-case-store';
 import * as table from '../functions/adapters/table';
+import { DEFAULT_CASE_SETTINGS } from '../functions/core/alerts/case-settings';
 import { caseFactsOf, decideOnFailure } from '../functions/core/alerts/cases';
 import { buildAlertMessage } from '../functions/core/alerts/message';
-import { DEFAULT_CASE_SETTINGS } from '../functions/core/alerts/case-settings';
 import { SWEEP_RUNS_PER_MONTH } from '../functions/core/alerts/sweep';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
 import { BODY_DICTIONARY_V1, encodeBody } from '../functions/core/shared/body-codec';
@@ -347,7 +347,13 @@ async function main(): Promise<void> {
     opened.kind === 'open'
       ? {
           ...opened.next,
-          notice: { opening: 1, via: 'alert', window: new Date().toISOString(), alertedAt: new Date().toISOString(), messageId: '0'.repeat(36) },
+          notice: {
+            opening: 1,
+            via: 'alert',
+            window: new Date().toISOString(),
+            alertedAt: new Date().toISOString(),
+            messageId: '0'.repeat(36),
+          },
         }
       : (undefined as never),
   );
@@ -367,7 +373,10 @@ async function main(): Promise<void> {
     perMillion(rollbacks * caseReadUnits, ourTable.perMillionReadUnits);
   const sweepMonthly =
     perMillion(SWEEP_RUNS_PER_MONTH, LAMBDA.perMillionRequests) +
-    SWEEP_RUNS_PER_MONTH * (ASSUMPTIONS.sweepBilledMs / 1000) * (ASSUMPTIONS.sweepMemoryMb / 1024) * LAMBDA.perGbSecondArm64 +
+    SWEEP_RUNS_PER_MONTH *
+      (ASSUMPTIONS.sweepBilledMs / 1000) *
+      (ASSUMPTIONS.sweepMemoryMb / 1024) *
+      LAMBDA.perGbSecondArm64 +
     perMillion(SWEEP_RUNS_PER_MONTH * ASSUMPTIONS.sweepReadUnitsPerRun, ourTable.perMillionReadUnits);
 
   const lines: Line[] = [

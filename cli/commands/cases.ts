@@ -10,9 +10,17 @@ import {
   caseAgeMs,
   UNRESOLVED_STATES,
 } from '../../functions/core/alerts/cases';
-import { COMMON_HELP, COMMON_OPTIONS, type Command, type CliDeps, parse, positiveInteger, withSession } from '../command';
+import {
+  type CliDeps,
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  type Command,
+  parse,
+  positiveInteger,
+  withSession,
+} from '../command';
 import { CliError, UsageError } from '../errors';
-import { caseText, casesTable } from '../format';
+import { casesTable, caseText } from '../format';
 import { actingIdentity } from '../identity';
 
 /** No case with that key in the table. */
@@ -70,11 +78,7 @@ export const cases: Command = {
     const state = values.state?.trim().toLowerCase();
     if (state !== undefined && !(CASE_STATES as readonly string[]).includes(state))
       throw new UsageError(`--state must be one of ${CASE_STATES.join(', ')}; got "${values.state}"`);
-    const states: readonly CaseState[] = values.open
-      ? UNRESOLVED_STATES
-      : state
-        ? [state as CaseState]
-        : CASE_STATES;
+    const states: readonly CaseState[] = values.open ? UNRESOLVED_STATES : state ? [state as CaseState] : CASE_STATES;
     const limit = positiveInteger(values.limit, '--limit', 100, 10_000);
     const now = (deps.now ?? Date.now)();
     const { list, more } = await withSession(values, deps, (session) =>
@@ -134,7 +138,12 @@ async function moveCase(
       return await session.run(() =>
         updateCase(store, key, (current) => {
           if (!current) throw new CaseNotFoundError(`no case with key "${key}" (see voucherify-events cases)`);
-          return applyOperatorAction(current, { kind, by, at, ...(values.note !== undefined ? { note: values.note } : {}) });
+          return applyOperatorAction(current, {
+            kind,
+            by,
+            at,
+            ...(values.note !== undefined ? { note: values.note } : {}),
+          });
         }),
       );
     } catch (error) {

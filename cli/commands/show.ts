@@ -1,8 +1,8 @@
+import { DynamoDbCaseStore } from '../../functions/adapters/dynamodb-case-store';
 import { decodeBody } from '../../functions/core/shared/body-codec';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, parse, withSession } from '../command';
 import { EventNotFoundError, UsageError } from '../errors';
 import { showText } from '../format';
-import { DynamoDbCaseStore } from '../../functions/adapters/dynamodb-case-store';
 import { printCase } from './cases';
 
 const HELP = `Usage: voucherify-events show <eventId | case key>
@@ -31,7 +31,9 @@ export const show: Command = {
       session.run(async () => {
         const event = await session.repository.get(eventId);
         // Not an event id: perhaps a case key (a rollback id, or the event id of a case whose event expired).
-        const c = event ? undefined : await new DynamoDbCaseStore(session.client, session.target.tableName).get(eventId);
+        const c = event
+          ? undefined
+          : await new DynamoDbCaseStore(session.client, session.target.tableName).get(eventId);
         return { stored: event, found: c };
       }),
     );

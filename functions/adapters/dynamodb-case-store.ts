@@ -224,7 +224,9 @@ export class DynamoDbCaseStore implements CaseStore {
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#pk)' : '#version = :expected',
           ExpressionAttributeNames:
             expectedVersion === 0 ? { '#pk': EVENTS_TABLE.partitionKey } : { '#version': CASE_ATTRIBUTES.version },
-          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } }),
+          ...(expectedVersion === 0
+            ? {}
+            : { ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } }),
         }),
       );
       return 'written';
@@ -383,8 +385,14 @@ export class DynamoDbCaseStore implements CaseStore {
       start = page.LastEvaluatedKey;
     } while (start && cases.length <= limit);
     // BETWEEN is inclusive; `to` is the end of a window, which belongs to the next one.
-    const inRange = query.to !== undefined && query.from !== undefined ? cases.filter((c) => c.openedAt < (query.to as string)) : cases;
-    return { cases: inRange.slice(0, limit), more: inRange.length > limit || (start !== undefined && inRange.length >= limit) };
+    const inRange =
+      query.to !== undefined && query.from !== undefined
+        ? cases.filter((c) => c.openedAt < (query.to as string))
+        : cases;
+    return {
+      cases: inRange.slice(0, limit),
+      more: inRange.length > limit || (start !== undefined && inRange.length >= limit),
+    };
   }
 
   async claimReminder(at: string, notBefore: string): Promise<boolean> {

@@ -1,6 +1,6 @@
+import type { CaseSettings } from '../core/alerts/case-settings';
 import type { NoticePublisher } from '../core/alerts/notice';
 import type { AlertPublisher, CaseStore } from '../core/alerts/ports';
-import type { CaseSettings } from '../core/alerts/case-settings';
 import { type SweepResult, sweep } from '../core/alerts/sweep';
 import { errorSummary } from '../core/shared/errors';
 import { withFields } from '../core/shared/logger';

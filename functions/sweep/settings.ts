@@ -1,7 +1,7 @@
+import { readCaseSettings } from '../alerts/settings';
 import type { CaseSettings } from '../core/alerts/case-settings';
 import { logLevel, required } from '../core/ingest/config';
 import type { LogLevel } from '../core/shared/ports';
-import { readCaseSettings } from '../alerts/settings';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

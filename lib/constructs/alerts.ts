@@ -1,10 +1,10 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { AnyPrincipal, Effect, Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { AnyPrincipal, Effect, Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -18,7 +18,11 @@ import { CASE_KEY_PREFIX } from '../../functions/adapters/dynamodb-case-store';
 import { EVENTS_INDEXES, EVENTS_TABLE } from '../../functions/adapters/table';
 import { ALERTS_MAPPING_FILTERS } from '../../functions/alerts/filter';
 import { CASE_SETTING_ENV } from '../../functions/alerts/settings';
-import { type CaseSettings, caseSettingsProblems, DEFAULT_CASE_SETTINGS } from '../../functions/core/alerts/case-settings';
+import {
+  type CaseSettings,
+  caseSettingsProblems,
+  DEFAULT_CASE_SETTINGS,
+} from '../../functions/core/alerts/case-settings';
 import type { LogLevel } from '../../functions/core/shared/ports';
 import { functionEntry } from '../paths';
 import { badThingAlarm } from './alarm';
@@ -280,19 +284,20 @@ export class Alerts extends Construct {
             },
             StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
           },
-        }).combine(
-          Grant.addToPrincipal({
-            grantee,
-            actions: ['dynamodb:UpdateItem'],
-            resourceArns: [table.tableArn],
-            conditions: {
-              'ForAllValues:StringEquals': {
-                'dynamodb:Attributes': [EVENTS_TABLE.partitionKey, ALERT_MARKER.alertedAt, ALERT_MARKER.messageId],
+        })
+          .combine(
+            Grant.addToPrincipal({
+              grantee,
+              actions: ['dynamodb:UpdateItem'],
+              resourceArns: [table.tableArn],
+              conditions: {
+                'ForAllValues:StringEquals': {
+                  'dynamodb:Attributes': [EVENTS_TABLE.partitionKey, ALERT_MARKER.alertedAt, ALERT_MARKER.messageId],
+                },
+                StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
               },
-              StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
-            },
-          }),
-        )
+            }),
+          )
           // Cases: read and write (conditionally, over the version read) the case items, and count alerts in the
           // burst windows' counter items. Only items whose key starts with the case prefixes.
           .combine(
@@ -391,7 +396,11 @@ export class Alerts extends Construct {
       environment: { LOG_LEVEL: props.logLevel ?? 'info', ...caseEnvironment },
     })
       .bind('TOPIC_ARN', this.topic.topicArn, (grantee) => {
-        const publish = Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] });
+        const publish = Grant.addToPrincipal({
+          grantee,
+          actions: ['sns:Publish'],
+          resourceArns: [this.topic.topicArn],
+        });
         return this.key
           ? publish.combine(
               Grant.addToPrincipal({

@@ -212,7 +212,8 @@ export function formatAlert(alert: ReceivedAlert): string {
     .join('  ');
   const kind = String((alert.facts as { kind?: unknown }).kind ?? '');
   const tag = TAGS[kind] ?? 'message';
-  const email = kind === ALERT_KIND ? buildEmailText(alert.facts) : (alert.email ?? JSON.stringify(alert.facts, null, 2));
+  const email =
+    kind === ALERT_KIND ? buildEmailText(alert.facts) : (alert.email ?? JSON.stringify(alert.facts, null, 2));
   const text = email
     .split('\n')
     .map((l) => `  | ${l}`)

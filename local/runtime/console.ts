@@ -72,7 +72,8 @@ export function readableLine(line: Line): string | undefined {
     ].filter(Boolean);
     return `[${fn}] ${message}: ${caseKey}${details.length ? ` (${details.join(', ')})` : ''}`;
   }
-  if (message === 'case change announced' && text(line.caseKey)) return `[${fn}] case ${text(line.state)}: ${text(line.caseKey)}`;
+  if (message === 'case change announced' && text(line.caseKey))
+    return `[${fn}] case ${text(line.state)}: ${text(line.caseKey)}`;
   if (message === 'case sweep done') {
     const sent = [
       Number(line.digests) > 0 ? `${text(line.digests)} digest(s)` : undefined,

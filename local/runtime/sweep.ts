@@ -1,6 +1,6 @@
 import type { SweepResult } from '../../functions/core/alerts/sweep';
-import { applyLocalAwsEnv } from './aws-env';
 import type { LocalAlertsHandlerSettings } from './alerts';
+import { applyLocalAwsEnv } from './aws-env';
 
 /** The scheduled case function as EventBridge calls it (the deployed `functions/sweep/handler.ts` export). */
 export type SweepHandler = (event?: unknown) => Promise<SweepResult>;

@@ -130,7 +130,10 @@ function mustNeverHappen(d: ReturnType<typeof deployed>): Expectation[] {
     denied('alerts', alerts, 'dynamodb:GetItem', d.tableArn, { ...event, 'dynamodb:Attributes': [...MARKER, 'body'] }),
     denied('alerts', alerts, 'dynamodb:UpdateItem', d.tableArn, { ...event, 'dynamodb:Attributes': ['pk', 'status'] }),
     denied('alerts', alerts, 'dynamodb:DeleteItem', d.tableArn, caseItem),
-    denied('alerts', alerts, 'dynamodb:UpdateItem', d.tableArn, { ...caseItem, 'dynamodb:Attributes': ['pk', 'state'] }),
+    denied('alerts', alerts, 'dynamodb:UpdateItem', d.tableArn, {
+      ...caseItem,
+      'dynamodb:Attributes': ['pk', 'state'],
+    }),
     denied('alerts', alerts, 'dynamodb:PutItem', d.tableArn, { 'dynamodb:LeadingKeys': ['casewindow#2026'] }),
     denied('sweep', sweep, 'dynamodb:GetItem', d.tableArn, caseItem),
     denied('sweep', sweep, 'dynamodb:PutItem', d.tableArn, caseItem),

@@ -357,7 +357,9 @@ describe.each([
     // Each grant is held to the marker's attributes, or to items whose key starts with a case prefix (events' keys
     // are Voucherify's event ids, which never do).
     for (const grant of itemActions)
-      expect(JSON.stringify(grant.condition)).toMatch(/"dynamodb:Attributes"|"dynamodb:LeadingKeys":\["case(window)?#\*"\]/);
+      expect(JSON.stringify(grant.condition)).toMatch(
+        /"dynamodb:Attributes"|"dynamodb:LeadingKeys":\["case(window)?#\*"\]/,
+      );
   });
 
   it('no "*" in resource policies beyond a KMS key policy’s own resource; no Allow to any principal', () => {

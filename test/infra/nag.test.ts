@@ -118,7 +118,11 @@ function expectedSuppressions(stack: VoucherifyWebhooksStack): { path: string; i
       id: 'Serverless-LambdaDLQ',
       mentions: ['every minute', 'gives the claim back'],
     },
-    { path: pathOf(stack.alerts.sweepRule), id: 'Serverless-EventBusDLQ', mentions: ['one-minute schedule', 'retries'] },
+    {
+      path: pathOf(stack.alerts.sweepRule),
+      id: 'Serverless-EventBusDLQ',
+      mentions: ['one-minute schedule', 'retries'],
+    },
     ...subscriptions.map((subscription) => ({
       path: subscription.node.path,
       id: 'Serverless-SNSRedrivePolicy',

@@ -28,9 +28,10 @@ const SETTINGS: CaseSettings = { burstLimit: 10, burstWindowMinutes: 15, reminde
 
 let counter = 0;
 /** A rollback failure with its own event id; `rollback` names its rollback (its case), fresh by default. */
-function failure(rollback = `rrf_it_${Date.now().toString(36)}_${(counter += 1)}`, patch: (e: Envelope) => void = () => {}) {
+function failure(rollback?: string, patch: (e: Envelope) => void = () => {}) {
   const envelope = loadFixture('redemption.rollback.failed');
   counter += 1;
+  rollback ??= `rrf_it_${Date.now().toString(36)}_${counter}`;
   envelope.id = `whs_it_${counter}_${Date.now().toString(36)}`;
   (envelope.event as { id: string }).id = `evrrf_it_${counter}_${Date.now().toString(36)}`;
   (envelope.data.redemption_rollback as { id: string }).id = rollback;
@@ -56,7 +57,11 @@ async function setup(label: string, settings: CaseSettings = SETTINGS): Promise<
   const harness = await startAlertsHarness(label, {
     deps: ({ tableName, topicArn }) => {
       const { DynamoDBClient } = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
-      dynamodbClient = new DynamoDBClient({ endpoint: dynamodbEndpoint(), region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+      dynamodbClient = new DynamoDBClient({
+        endpoint: dynamodbEndpoint(),
+        region: 'us-east-1',
+        credentials: LOCAL_CREDENTIALS,
+      });
       return {
         publisher: new SnsAlertPublisher(sns, topicArn),
         ledger: new DynamoDbAlertLedger(dynamodbClient, tableName),
@@ -139,7 +144,11 @@ describe('cases: one per rollback failure, one alert', () => {
     // Act
     await s.harness.post(first.envelope);
     await s.harness.post(second.envelope);
-    const linked = await waitForCase(s.store, first.rollback, (c) => c.eventCount === 2 && c.notice?.alertedAt !== undefined);
+    const linked = await waitForCase(
+      s.store,
+      first.rollback,
+      (c) => c.eventCount === 2 && c.notice?.alertedAt !== undefined,
+    );
     const received = await s.harness.receiveUntil((r) => r.length >= 1);
 
     // Assess
@@ -190,10 +199,16 @@ describe('cases: one per rollback failure, one alert', () => {
     // Act
     const acked = await s.cli('ack', first.rollback, '--note', 'looking at it');
     const resolved = await s.cli('resolve', first.rollback, '--note', 'credited 500 points by hand', '--by', 'bob');
-    const announced = await s.harness.receiveUntil((r) => r.filter((m) => kindOf(m.facts) === CASE_MESSAGE_KIND.resolved).length >= 1);
+    const announced = await s.harness.receiveUntil(
+      (r) => r.filter((m) => kindOf(m.facts) === CASE_MESSAGE_KIND.resolved).length >= 1,
+    );
     const again = failure(first.rollback);
     await s.harness.post(again.envelope);
-    const reopened = await waitForCase(s.store, first.rollback, (c) => c.openings === 2 && c.notice?.alertedAt !== undefined);
+    const reopened = await waitForCase(
+      s.store,
+      first.rollback,
+      (c) => c.openings === 2 && c.notice?.alertedAt !== undefined,
+    );
     const alerts = await s.harness.receiveUntil((r) => r.length >= 1);
     const refused = await s.cli('resolve', first.rollback);
 
@@ -275,7 +290,10 @@ describe('cases: one per rollback failure, one alert', () => {
     expect(table.out).toMatch(/CASE KEY\s+STATE\s+OPENED \(UTC\)\s+AGE\s+FAILURE CODE\s+CUSTOMER/);
     expect(table.out).toContain(one.rollback);
     const listed = JSON.parse(json.out) as { cases: { key: string; state: string; acknowledgedBy?: string }[] };
-    expect(listed.cases.find((c) => c.key === one.rollback)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'frank' });
+    expect(listed.cases.find((c) => c.key === one.rollback)).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedBy: 'frank',
+    });
     expect(listed.cases.every((c) => c.state !== 'resolved')).toBe(true);
     expect(shown.out).toContain(`Case ${one.rollback}`);
     expect(shown.out).toMatch(/acknowledged\s+frank\s+-\s+calling the customer/);

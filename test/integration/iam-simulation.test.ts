@@ -17,9 +17,9 @@ import { DynamoDbCaseStore } from '../../functions/adapters/dynamodb-case-store'
 import { burstWindowStart } from '../../functions/core/alerts/case-settings';
 import { decideOnFailure } from '../../functions/core/alerts/cases';
 import { loadAlertsHandler, type StreamHandler } from '../../local/runtime/alerts';
-import { loadSweepHandler, type SweepHandler } from '../../local/runtime/sweep';
 import { applyLocalAwsEnv } from '../../local/runtime/aws-env';
 import type { HttpApiHandler } from '../../local/runtime/server';
+import { loadSweepHandler, type SweepHandler } from '../../local/runtime/sweep';
 import { type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { type AlertsHarness, snsEndpoint, startAlertsHarness } from '../helpers/alerts';
 import { dynamodbEndpoint } from '../helpers/dynamodb';
@@ -104,8 +104,7 @@ async function seedDueCases(harness: AlertsHarness): Promise<void> {
     facts: { failureCode: 'already_rolled_back' },
     at: new Date(Date.parse(window) + 1_000).toISOString(),
   });
-  if (digested.kind === 'open')
-    await store.put({ ...digested.next, notice: { opening: 1, via: 'digest', window } }, 0);
+  if (digested.kind === 'open') await store.put({ ...digested.next, notice: { opening: 1, via: 'digest', window } }, 0);
   await store.addToDigest(window);
 }
 
@@ -249,9 +248,7 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
     );
     for (const call of items) {
       if (/dynamodb:LeadingKeys=case/.test(call.context)) continue;
-      expect(call.context).toMatch(
-        /^dynamodb:Attributes=(alertMessageId,)?alertedAt,pk dynamodb:LeadingKeys=evrrf_/,
-      );
+      expect(call.context).toMatch(/^dynamodb:Attributes=(alertMessageId,)?alertedAt,pk dynamodb:LeadingKeys=evrrf_/);
     }
     expect(items.filter((c) => /dynamodb:LeadingKeys=case#/.test(c.context)).length).toBeGreaterThan(0);
   });

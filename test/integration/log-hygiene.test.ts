@@ -326,6 +326,11 @@ async function alertEverything(table: string): Promise<void> {
     const fresh = `${record.dynamodb?.Keys?.[key]?.S}_unalerted`;
     if (record.dynamodb?.Keys?.[key]) record.dynamodb.Keys[key].S = fresh;
     if (record.dynamodb?.NewImage?.[key]) record.dynamodb.NewImage[key].S = fresh;
+    // A rollback of its own too (else the record links to the case its original opened, and publishes nothing): the
+    // lifted rollbackId, and no body to read the original's from (the alert is built from the lifted fields).
+    const image = record.dynamodb?.NewImage;
+    if (image?.rollbackId?.S) image.rollbackId.S = `${image.rollbackId.S}_unalerted`;
+    if (image) delete image.body;
   }
   await failing!(unalerted);
 }

@@ -64,7 +64,6 @@ export async function updateCase(
   throw new CaseStoreError(`case ${key} kept changing under ${CASE_WRITE_ATTEMPTS} attempts to update it`);
 }
 
-
 /**
  * The alerts function's decision for one rollback failure, as ingest's is for one delivery: skip it if it was already
  * alerted, build the message (the minimal one from the indexed fields if the full one cannot be built or the topic
@@ -141,7 +140,11 @@ export function makeAlertEvent(
         );
       } catch (cause) {
         // As with the event's marker below: the alert is out; a retry would send it again, which is worse.
-        logger.log('error', 'alert published but not marked on its case', { eventId, caseKey: key, error: errorSummary(cause) });
+        logger.log('error', 'alert published but not marked on its case', {
+          eventId,
+          caseKey: key,
+          error: errorSummary(cause),
+        });
       }
     }
     try {
@@ -196,7 +199,11 @@ export function makeAlertEvent(
     }
     const reopened = written.openings > 1;
     if (decision.kind !== 'already')
-      logger.log('info', reopened ? 'case reopened' : 'case opened', { eventId, caseKey: key, opening: written.openings });
+      logger.log('info', reopened ? 'case reopened' : 'case opened', {
+        eventId,
+        caseKey: key,
+        opening: written.openings,
+      });
 
     // The opening's notice: an alert of its own while the window has slots left, else the window's digest.
     let c = written;
@@ -231,7 +238,13 @@ export function makeAlertEvent(
         state: 'open',
         opening: c.openings,
         ...(resolution
-          ? { previousResolution: { at: resolution.at, by: resolution.by, ...(resolution.note ? { note: resolution.note } : {}) } }
+          ? {
+              previousResolution: {
+                at: resolution.at,
+                by: resolution.by,
+                ...(resolution.note ? { note: resolution.note } : {}),
+              },
+            }
           : {}),
       },
     };

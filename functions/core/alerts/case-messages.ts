@@ -31,7 +31,10 @@ export type CaseSummary = Pick<
   Case,
   'key' | 'state' | 'openedAt' | 'eventCount' | 'acknowledgedBy' | 'acknowledgedAt' | 'openings'
 > & {
-  readonly facts: Pick<CaseFacts, 'failureCode' | 'customerId' | 'customerSourceId' | 'voucherCode' | 'campaignId' | 'campaignName'>;
+  readonly facts: Pick<
+    CaseFacts,
+    'failureCode' | 'customerId' | 'customerSourceId' | 'voucherCode' | 'campaignId' | 'campaignName'
+  >;
   /** The burst window whose digest the current opening went into, if it did. */
   readonly digestWindow?: string;
 };
@@ -195,17 +198,23 @@ export function buildReminder(input: ReminderInput): { message: TopicMessage; no
   const oldest = cases[0];
   return {
     message: {
-      subject: subject(`Reminder: ${count} rollback-failure case${n === 1 ? '' : 's'} unresolved over ${input.olderThanHours}h`),
+      subject: subject(
+        `Reminder: ${count} rollback-failure case${n === 1 ? '' : 's'} unresolved over ${input.olderThanHours}h`,
+      ),
       messageJson: body(json, email),
       attributes: { notice_kind: 'reminder', case_state: 'open' },
     },
     notice: {
       kind: 'reminder',
-      title: plain(`${count} rollback-failure case${n === 1 ? '' : 's'} unresolved for over ${input.olderThanHours} hours`),
+      title: plain(
+        `${count} rollback-failure case${n === 1 ? '' : 's'} unresolved for over ${input.olderThanHours} hours`,
+      ),
       description: plain(
         [
           `${unacknowledged} not acknowledged.`,
-          oldest ? `Oldest: ${oldest.key}, ${formatAge(caseAgeMs(oldest, now))} old (${oldest.facts.failureCode ?? 'no code'}).` : '',
+          oldest
+            ? `Oldest: ${oldest.key}, ${formatAge(caseAgeMs(oldest, now))} old (${oldest.facts.failureCode ?? 'no code'}).`
+            : '',
         ]
           .filter(Boolean)
           .join('\n'),
@@ -291,13 +300,11 @@ export function alertNotice(facts: AlertFacts): Notice {
   return {
     kind: reopened ? 'reopened' : 'alert',
     caseKey: key,
-    title: plain(`${reopened ? 'Reopened: ' : ''}Rollback failed: ${facts.failure.code ?? 'unknown reason'}${what ? ` - ${what}` : ''}`),
+    title: plain(
+      `${reopened ? 'Reopened: ' : ''}Rollback failed: ${facts.failure.code ?? 'unknown reason'}${what ? ` - ${what}` : ''}`,
+    ),
     description: plain(description.filter(Boolean).join('\n')),
-    nextSteps: [
-      facts.nextStep.text,
-      `${CLI} ack ${key}`,
-      `${CLI} resolve ${key} --note "what was done"`,
-    ].map(plain),
+    nextSteps: [facts.nextStep.text, `${CLI} ack ${key}`, `${CLI} resolve ${key} --note "what was done"`].map(plain),
     keywords: [facts.failure.code ?? 'rollback failed', ...(facts.campaign?.id ? [facts.campaign.id] : [])].map(plain),
     threadId: caseThreadId(key),
   };

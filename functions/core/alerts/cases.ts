@@ -89,7 +89,12 @@ export const MAX_NOTE_LENGTH = 1000;
 /** The one key of a case: `data.redemption_rollback.id`, or the event id when there is none. */
 export function caseKeyOf(facts: Pick<AlertFacts, 'rollback' | 'eventId'>): string {
   const id = clip(facts.rollback?.id, 256);
-  const clean = id === undefined ? undefined : stripInvisible(id).replace(/\p{Cc}/gu, '').trim();
+  const clean =
+    id === undefined
+      ? undefined
+      : stripInvisible(id)
+          .replace(/\p{Cc}/gu, '')
+          .trim();
   return clean ? clean : facts.eventId;
 }
 
@@ -132,7 +137,9 @@ const FUNCTION_ACTOR = 'alerts';
 function withHistory(history: readonly CaseHistoryEntry[], entry: CaseHistoryEntry): CaseHistoryEntry[] {
   const all = [...history, entry];
   // The first entry (who opened it) and the latest ones are what a person reads.
-  return all.length <= MAX_HISTORY_ENTRIES ? all : [all[0] as CaseHistoryEntry, ...all.slice(-(MAX_HISTORY_ENTRIES - 1))];
+  return all.length <= MAX_HISTORY_ENTRIES
+    ? all
+    : [all[0] as CaseHistoryEntry, ...all.slice(-(MAX_HISTORY_ENTRIES - 1))];
 }
 
 function withEvent(c: Case, eventId: string): Pick<Case, 'eventIds' | 'eventCount'> {
@@ -233,7 +240,12 @@ export function cleanNote(note: string | undefined): string | undefined {
  */
 export function applyOperatorAction(
   current: Case,
-  action: { readonly kind: 'acknowledge' | 'resolve'; readonly by: string; readonly note?: string; readonly at: string },
+  action: {
+    readonly kind: 'acknowledge' | 'resolve';
+    readonly by: string;
+    readonly note?: string;
+    readonly at: string;
+  },
 ): Case {
   const note = cleanNote(action.note);
   if (action.kind === 'acknowledge') {

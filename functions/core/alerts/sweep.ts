@@ -4,8 +4,8 @@ import { buildDigest, buildReminder, type CaseSummary } from './case-messages';
 import { burstWindowEnd, burstWindowStart, type CaseSettings } from './case-settings';
 import { CASE_STATES, caseAgeMs, UNRESOLVED_STATES } from './cases';
 import type { NoticePublisher } from './notice';
-import { publishNotice } from './send-notice';
 import type { AlertPublisher, CaseStore } from './ports';
+import { publishNotice } from './send-notice';
 
 /**
  * The scheduled run (every minute in AWS, on a timer locally): send the digest of every closed burst window that has
@@ -52,9 +52,7 @@ export function closedWindows(now: number, windowMinutes: number): string[] {
 /** Unresolved cases opened before `to` (all when absent), oldest first, across the unresolved states. */
 async function unresolved(store: CaseStore, to?: string): Promise<{ cases: CaseSummary[]; more: boolean }> {
   const lists = await Promise.all(
-    UNRESOLVED_STATES.map((state) =>
-      store.listByState(state, { ...(to ? { to } : {}), limit: MAX_SWEPT_CASES }),
-    ),
+    UNRESOLVED_STATES.map((state) => store.listByState(state, { ...(to ? { to } : {}), limit: MAX_SWEPT_CASES })),
   );
   const cases = lists.flatMap((l) => l.cases).sort((a, b) => a.openedAt.localeCompare(b.openedAt));
   return { cases, more: lists.some((l) => l.more) };
@@ -88,7 +86,12 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
         });
         continue;
       }
-      const { message, notice } = buildDigest({ window: { start: window.start, end }, cases, alerted: window.alerts, now });
+      const { message, notice } = buildDigest({
+        window: { start: window.start, end },
+        cases,
+        alerted: window.alerts,
+        now,
+      });
       const { messageId } = await publisher.publish(message);
       await publishNotice(deps.notices, notice, logger);
       digests.push({ window: window.start, cases: cases.length, messageId });
@@ -99,9 +102,11 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
         window: window.start,
         error: errorSummary(cause),
       });
-      await store.releaseDigest(window.start).catch((error: unknown) =>
-        logger.log('error', 'digest claim not released', { window: window.start, error: errorSummary(error) }),
-      );
+      await store
+        .releaseDigest(window.start)
+        .catch((error: unknown) =>
+          logger.log('error', 'digest claim not released', { window: window.start, error: errorSummary(error) }),
+        );
     }
   }
 
@@ -128,9 +133,11 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
       } catch (cause) {
         failures.push(`reminder: ${errorSummary(cause)}`);
         logger.log('error', 'case reminder not sent; the next run tries again', { error: errorSummary(cause) });
-        await store.releaseReminder(at).catch((error: unknown) =>
-          logger.log('error', 'reminder claim not released', { error: errorSummary(error) }),
-        );
+        await store
+          .releaseReminder(at)
+          .catch((error: unknown) =>
+            logger.log('error', 'reminder claim not released', { error: errorSummary(error) }),
+          );
       }
     }
   }

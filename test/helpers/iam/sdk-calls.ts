@@ -96,17 +96,17 @@ export function iamRequestsFor(call: RecordedCall, role: string, map: ResourceMa
         call.operation === 'BatchGetItem' ||
         call.operation.startsWith('Transact')
       )
-        return Object.entries((input.RequestItems ?? {}) as Record<string, { Keys?: Record<string, { S?: string }>[] }>).map(
-          ([table, request]) => {
-            const leading = (request.Keys ?? []).map((key) => key.pk?.S).filter((v): v is string => v !== undefined);
-            return {
-              caller,
-              action,
-              resource: mapped(map.tables, table, 'table', call),
-              ...(leading.length > 0 ? { context: { 'dynamodb:LeadingKeys': leading } } : {}),
-            };
-          },
-        );
+        return Object.entries(
+          (input.RequestItems ?? {}) as Record<string, { Keys?: Record<string, { S?: string }>[] }>,
+        ).map(([table, request]) => {
+          const leading = (request.Keys ?? []).map((key) => key.pk?.S).filter((v): v is string => v !== undefined);
+          return {
+            caller,
+            action,
+            resource: mapped(map.tables, table, 'table', call),
+            ...(leading.length > 0 ? { context: { 'dynamodb:LeadingKeys': leading } } : {}),
+          };
+        });
       const table = mapped(map.tables, input.TableName, 'table', call);
       const resource = input.IndexName ? `${table}/index/${String(input.IndexName)}` : table;
       const attributes = new Set<string>([
