@@ -1,6 +1,7 @@
+import { caseKeyOf } from '../functions/core/alerts/cases';
 import { ROLLBACK_FAILED_TYPE } from '../functions/core/alerts/facts';
 import { buildAlertMessage } from '../functions/core/alerts/message';
-import type { AlertPublisher } from '../functions/core/alerts/ports';
+import type { AlertPublisher, CaseStore } from '../functions/core/alerts/ports';
 import {
   type ValidationIssue,
   type Validators,
@@ -49,6 +50,8 @@ export interface ReplayDeps {
   readonly validators?: Validators;
   /** Needed only when an alert is to be sent. */
   readonly publisher?: AlertPublisher;
+  /** The cases: a rollback failure whose case was already told (alert or digest) is not alerted again. */
+  readonly cases?: Pick<CaseStore, 'get'>;
   readonly now: () => number;
 }
 
@@ -117,6 +120,16 @@ async function sendAlert(
   // Its unvalidated alert went out when it was stored; sending it again would say nothing new.
   if (result.after !== 'ACCEPTED') return { result: 'not sent', reason: 'still quarantined' };
   if (stored.replayAlertedAt) return { result: 'already sent', at: stored.replayAlertedAt };
+  // One case, one alert: the event's case (its rollback) was told already, by its own alert or a burst digest.
+  const key = caseKeyOf({
+    eventId: record.eventId,
+    ...(record.rollbackId ? { rollback: { id: record.rollbackId } } : {}),
+  });
+  const told = (await deps.cases?.get(key))?.notice;
+  if (told)
+    return told.alertedAt
+      ? { result: 'already sent', at: told.alertedAt }
+      : { result: 'not sent', reason: `its case ${key} was told in the digest of window ${told.window}` };
   if (options.dryRun) return { result: 'would send' };
   if (!deps.publisher) throw new AlertSendError('no alert topic to send to: pass --topic-arn or set ALERT_TOPIC_ARN');
 

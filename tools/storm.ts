@@ -272,8 +272,17 @@ async function countItems(
   let total = 0;
   let start: Record<string, never> | undefined;
   do {
+    // Events only: the cases and burst counters of the alerts function share the table (key prefix `case`).
     const page = await dynamodb.client.send(
-      new ScanCommand({ TableName: dynamodb.table, Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey: start }),
+      new ScanCommand({
+        TableName: dynamodb.table,
+        Select: 'COUNT',
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        FilterExpression: 'NOT begins_with(#pk, :case)',
+        ExpressionAttributeNames: { '#pk': EVENTS_TABLE.partitionKey },
+        ExpressionAttributeValues: { ':case': { S: 'case' } },
+      }),
     );
     total += page.Count ?? 0;
     start = page.LastEvaluatedKey as Record<string, never> | undefined;

@@ -1,3 +1,4 @@
+import { DynamoDbCaseStore } from '../../functions/adapters/dynamodb-case-store';
 import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, parse, WINDOW_HELP, WINDOW_OPTIONS, withSession } from '../command';
 import { UsageError } from '../errors';
@@ -67,6 +68,7 @@ export const replay: Command = {
       try {
         const replayDeps = {
           repository: session.repository,
+          cases: new DynamoDbCaseStore(session.client, session.target.tableName),
           now: deps.now ?? Date.now,
           ...(deps.validators ? { validators: deps.validators } : {}),
           ...(deps.publisher
