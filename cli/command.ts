@@ -4,6 +4,7 @@
  * (cli.ts) lists them.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AlertPublisher } from '../functions/core/alerts/ports';
 import type { Validators } from '../functions/core/ingest/validation';
 import { UsageError } from './errors';
@@ -24,6 +25,8 @@ export interface CliDeps {
   readonly publisher?: AlertPublisher;
   /** The running local mode, if any (its state file by default). */
   readonly localState?: () => LocalModeState | undefined;
+  /** Who acts on a case (`ack`, `resolve`); STS, `--by` or the OS user by default (cli/identity.ts). Tests swap it. */
+  readonly identity?: (target: Target, by: string | undefined) => Promise<string>;
 }
 
 /** One `voucherify-events <name>` command. */
@@ -94,6 +97,8 @@ export function parse<const O extends NonNullable<ParseArgsConfig['options']>>(
 export interface Session {
   readonly target: Target;
   readonly repository: EventsRepository;
+  /** The table's client (the case store is built on it). */
+  readonly client: DynamoDBClient;
   /** Runs a repository call, turning AWS SDK failures into messages. */
   run<T>(call: () => Promise<T>): Promise<T>;
 }
@@ -109,6 +114,7 @@ export async function withSession<T>(
   const client = dynamoDbClient(target, deps.env);
   const session: Session = {
     target,
+    client,
     repository: new EventsRepository(client, target.tableName),
     async run(call) {
       try {

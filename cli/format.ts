@@ -1,3 +1,5 @@
+import type { CaseSummary } from '../functions/core/alerts/case-messages';
+import { type Case, caseAgeMs, formatAge } from '../functions/core/alerts/cases';
 import type { ValidationIssue } from '../functions/core/ingest/validation';
 import { terminalJson, terminalSafe } from '../functions/core/shared/visible-text';
 import { gapText } from './gap';
@@ -190,7 +192,7 @@ function alertText(alert: NonNullable<ReplayResult['alert']>): string {
     case 'would send':
       return alert.resentAfter ? `would re-send (first sent at ${alert.resentAfter})` : 'would send';
     case 'already sent':
-      return `already sent at ${alert.at} (by the ${alert.by}; --force sends it again)`;
+      return `already sent at ${alert.at} (${alert.by === 'case' ? 'for its case' : `by the ${alert.by}`}; --force sends it again)`;
     case 'not sent':
       return `not sent (${alert.reason})`;
   }
@@ -206,4 +208,84 @@ export function replayText(result: ReplayResult): string {
     lines.push(label, issuesText(result.issues, '      '));
   }
   return lines.join('\n');
+}
+
+/** `cases`: one row per case, newest first. */
+export function casesTable(items: readonly CaseSummary[], now: number): string {
+  return table(
+    [
+      { title: 'CASE KEY', max: 36 },
+      { title: 'STATE' },
+      { title: 'OPENED (UTC)' },
+      { title: 'AGE' },
+      { title: 'FAILURE CODE', max: 28 },
+      { title: 'CUSTOMER', max: 28 },
+      { title: 'VOUCHER / CAMPAIGN', max: 32 },
+      { title: 'ACKNOWLEDGED BY', max: 36 },
+      { title: 'EVENTS' },
+    ],
+    items.map((c) => [
+      c.key,
+      c.state,
+      when(c.openedAt),
+      formatAge(caseAgeMs(c, now)),
+      c.facts.failureCode ?? '-',
+      c.facts.customerSourceId ?? c.facts.customerId ?? '-',
+      c.facts.voucherCode ?? c.facts.campaignName ?? c.facts.campaignId ?? '-',
+      c.acknowledgedBy ?? '-',
+      String(c.eventCount),
+    ]),
+  );
+}
+
+/** `show <case key>`: the case's fields, its history (who, when, note, event) and its linked events. */
+export function caseText(c: Case, now: number): string {
+  const f = c.facts;
+  const rows: [string, string | undefined][] = [
+    ['state', c.state],
+    [
+      'opened at',
+      `${c.openedAt} (${formatAge(caseAgeMs(c, now))} ago)${c.openings > 1 ? `, reopened ${c.openings - 1}x` : ''}`,
+    ],
+    ['first opened', c.openings > 1 ? c.firstOpenedAt : undefined],
+    ['failure', [f.failureCode, f.failureMessage].filter(Boolean).join(': ')],
+    ['customer', [f.customerId, f.customerSourceId && `source id ${f.customerSourceId}`].filter(Boolean).join(', ')],
+    ['voucher', f.voucherCode],
+    ['campaign', [f.campaignName, f.campaignId].filter(Boolean).join(', ')],
+    ['amount', f.amount === undefined ? undefined : `${f.amount} (smallest currency unit)`],
+    ['redemption', f.redemptionId],
+    ['acknowledged', c.acknowledgedBy && `by ${c.acknowledgedBy} at ${c.acknowledgedAt}`],
+    ['resolved', c.resolvedBy && `by ${c.resolvedBy} at ${c.resolvedAt}`],
+    [
+      'told by',
+      c.notice &&
+        (c.notice.via === 'alert'
+          ? `its own alert${c.notice.alertedAt ? ` at ${c.notice.alertedAt} (message ${c.notice.messageId ?? '?'})` : ' (not yet accepted by the topic)'}`
+          : `the digest of the burst window from ${c.notice.window}`),
+    ],
+    ['announcement', c.pendingAnnouncement && `${c.pendingAnnouncement}: pending (the alerts function sends it)`],
+  ];
+  const shown = rows.filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '');
+  const width = Math.max(...shown.map(([label]) => label.length));
+  const out = [`Case ${c.key}`, ...shown.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`), '', 'History'];
+  out.push(
+    indent(
+      table(
+        [
+          { title: 'WHEN (UTC)' },
+          { title: 'WHAT' },
+          { title: 'WHO', max: 50 },
+          { title: 'EVENT', max: 40 },
+          { title: 'NOTE', max: 120 },
+        ],
+        c.history.map((h) => [when(h.at), h.action, h.by, h.eventId ?? '-', h.note ?? '']),
+      ),
+    ),
+  );
+  out.push(
+    '',
+    `Linked events (${c.eventCount}${c.eventCount > c.eventIds.length ? `, the first ${c.eventIds.length} listed` : ''}): voucherify-events show <event id>`,
+    ...c.eventIds.map((id) => `  ${id}`),
+  );
+  return out.join('\n');
 }

@@ -1,6 +1,7 @@
+import { caseKeyOf } from '../functions/core/alerts/cases';
 import { ROLLBACK_FAILED_TYPE } from '../functions/core/alerts/facts';
 import { buildAlertMessage } from '../functions/core/alerts/message';
-import type { AlertPublisher } from '../functions/core/alerts/ports';
+import type { AlertPublisher, CaseStore } from '../functions/core/alerts/ports';
 import {
   type ValidationIssue,
   type Validators,
@@ -44,7 +45,7 @@ export type ReplayAlert =
       readonly result: 'already sent';
       readonly at: string;
       /** Who published it: the alerts function (from the table's stream) or an earlier `replay --alert`. */
-      readonly by: 'alerts function' | 'replay';
+      readonly by: 'alerts function' | 'replay' | 'case';
     }
   | { readonly result: 'not sent'; readonly reason: string };
 
@@ -62,6 +63,8 @@ export interface ReplayDeps {
   readonly validators?: Validators;
   /** Needed only when an alert is to be sent. */
   readonly publisher?: AlertPublisher;
+  /** The cases: a rollback failure whose case was already told (alert or digest) is not alerted again. */
+  readonly cases?: Pick<CaseStore, 'get'>;
   readonly now: () => number;
 }
 
@@ -138,7 +141,22 @@ async function sendAlert(
       ? { at: stored.alertedAt, by: 'alerts function' as const }
       : undefined;
   if (previous && !options.force) return { result: 'already sent', ...previous };
-  const resend = previous ? { resentAfter: previous.at } : {};
+  // One case, one alert: the event's case (its rollback) was told already, by its own alert or a burst digest.
+  let caseTold: { at: string; key: string } | undefined;
+  if (!previous) {
+    const key = caseKeyOf({
+      eventId: record.eventId,
+      ...(record.rollbackId ? { rollback: { id: record.rollbackId } } : {}),
+    });
+    const told = (await deps.cases?.get(key))?.notice;
+    if (told && !options.force)
+      return told.alertedAt
+        ? { result: 'already sent', at: told.alertedAt, by: 'case' }
+        : { result: 'not sent', reason: `its case ${key} was told in the digest of window ${told.window}` };
+    if (told) caseTold = { at: told.alertedAt ?? told.window, key };
+  }
+  const firstSentAt = previous?.at ?? caseTold?.at;
+  const resend = firstSentAt ? { resentAfter: firstSentAt } : {};
   if (options.dryRun) return { result: 'would send', ...resend };
   if (!deps.publisher) throw new AlertSendError('no alert topic to send to: pass --topic-arn or set ALERT_TOPIC_ARN');
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { type CaseSettings, caseSettingsProblems, DEFAULT_CASE_SETTINGS } from '../functions/core/alerts/case-settings';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
 import { sourceEntryProblems, VOUCHERIFY_REGIONS } from '../functions/core/ingest/source-ip';
 import type { LogLevel } from '../functions/core/shared/ports';
@@ -194,6 +195,33 @@ export interface WebhooksSettings {
    * @default 24
    */
   readonly silenceAlarmHours?: number;
+
+  /**
+   * At most this many individual rollback-failure alerts per burst window; the window's other new cases go out as one
+   * digest when it ends (every case is still listed by `voucherify-events cases`). Context: `-c alertBurstLimit=10`.
+   * @default 10 (docs/alerts.md, "Defaults")
+   */
+  readonly alertBurstLimit?: number;
+
+  /**
+   * The burst window, in minutes; a whole number that divides a day (windows are aligned to the clock).
+   * @default 15
+   */
+  readonly alertBurstWindowMinutes?: number;
+
+  /**
+   * Remind of cases still unresolved after this many hours, in one digest, at most once per this many hours; 0 turns
+   * reminders off.
+   * @default 24
+   */
+  readonly caseReminderHours?: number;
+
+  /**
+   * Alarm when the oldest unresolved case is older than this many hours (the metric the scheduled function writes every
+   * minute); 0 creates no alarm. At most 168.
+   * @default 48 - a day past the first reminder
+   */
+  readonly openCaseAlarmHours?: number;
 }
 
 /** CloudWatch evaluates an alarm over at most 7 days (period x evaluation periods <= 604,800 s), with 1-hour periods. */
@@ -223,6 +251,10 @@ export const DEFAULT_SETTINGS = {
   allowedSourceRegions: [],
   allowedSourceIps: [],
   silenceAlarmHours: 24,
+  alertBurstLimit: DEFAULT_CASE_SETTINGS.burstLimit,
+  alertBurstWindowMinutes: DEFAULT_CASE_SETTINGS.burstWindowMinutes,
+  caseReminderHours: DEFAULT_CASE_SETTINGS.reminderHours,
+  openCaseAlarmHours: 48,
 } as const satisfies ResolvedSettings;
 
 /** A deployment setting that is missing, malformed or out of range. Lists every problem found, one per line. */
@@ -335,8 +367,23 @@ export function resolveSettings(settings: WebhooksSettings): ResolvedSettings {
       `alarm over at most 7 days), or 0 for no silence alarm; got ${resolved.silenceAlarmHours}`,
   );
 
+  problems.push(...caseSettingsProblems(caseSettingsOf(resolved)));
+  check(
+    isInteger(resolved.openCaseAlarmHours, 0, MAX_SILENCE_ALARM_HOURS),
+    `openCaseAlarmHours must be a whole number of hours from 0 (no alarm) to ${MAX_SILENCE_ALARM_HOURS}; got ${resolved.openCaseAlarmHours}`,
+  );
+
   if (problems.length > 0) throw new SettingsError(problems);
   return resolved;
+}
+
+/** The case settings (functions/core/alerts/case-settings.ts) out of the deployment settings. */
+export function caseSettingsOf(resolved: ResolvedSettings): CaseSettings {
+  return {
+    burstLimit: resolved.alertBurstLimit,
+    burstWindowMinutes: resolved.alertBurstWindowMinutes,
+    reminderHours: resolved.caseReminderHours,
+  };
 }
 
 type Kind = 'number' | 'boolean' | 'string' | 'stringList' | 'removalPolicy' | 'jsonList';
@@ -364,6 +411,10 @@ export const CONTEXT_KEYS = {
   allowedSourceRegions: 'stringList',
   allowedSourceIps: 'stringList',
   silenceAlarmHours: 'number',
+  alertBurstLimit: 'number',
+  alertBurstWindowMinutes: 'number',
+  caseReminderHours: 'number',
+  openCaseAlarmHours: 'number',
 } as const satisfies Record<keyof WebhooksSettings, Kind>;
 
 /**

@@ -28,6 +28,7 @@ import { watchLauncher } from './runtime/launcher-watch';
 import { canConnect } from './runtime/net';
 import { type LocalService, startServices, stopServices } from './runtime/services';
 import { localStack } from './runtime/stack';
+import { sweepIntervalMs } from './runtime/sweep';
 import {
   resolveSmokeSecret,
   resolveWebhookSecret,
@@ -41,7 +42,9 @@ Runs the webhook receiver locally on DynamoDB Local (needs Java 17+).
   --in-memory   keep no data between runs (same as LOCAL_IN_MEMORY=1)
   --verbose     also print the functions' raw JSON log lines and EMF metric lines (same as LOG_FORMAT=json)
 Environment: PORT, HOST, DYNAMODB_PORT, SNS_PORT, TABLE_NAME, VOUCHERIFY_WEBHOOK_SECRET, VOUCHERIFY_SMOKE_SECRET,
-LOCAL_DIR, MAX_BODY_BYTES, LOG_LEVEL, LOG_FORMAT, INCLUDE_CUSTOMER_EMAIL`;
+LOCAL_DIR, MAX_BODY_BYTES, LOG_LEVEL, LOG_FORMAT, INCLUDE_CUSTOMER_EMAIL; cases: ALERT_BURST_LIMIT (10),
+ALERT_BURST_WINDOW_MINUTES (15), CASE_REMINDER_HOURS (24, 0 off), CASE_SWEEP_INTERVAL_SECONDS (15: how often the
+scheduled case function runs)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -102,6 +105,11 @@ async function main(): Promise<void> {
           records.map((r) => r.dynamodb?.Keys?.[EVENTS_TABLE.partitionKey]?.S ?? '?').join(', '),
       ),
     log: (line) => printError(`[alerts] ${line}`),
+    sweepIntervalMs: sweepIntervalMs(env),
+    onSweepError: (error) =>
+      printError(
+        `[sweep] run failed (the next run tries again): ${error instanceof Error ? error.message : String(error)}`,
+      ),
     onTable: (result) => {
       console.log(result.created ? `created table ${table}` : `using existing table ${table}`);
       for (const warning of result.warnings) {
@@ -190,6 +198,7 @@ async function main(): Promise<void> {
     `                   (alerts from the table's stream are printed here as their email text)`,
     `  chat topic       ${parts.chat?.topicArn ?? ''}`,
     `                   (each message for Slack/Teams is printed as one [chat] line)`,
+    `  case sweep       every ${sweepIntervalMs(env) / 1000} s (digests, reminders; CASE_SWEEP_INTERVAL_SECONDS)`,
   ].join('\n');
   printBanner(state, { webhook: secret, smoke: smokeSecret }, dir, parts.dynamodbLocal.pid, alertsBanner);
 }

@@ -15,7 +15,13 @@ import * as path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { App } from 'aws-cdk-lib';
-import { EVENTS_INDEX_LIST, EVENTS_TABLE } from '../functions/adapters/table';
+import { caseToItem } from '../functions/adapters/dynamodb-case-store';
+import { EVENTS_INDEX_LIST, EVENTS_INDEXES, EVENTS_TABLE } from '../functions/adapters/table';
+import { DEFAULT_CASE_SETTINGS } from '../functions/core/alerts/case-settings';
+import { caseFactsOf, decideOnFailure } from '../functions/core/alerts/cases';
+import { buildAlertMessage } from '../functions/core/alerts/message';
+import { SWEEP_RUNS_PER_MONTH } from '../functions/core/alerts/sweep';
+import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
 import { BODY_DICTIONARY_V1, encodeBody } from '../functions/core/shared/body-codec';
 import { DEFAULT_SETTINGS } from '../lib/config';
 import { VoucherifyWebhooksStack } from '../lib/voucherify-webhooks-stack';
@@ -69,6 +75,20 @@ const ASSUMPTIONS = {
   alertsBilledMs: 40,
   /** Bytes the alerts function adds to the event's item (alertedAt + alertMessageId). */
   alertMarkerBytes: 90,
+  /**
+   * Cases, per rollback failure that opens one (the worst case: every failure its own rollback). Consistent GetItems
+   * of the case: before opening it, before recording how it is told, before marking the alert. Whole-item PutItems
+   * over the version read: open, the notice (alert or digest), the alert marker. One UpdateItem of the burst window's
+   * counter item (< 1 KB). Each put also rewrites the case's entry in the `cases` index.
+   */
+  caseGets: 3,
+  casePuts: 3,
+  caseWindowUpdates: 1,
+  /** The scheduled case function: one run a minute, ~60 ms billed at 256 MB, a few small queries (open cases few). */
+  sweepBilledMs: 60,
+  sweepMemoryMb: 256,
+  /** Read units per run: 3 index queries (eventually consistent, 0.5 RRU each when small) + a BatchGetItem of 24 windows. */
+  sweepReadUnitsPerRun: 3 * 0.5 + 24,
   /** Duplicate deliveries are not modelled (each costs a conditional PutItem of the same size). */
   duplicateShare: 0,
 } as const;
@@ -289,6 +309,55 @@ async function main(): Promise<void> {
     perMillion(rollbacks * shape.alertReadUnits, prices.perMillionReadUnits) +
     perMillion(rollbacks * shape.alertWriteUnits, prices.perMillionWriteUnits);
   const storage = (shape: StoredShape) => ((EVENTS * (shape.itemBytes + shape.indexBytes)) / GB) * months;
+  // The case item of the rollback fixture, as the alerts function writes it (facts, history, notice): its size sets
+  // the units of each case read and write.
+  const envelope = JSON.parse(rollback.body.toString('utf8')) as unknown;
+  const facts = buildAlertMessage({
+    record: { eventId: rollback.eventId, status: 'ACCEPTED', receivedAt: new Date().toISOString() },
+    envelope,
+    now: Date.now(),
+  }).facts;
+  const opened = decideOnFailure(undefined, {
+    key: facts.rollback?.id ?? facts.eventId,
+    eventId: facts.eventId,
+    facts: caseFactsOf(facts),
+    at: new Date().toISOString(),
+  });
+  const caseItem = caseToItem(
+    opened.kind === 'open'
+      ? {
+          ...opened.next,
+          notice: {
+            opening: 1,
+            via: 'alert',
+            window: new Date().toISOString(),
+            alertedAt: new Date().toISOString(),
+            messageId: '0'.repeat(36),
+          },
+        }
+      : (undefined as never),
+  );
+  const caseBytes = itemBytes(caseItem);
+  const caseIndexEntry = indexEntry(caseItem, {
+    name: EVENTS_INDEXES.cases.name,
+    keys: [EVENTS_INDEXES.cases.partitionKey, EVENTS_INDEXES.cases.sortKey],
+    projection: 'INCLUDE',
+    include: EVENTS_INDEXES.cases.projection.nonKeyAttributes,
+  });
+  const caseIndexBytes = caseIndexEntry ? itemBytes(caseIndexEntry) : 0;
+  const caseWriteUnits =
+    ASSUMPTIONS.casePuts * (writeUnits(caseBytes) + writeUnits(caseIndexBytes)) + ASSUMPTIONS.caseWindowUpdates * 1;
+  const caseReadUnits = ASSUMPTIONS.caseGets * consistentReadUnits(caseBytes);
+  const casesDynamo =
+    perMillion(rollbacks * caseWriteUnits, ourTable.perMillionWriteUnits) +
+    perMillion(rollbacks * caseReadUnits, ourTable.perMillionReadUnits);
+  const sweepMonthly =
+    perMillion(SWEEP_RUNS_PER_MONTH, LAMBDA.perMillionRequests) +
+    SWEEP_RUNS_PER_MONTH *
+      (ASSUMPTIONS.sweepBilledMs / 1000) *
+      (ASSUMPTIONS.sweepMemoryMb / 1024) *
+      LAMBDA.perGbSecondArm64 +
+    perMillion(SWEEP_RUNS_PER_MONTH * ASSUMPTIONS.sweepReadUnitsPerRun, ourTable.perMillionReadUnits);
 
   const lines: Line[] = [
     {
@@ -339,7 +408,20 @@ async function main(): Promise<void> {
       naive: alertsDynamo(naive, DYNAMODB.standard),
     },
     {
-      label: 'Alerts: SNS publishes',
+      label:
+        `Cases: ${ASSUMPTIONS.casePuts} puts + ${ASSUMPTIONS.caseGets} gets of a ${fmt(caseBytes, 0)} B case, ` +
+        `${ASSUMPTIONS.caseWindowUpdates} counter update (WRU/rollback: ${fmt(caseWriteUnits)})`,
+      ours: casesDynamo,
+      naive: casesDynamo,
+      note: 'worst case: every failure its own case',
+    },
+    {
+      label: `Cases: scheduled function, ${fmt(SWEEP_RUNS_PER_MONTH, 0)} runs/month (fixed, not per event)`,
+      ours: sweepMonthly,
+      naive: sweepMonthly,
+    },
+    {
+      label: `Alerts: SNS publishes (at most ${DEFAULT_CASE_SETTINGS.burstLimit} per ${DEFAULT_CASE_SETTINGS.burstWindowMinutes} min + digests; counted as one per rollback)`,
       ours: perMillion(rollbacks, SNS.perMillionPublishes),
       naive: perMillion(rollbacks, SNS.perMillionPublishes),
     },
@@ -444,7 +526,7 @@ function printBill(lines: readonly Line[], emailDelivery: number, sqsDelivery: n
   };
   total('total, alerts delivered to an SQS queue (free delivery)', sqsDelivery);
   total(`total, alerts delivered by email ($${fmt(emailDelivery)} of deliveries, same in both)`, emailDelivery);
-  const ingestOnly = lines.filter((l) => !l.label.startsWith('Alerts'));
+  const ingestOnly = lines.filter((l) => !l.label.startsWith('Alerts') && !l.label.startsWith('Cases'));
   const o = ingestOnly.reduce((t, l) => t + l.ours, 0);
   const n = ingestOnly.reduce((t, l) => t + l.naive, 0);
   out(

@@ -1,24 +1,30 @@
 /**
  * `npm run storm`: a duplicate storm. 2,000 deliveries of 300 distinct events (cloned from the fixtures with their own
  * ids; a third rollback failures), shuffled, each event delivered 1 to 15 times, 32 in flight. Then it checks that the
- * table holds each event once and that a queue subscribed to the alert topic got exactly one alert per rollback
- * failure, and measures raw DynamoDB Local PutItem at the same concurrency for comparison.
+ * table holds each event once, that each rollback failure has one case (holding its one event), and that a queue
+ * subscribed to the alert topic got exactly one individual alert per case the alerts function told by its own alert
+ * (at most the burst limit per window; the others wait for their window's digest, sent by the scheduled function), and
+ * measures raw DynamoDB Local PutItem at the same concurrency for comparison.
  *
  * By default it starts everything itself, as `npm start` does (in memory): DynamoDB Local, the events table, the
  * deployed ingest handler behind the local HTTP server, fauxqs with the alert topic, and the stream poller feeding the
  * deployed alerts handler. With --url it sends to a receiver that is already running instead, and can count only what
  * it is told where to find (see USAGE).
  *
- * Exits 0 when items == distinct events, alerts == distinct rollback failures and no answer was a 5xx; 1 when one of
+ * Exits 0 when items == distinct events, cases == distinct rollback failures, alerts == cases alerted one by one (none
+ * twice) and no answer was a 5xx; 1 when one of
  * those fails; 2 when one could not be checked (--url without the endpoints to check it).
  */
+
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { BatchGetItemCommand, DeleteTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { localDir, readState } from '../cli/local-state';
+import { DynamoDbCaseStore } from '../functions/adapters/dynamodb-case-store';
 import { EVENTS_TABLE } from '../functions/adapters/table';
+import { caseKeyOf } from '../functions/core/alerts/cases';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
 import { SIGNATURE_HEADER, sign } from '../functions/core/ingest/signature';
 import { buildEventRecord, type EventRecord } from '../functions/core/shared/event-record';
@@ -266,8 +272,17 @@ async function countItems(
   let total = 0;
   let start: Record<string, never> | undefined;
   do {
+    // Events only: the cases and burst counters of the alerts function share the table (key prefix `case`).
     const page = await dynamodb.client.send(
-      new ScanCommand({ TableName: dynamodb.table, Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey: start }),
+      new ScanCommand({
+        TableName: dynamodb.table,
+        Select: 'COUNT',
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        FilterExpression: 'NOT begins_with(#pk, :case)',
+        ExpressionAttributeNames: { '#pk': EVENTS_TABLE.partitionKey },
+        ExpressionAttributeValues: { ':case': { S: 'case' } },
+      }),
     );
     total += page.Count ?? 0;
     start = page.LastEvaluatedKey as Record<string, never> | undefined;
@@ -288,6 +303,39 @@ async function countItems(
     }
   }
   return { total, ofThisRun };
+}
+
+/**
+ * The cases of this run's rollback failures (one per rollback, each failure its own rollback here): how many exist,
+ * how many link more than the one event, and which events opened a case told by an alert of its own (the rest wait
+ * for their window's digest: the burst limit). Waits for the alerts function to have decided every one.
+ */
+async function checkCases(
+  dynamodb: NonNullable<Target['dynamodb']>,
+  events: readonly StormEvent[],
+  timeoutMs: number,
+): Promise<{ cases: number; notOne: number; alerted: Set<string>; digested: number; undecided: number }> {
+  const store = new DynamoDbCaseStore(dynamodb.client, dynamodb.table);
+  const keys = events.map((e) => {
+    const envelope = JSON.parse(e.body.toString('utf8')) as { data?: { redemption_rollback?: { id?: string } } };
+    return { eventId: e.eventId, key: caseKeyOf({ eventId: e.eventId, rollback: envelope.data?.redemption_rollback }) };
+  });
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const found = await Promise.all(keys.map(async (k) => ({ ...k, found: await store.get(k.key) })));
+    const undecided = found.filter((f) => !f.found?.notice).length;
+    if (undecided === 0 || performance.now() > deadline) {
+      const alerted = new Set(found.filter((f) => f.found?.notice?.via === 'alert').map((f) => f.eventId));
+      return {
+        cases: found.filter((f) => f.found).length,
+        notOne: found.filter((f) => f.found && f.found.eventCount !== 1).length,
+        alerted,
+        digested: found.filter((f) => f.found?.notice?.via === 'digest').length,
+        undecided,
+      };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /**
@@ -415,8 +463,14 @@ async function main(): Promise<number> {
           plan.events.map((e) => e.eventId),
         )
       : undefined;
+    const cases = target.dynamodb
+      ? await checkCases(target.dynamodb, plan.events.filter(isRollbackFailure), settings.drainTimeoutMs)
+      : undefined;
+    // One individual alert per case told by its own alert (the burst limit puts the others in a digest); a case
+    // without a decision is expected to alert, so a lost one is noticed.
+    const expectedAlerts = cases ? new Set([...cases.alerted]) : rollbackIds;
     const alerts = target.alerts
-      ? await receiveAlerts(target.alerts, rollbackIds, settings.drainTimeoutMs, stormEnded)
+      ? await receiveAlerts(target.alerts, expectedAlerts, settings.drainTimeoutMs, stormEnded)
       : undefined;
     const putItem =
       client && canMeasurePutItem
@@ -443,6 +497,11 @@ async function main(): Promise<number> {
         : 'alerts received          not counted (needs --sns-endpoint and --topic-arn)',
     );
     lines.push(`distinct rollback fails  ${fmt(rollbackIds.size)}`);
+    lines.push(
+      cases
+        ? `cases                    ${fmt(cases.cases)} (alerted one by one ${fmt(cases.alerted.size)}, in a burst digest ${fmt(cases.digested)}, undecided ${fmt(cases.undecided)})`
+        : 'cases                    not counted (needs --endpoint and --table)',
+    );
     if (!url) lines.push(`stream records given up  ${fmt(target.givenUp.length)}`);
     lines.push(
       `latency                  p50 ${fmt(percentile(result.latenciesMs, 50), 1)} ms, p99 ${fmt(percentile(result.latenciesMs, 99), 1)} ms`,
@@ -466,10 +525,18 @@ async function main(): Promise<number> {
       const stored = target.dynamodb?.fresh ? items.total : items.ofThisRun;
       if (stored !== plan.events.length) failures.push(`${stored} items for ${plan.events.length} distinct events`);
     }
+    if (!cases) unchecked.push('cases');
+    else {
+      if (cases.cases !== rollbackIds.size)
+        failures.push(`${cases.cases} cases for ${rollbackIds.size} rollback failures`);
+      if (cases.notOne > 0) failures.push(`${cases.notOne} cases link other than their one event`);
+      if (cases.undecided > 0) failures.push(`${cases.undecided} cases were neither alerted nor put in a digest`);
+    }
     if (!alerts) unchecked.push('alerts');
-    else if (alerts.messages !== rollbackIds.size || alerts.distinct !== rollbackIds.size)
+    else if (alerts.messages !== expectedAlerts.size || alerts.distinct !== expectedAlerts.size)
       failures.push(
-        `${alerts.messages} alerts (${alerts.distinct} distinct) for ${rollbackIds.size} rollback failures`,
+        `${alerts.messages} alerts (${alerts.distinct} distinct) for ${expectedAlerts.size} cases alerted one by one ` +
+          '(at most one individual alert per rollback failure)',
       );
     if (target.givenUp.length > 0) failures.push(`the stream poller gave up ${target.givenUp.length} records`);
 
@@ -484,7 +551,10 @@ async function main(): Promise<number> {
       print(`INCOMPLETE: no 5xx, but ${unchecked.join(' and ')} not checked`);
       return 2;
     }
-    print('OK: every event stored once, one alert per rollback failure, no 5xx');
+    print(
+      'OK: every event stored once, one case per rollback failure, at most one individual alert per rollback failure ' +
+        '(the rest in the burst digest), no 5xx',
+    );
     return 0;
   } finally {
     process.stdout.write = stdoutWrite;

@@ -1,3 +1,4 @@
+import { DynamoDbCaseStore } from '../../functions/adapters/dynamodb-case-store';
 import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
 import { terminalJson } from '../../functions/core/shared/visible-text';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, parse, WINDOW_HELP, WINDOW_OPTIONS, withSession } from '../command';
@@ -72,6 +73,7 @@ export const replay: Command = {
       try {
         const replayDeps = {
           repository: session.repository,
+          cases: new DynamoDbCaseStore(session.client, session.target.tableName),
           now: deps.now ?? Date.now,
           ...(deps.validators ? { validators: deps.validators } : {}),
           ...(deps.publisher

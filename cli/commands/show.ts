@@ -1,18 +1,24 @@
+import { DynamoDbCaseStore } from '../../functions/adapters/dynamodb-case-store';
 import { decodeBody } from '../../functions/core/shared/body-codec';
 import { terminalJson } from '../../functions/core/shared/visible-text';
 import { COMMON_HELP, COMMON_OPTIONS, type Command, parse, withSession } from '../command';
 import { EventNotFoundError, UsageError } from '../errors';
 import { showText } from '../format';
+import { printCase } from './cases';
 
-const HELP = `Usage: voucherify-events show <eventId>
+const HELP = `Usage: voucherify-events show <eventId | case key>
 
 The stored event: lifted fields, alert and replay markers, the validation issues of a quarantined event and the
 original payload, decoded. (The payload holds customer data: mind where you paste it.)
+Given a case key (the rollback id, \`voucherify-events cases\`) instead: the case, its history (who, when, note)
+and its linked events.
 ${COMMON_HELP}`;
 
 export const show: Command = {
   name: 'show',
-  overview: '  show <eventId>     one stored event: fields, why it was quarantined, the payload as received',
+  overview:
+    '  show <eventId>     one stored event: fields, why it was quarantined, the payload as received\n' +
+    '  show <case key>    one case: state, history (who, when, note), linked events',
   help: HELP,
   async run(args, deps) {
     const { values, positionals } = parse(args, COMMON_OPTIONS, 1);
@@ -22,8 +28,18 @@ export const show: Command = {
     }
     const eventId = positionals[0];
     if (!eventId) throw new UsageError('show needs an event id: voucherify-events show <eventId>');
-    const stored = await withSession(values, deps, (session) => session.run(() => session.repository.get(eventId)));
-    if (!stored) throw new EventNotFoundError(`no event with id "${eventId}" in the table`);
+    const { stored, found } = await withSession(values, deps, (session) =>
+      session.run(async () => {
+        const event = await session.repository.get(eventId);
+        // Not an event id: perhaps a case key (a rollback id, or the event id of a case whose event expired).
+        const c = event
+          ? undefined
+          : await new DynamoDbCaseStore(session.client, session.target.tableName).get(eventId);
+        return { stored: event, found: c };
+      }),
+    );
+    if (!stored && found) return printCase(found, values.json === true, deps);
+    if (!stored) throw new EventNotFoundError(`no event or case with id "${eventId}" in the table`);
 
     let payload: { json?: unknown; text?: string; error?: string };
     try {

@@ -11,6 +11,7 @@ import {
 const UNITS: Record<Unit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   Count: MetricUnit.Count,
   Milliseconds: MetricUnit.Milliseconds,
+  Seconds: MetricUnit.Seconds,
 };
 
 /** The namespace a function writes its metrics to: POWERTOOLS_METRICS_NAMESPACE (the stack sets it), else ours. */

@@ -1,12 +1,12 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { AlertMessage } from '../core/alerts/message';
+import type { TopicMessage } from '../core/alerts/message';
 import { AlertPublishError, type AlertPublisher } from '../core/alerts/ports';
 
 /** SNS error names that refuse the message itself: sending the same bytes again cannot succeed. */
 const REJECTED = new Set(['InvalidParameterException', 'InvalidParameterValueException', 'InvalidParameter']);
 
 /** The Publish input for an alert: per-protocol bodies (`MessageStructure: json`) and filter attributes. */
-export function toPublishInput(topicArn: string, message: AlertMessage) {
+export function toPublishInput(topicArn: string, message: TopicMessage) {
   const attributes: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(message.attributes)) {
     if (value !== undefined) attributes[name] = { DataType: 'String', StringValue: value };
@@ -27,7 +27,7 @@ export class SnsAlertPublisher implements AlertPublisher {
     private readonly topicArn: string,
   ) {}
 
-  async publish(message: AlertMessage): Promise<{ messageId: string }> {
+  async publish(message: TopicMessage): Promise<{ messageId: string }> {
     let messageId: string | undefined;
     try {
       ({ MessageId: messageId } = await this.client.send(new PublishCommand(toPublishInput(this.topicArn, message))));

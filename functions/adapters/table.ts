@@ -17,12 +17,16 @@ export const EVENTS_TABLE = {
  *   The event id makes it unique, which gives the CLI an exact paging cursor.
  * - `customerId`: the lifted field itself (sparse: only events that name a customer).
  * - `quarantined`: {@link QUARANTINED_PARTITION}, only while an event is QUARANTINED (sparse; replay removes it).
+ * - `caseState` / `caseOpened`: only on case items (`pk = case#<key>`): the state (`open`, `acknowledged`,
+ *   `resolved`) and `<openedAt>#<key>` (functions/adapters/dynamodb-case-store.ts). Events never carry them.
  */
 export const INDEX_KEYS = {
   receivedDay: 'receivedDay',
   typeTime: 'typeTime',
   customerId: 'customerId',
   quarantined: 'quarantined',
+  caseState: 'caseState',
+  caseOpened: 'caseOpened',
 } as const;
 
 /** The one partition of the `quarantined` index: quarantined events are few, and a replay empties it. */
@@ -45,6 +49,23 @@ export const LISTED_ATTRIBUTES = [
   'voucherCode',
   'customerId',
   'customerSourceId',
+] as const;
+
+/** What the `cases` index copies besides its keys: what `cases`, the digest and the reminder show. */
+export const CASE_LISTED_ATTRIBUTES = [
+  'caseKey',
+  'openedAt',
+  'openings',
+  'eventCount',
+  'acknowledgedBy',
+  'acknowledgedAt',
+  'digestWindow',
+  'failureCode',
+  'caseCustomerId',
+  'caseCustomerSourceId',
+  'voucherCode',
+  'campaignId',
+  'campaignName',
 ] as const;
 
 /** One global secondary index of the events table, described for the stack, local mode, the CLI and the cost script. */
@@ -92,6 +113,15 @@ export const EVENTS_INDEXES = {
     projection: included(),
     sparse: true,
     serves: 'list --status quarantined, replay --quarantined',
+  },
+  cases: {
+    name: 'cases',
+    partitionKey: INDEX_KEYS.caseState,
+    sortKey: INDEX_KEYS.caseOpened,
+    projection: { type: 'INCLUDE', nonKeyAttributes: CASE_LISTED_ATTRIBUTES },
+    // Only case items: events never carry caseState, so they cost this index nothing.
+    sparse: true,
+    serves: 'cases [--open | --state S], the digest of a burst window, the reminder and the open-case metrics',
   },
 } as const satisfies Record<string, EventsIndex>;
 

@@ -1,12 +1,13 @@
 /**
  * Lambda entry for the events table's stream (filtered to new rollback failures by the event source mapping).
  * Everything is built once per cold start; each batch runs `makeAlertsHandler`.
- * Environment: TOPIC_ARN, TABLE_NAME, INCLUDE_CUSTOMER_EMAIL, LOG_LEVEL, POWERTOOLS_SERVICE_NAME and
- * POWERTOOLS_METRICS_NAMESPACE (logs and metrics), POWERTOOLS_METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
+ * Environment: TOPIC_ARN, TABLE_NAME, INCLUDE_CUSTOMER_EMAIL, ALERT_BURST_LIMIT, ALERT_BURST_WINDOW_MINUTES, LOG_LEVEL, POWERTOOLS_SERVICE_NAME and
+ * POWERTOOLS_METRICS_NAMESPACE (logs and metrics), POWERTOOLS_METRICS_DISABLED, CHAT_TOPIC_ARN (chat, optional). The SDK honours AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
+import { DynamoDbCaseStore } from '../adapters/dynamodb-case-store';
 import { sdkRequestHandler } from '../adapters/http';
 import {
   createPowertoolsLogger,
@@ -15,6 +16,7 @@ import {
   withLambdaContext,
 } from '../adapters/powertools-logger';
 import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
+import { noticePublisherFromEnv } from '../adapters/sns-notice-publisher';
 import { SnsAlertPublisher } from '../adapters/sns-publisher';
 import { makeAlertsHandler } from './make-handler';
 import { readAlertsSettings } from './settings';
@@ -37,5 +39,8 @@ export const handler = withLambdaContext(
     logger: powertoolsLogger(logger),
     metrics: powertoolsMetrics(metrics),
     options: { includeCustomerEmail: settings.includeCustomerEmail },
+    cases: { store: new DynamoDbCaseStore(dynamodb, settings.tableName), settings: settings.cases },
+    // Chat (Slack / Teams through Amazon Q) when the construct set CHAT_TOPIC_ARN; a no-op publisher otherwise.
+    notices: noticePublisherFromEnv(sns, process.env),
   }),
 );

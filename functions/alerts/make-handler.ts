@@ -1,15 +1,19 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { readAlertImage } from '../adapters/dynamodb-stream';
 import { EVENTS_TABLE } from '../adapters/table';
-import { type AlertOutcome, makeAlertEvent } from '../core/alerts/alert-event';
+import { type AlertOutcome, makeAlertEvent, updateCase } from '../core/alerts/alert-event';
+import { buildAnnouncement } from '../core/alerts/case-messages';
+import type { CaseSettings } from '../core/alerts/case-settings';
 import type { AlertOptions } from '../core/alerts/facts';
-import { type AlertLedger, AlertPublishError, type AlertPublisher } from '../core/alerts/ports';
+import type { NoticePublisher } from '../core/alerts/notice';
+import { type AlertLedger, AlertPublishError, type AlertPublisher, type CaseStore } from '../core/alerts/ports';
+import { publishNotice } from '../core/alerts/send-notice';
 import { errorSummary } from '../core/shared/errors';
 import { withFields } from '../core/shared/logger';
 import type { Metrics } from '../core/shared/metrics';
 import { alertsBatchMetrics } from '../core/shared/operational-metrics';
 import type { Logger } from '../core/shared/ports';
-import { matchesAlertFilter } from './filter';
+import { matchesAlertFilter, matchesAnnouncementFilter } from './filter';
 
 export interface AlertsDeps {
   readonly publisher: AlertPublisher;
@@ -19,10 +23,17 @@ export interface AlertsDeps {
   readonly now?: () => number;
   /** Where the batch's metrics go (EMF on stdout in Lambda); none when absent. */
   readonly metrics?: Metrics;
+  /** Cases (one per rollback, burst limit, announcements); absent: one alert per event, as before cases. */
+  readonly cases?: { readonly store: CaseStore; readonly settings?: CaseSettings };
+  /** Chat; absent: none. */
+  readonly notices?: NoticePublisher;
 }
 
-/** What happened to one stream record: skipped by the filter, or what the core did with its event. */
-export type RecordOutcome = { kind: 'skipped'; reason: string } | AlertOutcome;
+/** What happened to one stream record: skipped by the filter, or what the core did with its event or case. */
+export type RecordOutcome =
+  | { kind: 'skipped'; reason: string }
+  | AlertOutcome
+  | { kind: 'announced'; caseKey: string; state: string; messageId: string };
 
 /** A record without a sequence number cannot be reported alone; throwing makes Lambda retry (and split) the batch. */
 export class UnidentifiableRecordError extends Error {
@@ -58,9 +69,41 @@ export function makeAlertsHandler(
   const now = deps.now ?? Date.now;
   const { ledger, publisher } = deps;
 
-  const alertEvent = makeAlertEvent({ publisher, ledger, now, ...(deps.options ? { options: deps.options } : {}) });
+  const alertEvent = makeAlertEvent({
+    publisher,
+    ledger,
+    now,
+    ...(deps.options ? { options: deps.options } : {}),
+    ...(deps.cases ? { cases: deps.cases } : {}),
+    ...(deps.notices ? { notices: deps.notices } : {}),
+  });
+
+  /**
+   * A case's acknowledgement or resolution, announced once: the case as it is now (not the record's image) says what is
+   * pending; after publishing, the pending mark is cleared over the version announced. A newer change made meanwhile
+   * keeps its own mark and is announced by its own record.
+   */
+  async function announce(record: DynamoDBRecord, logger: Logger): Promise<RecordOutcome> {
+    const key = record.dynamodb?.NewImage?.caseKey?.S;
+    if (!deps.cases || !key) return { kind: 'skipped', reason: 'an announcement without cases or a case key' };
+    const { store } = deps.cases;
+    const current = await store.get(key);
+    if (!current?.pendingAnnouncement) return { kind: 'skipped', reason: `case ${key}: nothing left to announce` };
+    const { message, notice } = buildAnnouncement(current);
+    const { messageId } = await publisher.publish(message);
+    await publishNotice(deps.notices, notice, logger);
+    const announced = current.pendingAnnouncement;
+    const stamp = current.updatedAt;
+    await updateCase(store, key, (latest) => {
+      if (!latest || latest.pendingAnnouncement !== announced || latest.updatedAt !== stamp) return undefined;
+      const { pendingAnnouncement: _done, ...rest } = latest;
+      return { ...rest, version: latest.version + 1 };
+    });
+    return { kind: 'announced', caseKey: key, state: announced, messageId };
+  }
 
   async function processRecord(record: DynamoDBRecord, logger: Logger): Promise<RecordOutcome> {
+    if (matchesAnnouncementFilter(record)) return announce(record, logger);
     if (!matchesAlertFilter(record)) {
       return { kind: 'skipped', reason: `not a new rollback failure (${record.eventName ?? 'no event name'})` };
     }
@@ -71,7 +114,7 @@ export function makeAlertsHandler(
     const requestId = context?.awsRequestId;
     const batchLogger = withFields(deps.logger, { requestId });
     const batchItemFailures: { itemIdentifier: string }[] = [];
-    const counts = { skipped: 0, duplicate: 0, published: 0, failed: 0 };
+    const counts = { skipped: 0, duplicate: 0, published: 0, failed: 0, linked: 0, digested: 0, announced: 0 };
     const records = event.Records ?? [];
     for (const [index, record] of records.entries()) {
       const sequenceNumber = record.dynamodb?.SequenceNumber;
@@ -79,7 +122,7 @@ export function makeAlertsHandler(
       try {
         const outcome = await processRecord(record, logger);
         counts[outcome.kind] += 1;
-        logger.log(outcome.kind === 'skipped' ? 'debug' : 'info', `alert ${outcome.kind}`, {
+        logger.log(outcome.kind === 'skipped' ? 'debug' : 'info', outcomeMessage(outcome.kind), {
           sequenceNumber,
           ...outcome,
           ...(outcome.kind === 'skipped' ? {} : { status: record.dynamodb?.NewImage?.status?.S }),
@@ -122,4 +165,18 @@ export function makeAlertsHandler(
     }
     return { batchItemFailures };
   };
+}
+
+/** The log message of an outcome (`alert published`, `case linked`...), which the local console turns into lines. */
+function outcomeMessage(kind: RecordOutcome['kind']): string {
+  switch (kind) {
+    case 'linked':
+      return 'alert not sent: event linked to its case';
+    case 'digested':
+      return 'alert deferred to the digest';
+    case 'announced':
+      return 'case change announced';
+    default:
+      return `alert ${kind}`;
+  }
 }

@@ -1,6 +1,8 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AnyPrincipal, Effect, Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -11,8 +13,15 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
-import { EVENTS_TABLE } from '../../functions/adapters/table';
-import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
+import { CASE_KEY_PREFIX } from '../../functions/adapters/dynamodb-case-store';
+import { EVENTS_INDEXES, EVENTS_TABLE } from '../../functions/adapters/table';
+import { ALERTS_MAPPING_FILTERS } from '../../functions/alerts/filter';
+import { CASE_SETTING_ENV } from '../../functions/alerts/settings';
+import {
+  type CaseSettings,
+  caseSettingsProblems,
+  DEFAULT_CASE_SETTINGS,
+} from '../../functions/core/alerts/case-settings';
 import type { LogLevel } from '../../functions/core/shared/ports';
 import { functionEntry } from '../paths';
 import { ALERTS_STREAM_MAPPING } from '../runtime-settings';
@@ -115,7 +124,16 @@ export interface AlertsProps {
    * @default - none: the given topic is unencrypted or uses the AWS-managed key
    */
   readonly topicKey?: IKey;
+  /**
+   * Cases: the burst limit (individual alerts per window), its window in minutes, and the reminder age in hours
+   * (0: no reminders). See docs/alerts.md, "Defaults".
+   * @default DEFAULT_CASE_SETTINGS - 10 alerts per 15 minutes, reminders after 24 hours
+   */
+  readonly cases?: CaseSettings;
 }
+
+/** How often the scheduled case function runs: a digest leaves within a minute of its window's end. */
+export const SWEEP_RATE = Duration.minutes(1);
 
 /**
  * Rollback failures reach people through SNS, read from the events table's stream (a transactional outbox: a stored
@@ -132,6 +150,9 @@ export class Alerts extends Construct {
   readonly deadLetterQueue: Queue;
   readonly function: NodeFunction;
   readonly eventSourceMapping: EventSourceMapping;
+  /** The scheduled case function: digests of burst windows, the reminder, the open-case metrics. */
+  readonly sweepFunction: NodeFunction;
+  readonly sweepRule: Rule;
   readonly alarms: { readonly deadLetters: Alarm; readonly functionErrors: Alarm; readonly iteratorAge: Alarm };
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
@@ -140,6 +161,22 @@ export class Alerts extends Construct {
     const { table } = props;
     const streamArn = table.tableStreamArn;
     if (!streamArn) throw new Error('Alerts: the events table must have a stream (NEW_IMAGE)');
+    const cases = props.cases ?? DEFAULT_CASE_SETTINGS;
+    const problems = caseSettingsProblems(cases);
+    if (problems.length > 0) throw new Error(`Alerts: ${problems.join('; ')}`);
+    const caseEnvironment = {
+      [CASE_SETTING_ENV.burstLimit]: String(cases.burstLimit),
+      [CASE_SETTING_ENV.burstWindowMinutes]: String(cases.burstWindowMinutes),
+      [CASE_SETTING_ENV.reminderHours]: String(cases.reminderHours),
+    };
+    // Case items share the events table (docs/alerts.md, "Where cases live"); IAM keeps each function to the items
+    // it needs by their key prefix (dynamodb:LeadingKeys), so none of the case grants reaches a stored event.
+    // Null false: a request without the key (which DynamoDB always sends for these calls) is not let through by
+    // ForAllValues' empty-set rule.
+    const onKeys = (...prefixes: string[]) => ({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) },
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    });
 
     // --- Topic ------------------------------------------------------------------------------------------------
     if (props.topic) {
@@ -225,6 +262,7 @@ export class Alerts extends Construct {
       environment: {
         INCLUDE_CUSTOMER_EMAIL: String(props.includeCustomerEmail ?? false),
         LOG_LEVEL: props.logLevel ?? 'info',
+        ...caseEnvironment,
       },
     })
       // sns:Publish on this topic, and the two KMS actions SNS performs with the caller's rights to encrypt the
@@ -262,19 +300,38 @@ export class Alerts extends Construct {
             },
             StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
           },
-        }).combine(
-          Grant.addToPrincipal({
-            grantee,
-            actions: ['dynamodb:UpdateItem'],
-            resourceArns: [table.tableArn],
-            conditions: {
-              'ForAllValues:StringEquals': {
-                'dynamodb:Attributes': [EVENTS_TABLE.partitionKey, ALERT_MARKER.alertedAt, ALERT_MARKER.messageId],
+        })
+          .combine(
+            Grant.addToPrincipal({
+              grantee,
+              actions: ['dynamodb:UpdateItem'],
+              resourceArns: [table.tableArn],
+              conditions: {
+                'ForAllValues:StringEquals': {
+                  'dynamodb:Attributes': [EVENTS_TABLE.partitionKey, ALERT_MARKER.alertedAt, ALERT_MARKER.messageId],
+                },
+                StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
               },
-              StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
-            },
-          }),
-        ),
+            }),
+          )
+          // Cases: read and write (conditionally, over the version read) the case items, and count alerts in the
+          // burst windows' counter items. Only items whose key starts with the case prefixes.
+          .combine(
+            Grant.addToPrincipal({
+              grantee,
+              actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+              resourceArns: [table.tableArn],
+              conditions: onKeys(CASE_KEY_PREFIX.case),
+            }),
+          )
+          .combine(
+            Grant.addToPrincipal({
+              grantee,
+              actions: ['dynamodb:UpdateItem'],
+              resourceArns: [table.tableArn],
+              conditions: onKeys(CASE_KEY_PREFIX.window),
+            }),
+          ),
       );
 
     // Reading the stream: what Lambda's poller calls with the function's role, on this stream only (the CDK's
@@ -318,7 +375,10 @@ export class Alerts extends Construct {
       startingPosition: StartingPosition[ALERTS_STREAM_MAPPING.startingPosition],
       // Same rule as the handler's own check and the local mode's poller (functions/alerts/filter.ts). Items are
       // written once, so INSERT is one alert per event; the marker write (MODIFY) and TTL deletes never invoke.
-      filters: [FilterCriteria.filter(structuredClone(ALERTS_FILTER_PATTERN) as Record<string, unknown>)],
+      // A second filter passes the case items whose acknowledgement or resolution is to be announced (caseAnnounce).
+      filters: ALERTS_MAPPING_FILTERS.map((pattern) =>
+        FilterCriteria.filter(structuredClone(pattern) as unknown as Record<string, unknown>),
+      ),
       batchSize: ALERTS_STREAM_MAPPING.batchSize,
       // No batching window: an alert should leave within seconds.
       maxBatchingWindow: Duration.seconds(0),
@@ -337,6 +397,73 @@ export class Alerts extends Construct {
           'queue only receives failed asynchronous invocations. What the mapping gives up on ' +
           `(${ALERTS_STREAM_MAPPING.retryAttempts} retries or ${ALERTS_STREAM_MAPPING.maxRecordAgeHours} h) ` +
           'goes to its on-failure destination, the DeadLetterQueue beside it, whose alarm fires on the first message.',
+      },
+    ]);
+
+    // --- Scheduled case function --------------------------------------------------------------------------------
+    this.sweepFunction = new NodeFunction(this, 'SweepFunction', {
+      entry: functionEntry('sweep'),
+      description: 'Sends the digests of alert bursts and the reminder of open rollback-failure cases; measures them',
+      // A few queries and at most a few publishes; a run that stops early leaves its claims to the next one.
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      logRetention: props.logRetention,
+      environment: { LOG_LEVEL: props.logLevel ?? 'info', ...caseEnvironment },
+    })
+      .bind('TOPIC_ARN', this.topic.topicArn, (grantee) => {
+        const publish = Grant.addToPrincipal({
+          grantee,
+          actions: ['sns:Publish'],
+          resourceArns: [this.topic.topicArn],
+        });
+        return this.key
+          ? publish.combine(
+              Grant.addToPrincipal({
+                grantee,
+                actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+                resourceArns: [this.key.keyArn],
+              }),
+            )
+          : publish;
+      })
+      // The state index (cases only: events never carry its key), and the window and reminder items by key prefix.
+      // No GetItem/PutItem on case items: the sweep reads the index and never changes a case.
+      .bind('TABLE_NAME', table.tableName, (grantee) =>
+        Grant.addToPrincipal({
+          grantee,
+          actions: ['dynamodb:Query'],
+          resourceArns: [`${table.tableArn}/index/${EVENTS_INDEXES.cases.name}`],
+        }).combine(
+          Grant.addToPrincipal({
+            grantee,
+            actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+            resourceArns: [table.tableArn],
+            conditions: onKeys(CASE_KEY_PREFIX.window, CASE_KEY_PREFIX.reminder),
+          }),
+        ),
+      );
+    this.sweepRule = new Rule(this, 'SweepSchedule', {
+      description: 'Runs the scheduled case function (digests, reminders, open-case metrics)',
+      schedule: Schedule.rate(SWEEP_RATE),
+      // A run that fails is retried twice by EventBridge; the next minute's run catches up on whatever is left.
+      targets: [new LambdaFunction(this.sweepFunction, { retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
+    });
+    NagSuppressions.addResourceSuppressions(this.sweepRule, [
+      {
+        id: 'Serverless-EventBusDLQ',
+        reason:
+          'The rule is a one-minute schedule whose event carries nothing: a dead-letter queue would keep empty ' +
+          'scheduler events. EventBridge retries a failed invocation twice, and the next minute repeats whatever ' +
+          'is still due (digests and reminders are claimed on the events table only while being sent).',
+      },
+    ]);
+    NagSuppressions.addResourceSuppressions(this.sweepFunction, [
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'The schedule invokes the function every minute and each run does all that is due (it claims a digest or ' +
+          'reminder only while sending it, and gives the claim back on failure). A failed run has no payload worth ' +
+          'keeping: the next run repeats it; the function error count shows failures on the dashboard.',
       },
     ]);
 

@@ -40,6 +40,16 @@ export interface ObservabilityProps {
    */
   readonly alertsFunction?: LambdaFunction;
   /**
+   * The scheduled case function, whose metrics (open cases, oldest open case's age) are graphed and alarmed on.
+   * @default - no case widgets or alarm
+   */
+  readonly sweepFunction?: LambdaFunction;
+  /**
+   * Hours the oldest unresolved case may reach before its alarm fires; 0 creates no alarm. Only with `sweepFunction`.
+   * @default 48
+   */
+  readonly openCaseAlarmHours?: number;
+  /**
    * The alerts' dead-letter queue, to graph its depth (its alarm belongs to the alerts construct).
    * @default - no DLQ widget
    */
@@ -101,6 +111,8 @@ export class Observability extends Construct {
     readonly signedSourceRefused: Alarm;
     /** No authentic delivery for `silenceAlarmHours` (absent when that is 0). */
     readonly silence?: Alarm;
+    /** The oldest unresolved case is older than `openCaseAlarmHours` (absent when 0 or without the sweep function). */
+    readonly oldestOpenCase?: Alarm;
   };
   /** The `service` dimension value of this deployment's metrics. */
   readonly service: string;
@@ -111,7 +123,7 @@ export class Observability extends Construct {
     const service = props.service ?? stack.stackName;
     this.service = service;
     // The functions write the metrics this construct reads: tell them the dimension value in the same place.
-    for (const fn of [props.ingestFunction, props.alertsFunction]) {
+    for (const fn of [props.ingestFunction, props.alertsFunction, props.sweepFunction]) {
       fn?.addEnvironment('POWERTOOLS_SERVICE_NAME', service);
       fn?.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', METRICS_NAMESPACE);
     }
@@ -170,6 +182,9 @@ export class Observability extends Construct {
         threshold,
         notify: props.alarmTopic,
       });
+    const openCaseHours = props.openCaseAlarmHours ?? 48;
+    if (!Number.isInteger(openCaseHours) || openCaseHours < 0 || openCaseHours > 168)
+      throw new Error(`openCaseAlarmHours must be a whole number from 0 to 168; got ${openCaseHours}`);
     const silenceHours = props.silenceAlarmHours ?? 24;
     if (!Number.isInteger(silenceHours) || silenceHours < 0 || silenceHours > 168)
       throw new Error(`silenceAlarmHours must be a whole number from 0 to 168; got ${silenceHours}`);
@@ -257,6 +272,18 @@ export class Observability extends Construct {
         'Signed request from outside the allow-list',
       ),
       ...(silenceHours > 0 ? { silence: silenceAlarm(silenceHours) } : {}),
+      ...(props.sweepFunction && openCaseHours > 0
+        ? {
+            oldestOpenCase: badThingAlarm(this, 'OldestOpenCaseAlarm', {
+              description:
+                `A rollback-failure case has been unresolved for more than ${openCaseHours} hours: a customer is still ` +
+                'owed something. List them with `npx voucherify-events cases --open`. Runbook: docs/alerts.md, "Cases".',
+              metric: own(METRIC.oldestOpenCaseAge, {}, Stats.MAXIMUM),
+              threshold: openCaseHours * 3600,
+              notify: props.alarmTopic,
+            }),
+          }
+        : {}),
     };
 
     const alarmList = Object.values(this.alarms).filter((each): each is Alarm => each !== undefined);
@@ -394,6 +421,31 @@ export class Observability extends Construct {
         );
       }
       this.dashboard.addWidgets(...row);
+    }
+    if (props.sweepFunction) {
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: 'Rollback-failure cases (unresolved)',
+          left: [own(METRIC.openCases, {}, Stats.MAXIMUM).with({ label: 'open cases' })],
+          right: [own(METRIC.oldestOpenCaseAge, {}, Stats.MAXIMUM).with({ label: 'oldest open case (s)' })],
+          ...third,
+        }),
+        new GraphWidget({
+          title: 'Case messages',
+          left: [
+            own(METRIC.caseEventsLinked).with({ label: 'events linked (no alert)' }),
+            own(METRIC.casesDigested).with({ label: 'cases put in a digest' }),
+            own(METRIC.caseDigestsSent).with({ label: 'digests sent' }),
+            own(METRIC.caseRemindersSent).with({ label: 'reminders sent' }),
+          ],
+          ...third,
+        }),
+        new GraphWidget({
+          title: 'Scheduled case function',
+          left: [props.sweepFunction.metricErrors({ period: PERIOD, statistic: Stats.SUM }).with({ label: 'errors' })],
+          ...third,
+        }),
+      );
     }
     this.dashboard.addWidgets(
       new GraphWidget({

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { EVENTS_INDEX_LIST } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { allowListEntries, formatSourceEntries } from '../../functions/core/ingest/source-ip';
-import { contextSettingsNotInProps, type ResolvedSettings, resolveSettings, type WebhooksSettings } from '../config';
+import { caseSettingsOf, contextSettingsNotInProps, type ResolvedSettings, resolveSettings, type WebhooksSettings } from '../config';
 import { functionEntry } from '../paths';
 import { Alerts } from './alerts';
 import { Chat } from './chat';
@@ -227,6 +227,7 @@ export class VoucherifyWebhookReceiver extends Construct {
       logRetention: settings.logRetentionDays,
       logLevel: settings.logLevel,
       removalPolicy: settings.removalPolicy,
+      cases: caseSettingsOf(settings),
       ...(props.alertTopic ? { topic: props.alertTopic, topicKey: props.alertTopicKey } : {}),
     });
 
@@ -240,6 +241,7 @@ export class VoucherifyWebhookReceiver extends Construct {
         removalPolicy: settings.removalPolicy,
       });
       this.chat.bindPublisher(this.alerts.function);
+      this.chat.bindPublisher(this.alerts.sweepFunction);
     }
 
     // --- Operations: dashboard and alarms on the functions' EMF metrics (docs/operating.md) ---------------------
@@ -249,6 +251,8 @@ export class VoucherifyWebhookReceiver extends Construct {
       table,
       alarmTopic: this.alerts.topic,
       alertsFunction: this.alerts.function,
+      sweepFunction: this.alerts.sweepFunction,
+      openCaseAlarmHours: settings.openCaseAlarmHours,
       deadLetterQueue: this.alerts.deadLetterQueue,
       otherAlarms: Object.values(this.alerts.alarms),
       silenceAlarmHours: settings.silenceAlarmHours,

@@ -12,7 +12,9 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { parseAlertNotification, type ReceivedAlert } from '../../cli/alert-notification';
 import { CHAT_TOPIC_ENV } from '../../functions/adapters/sns-notice-publisher';
-import { matchesAlertFilter } from '../../functions/alerts/filter';
+import { matchesMappingFilters } from '../../functions/alerts/filter';
+import { CASE_MESSAGE_KIND } from '../../functions/core/alerts/case-messages';
+import { ALERT_KIND, type AlertFacts } from '../../functions/core/alerts/facts';
 import { buildEmailText } from '../../functions/core/alerts/text';
 import { ALERTS_STREAM_MAPPING } from '../../lib/runtime-settings';
 import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env';
@@ -148,7 +150,7 @@ export function alertsStreamPoller(options: {
     streamArn: options.streamArn,
     region: LOCAL_REGION,
     invoke: options.invoke,
-    filter: matchesAlertFilter,
+    filter: matchesMappingFilters,
     // The event source mapping's own values (lib/constructs/alerts.ts reads the same module).
     batchSize: ALERTS_STREAM_MAPPING.batchSize,
     startingPosition: ALERTS_STREAM_MAPPING.startingPosition,
@@ -165,16 +167,33 @@ export function alertsStreamPoller(options: {
 // The smoke (which ships, in cli/) reads alerts too; the local mode, its tests and tools import them from here.
 export { parseAlertNotification, type ReceivedAlert };
 
-/** An alert as the console shows it: subject, attributes, then the email text (rebuilt from the JSON facts). */
+/** The console's tag of each kind of message on the alert topic. */
+const TAGS: Record<string, string> = {
+  [ALERT_KIND]: 'alert',
+  [CASE_MESSAGE_KIND.digest]: 'digest',
+  [CASE_MESSAGE_KIND.reminder]: 'reminder',
+  [CASE_MESSAGE_KIND.acknowledged]: 'case acknowledged',
+  [CASE_MESSAGE_KIND.resolved]: 'case resolved',
+};
+
+/**
+ * A message of the alert topic as the console shows it: its tag (`[alert]`, `[digest]`, `[reminder]`, `[case
+ * resolved]`...), subject, attributes, then the email text (an alert's rebuilt from its JSON facts; the others' as
+ * the topic carried it).
+ */
 export function formatAlert(alert: ReceivedAlert): string {
   const attributes = Object.entries(alert.attributes)
     .map(([name, value]) => `${name}=${value}`)
     .join('  ');
-  const text = buildEmailText(alert.facts)
+  const kind = String((alert.facts as { kind?: unknown }).kind ?? '');
+  const tag = TAGS[kind] ?? 'message';
+  const email =
+    kind === ALERT_KIND ? buildEmailText(alert.facts) : (alert.email ?? JSON.stringify(alert.facts, null, 2));
+  const text = email
     .split('\n')
     .map((l) => `  | ${l}`)
     .join('\n');
-  return `\n[alert] ${alert.subject ?? '(no subject)'}\n  attributes: ${attributes}\n${text}\n`;
+  return `\n[${tag}] ${alert.subject ?? '(no subject)'}\n  attributes: ${attributes}\n${text}\n`;
 }
 
 /**

@@ -67,6 +67,26 @@ export function readableLine(line: Line): string | undefined {
     ].filter(Boolean);
     return `[${fn}] ${message}: ${details.join(', ')}`;
   }
+  const caseKey = text(line.caseKey);
+  if (caseKey && ['case opened', 'case reopened', 'case linked', 'case put in the digest'].includes(message)) {
+    const details = [
+      text(line.eventId) ? `event ${text(line.eventId)}` : undefined,
+      text(line.window) ? `window ${text(line.window)} (sent when it ends)` : undefined,
+      text(line.events) ? `${text(line.events)} events` : undefined,
+    ].filter(Boolean);
+    return `[${fn}] ${message}: ${caseKey}${details.length ? ` (${details.join(', ')})` : ''}`;
+  }
+  if (message === 'case change announced' && text(line.caseKey))
+    return `[${fn}] case ${text(line.state)}: ${text(line.caseKey)}`;
+  if (message === 'case sweep done') {
+    const sent = [
+      Number(line.digests) > 0 ? `${text(line.digests)} digest(s)` : undefined,
+      Number(line.reminded) > 0 ? `reminder of ${text(line.reminded)} case(s)` : undefined,
+    ].filter(Boolean);
+    // Quiet runs stay quiet: one line only when the run sent something.
+    if (sent.length === 0) return undefined;
+    return `[${fn}] sent ${sent.join(' and ')}; ${text(line.openCases)} unresolved case(s), oldest ${text(line.oldestOpenCaseAgeSeconds)} s`;
+  }
   if (level !== 'WARN' && level !== 'ERROR' && level !== 'CRITICAL') return undefined;
   // A 4xx answer is the request line's "-> 401 signature_invalid"; a 5xx also says why, here.
   if (message.startsWith('webhook ') && level === 'WARN') return undefined;

@@ -23,6 +23,7 @@ import { sqsOnFailureDestination } from './on-failure';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from './server';
 import type { LocalService } from './services';
 import type { StreamPoller, StreamPollerOptions } from './stream-poller';
+import { loadSweepHandler, type SweepHandler, sweepTimer } from './sweep';
 
 export interface LocalStackOptions {
   readonly tableName: string;
@@ -54,6 +55,13 @@ export interface LocalStackOptions {
   readonly onTable?: (result: EnsureTableResult) => void;
   /** Told when DynamoDB Local exits on its own. */
   readonly onDynamoDbExit?: (description: string) => void;
+  /**
+   * Run the scheduled case function (digests, reminders, metrics) every this many ms, as the EventBridge rule does in
+   * AWS; absent: only when called (`parts().sweep`).
+   */
+  readonly sweepIntervalMs?: number;
+  /** Told when a scheduled run fails (the timer goes on). */
+  readonly onSweepError?: (error: unknown) => void;
 }
 
 /** What the stack's services started. */
@@ -77,6 +85,8 @@ export interface LocalStackParts {
   readonly dlqUrl?: string;
   readonly ingest: HttpApiHandler;
   readonly alerts: StreamHandler;
+  /** The scheduled case function: one run (the timer calls the same). */
+  readonly sweep: SweepHandler;
   readonly server: LocalServer;
   readonly poller: StreamPoller;
 }
@@ -112,6 +122,8 @@ export function localStack(options: LocalStackOptions): LocalStack {
   let alerts: StreamHandler | undefined;
   let poller: StreamPoller | undefined;
   let streams: DynamoDBStreamsClient | undefined;
+  let sweep: SweepHandler | undefined;
+  let timer: ReturnType<typeof sweepTimer> | undefined;
 
   const services: LocalService[] = [
     {
@@ -215,6 +227,29 @@ export function localStack(options: LocalStackOptions): LocalStack {
         streams?.destroy();
       },
     },
+    {
+      name: 'scheduled case function',
+      start: async () => {
+        sweep = loadSweepHandler({
+          dynamodbEndpoint: required(dynamodbLocal).endpoint,
+          snsEndpoint: required(fauxqs).endpoint,
+          tableName: options.tableName,
+          topicArn: required(topicArn),
+        });
+        if (options.sweepIntervalMs) {
+          const run = required(sweep);
+          timer = sweepTimer({
+            run: () => run({}),
+            intervalMs: options.sweepIntervalMs,
+            onError: options.onSweepError ?? (() => {}),
+          });
+          timer.start();
+        }
+      },
+      stop: async () => {
+        await timer?.stop();
+      },
+    },
   ];
 
   return {
@@ -233,6 +268,7 @@ export function localStack(options: LocalStackOptions): LocalStack {
       ...(chat ? { chat } : {}),
       ingest: required(ingest),
       alerts: required(alerts),
+      sweep: required(sweep),
       server: required(server),
       poller: required(poller),
     }),

@@ -82,12 +82,35 @@ export function ingestFunction(template: Template): Found {
   return resourceById(template, referencedId(integration.properties.IntegrationUri), 'AWS::Lambda::Function');
 }
 
-/** The alerts function: the one whose environment names the topic. Found, never named by logical id. */
+/**
+ * The alerts function: the one whose environment names the topic and the burst limit, and that has a stream event
+ * source mapping. Found, never named by logical id.
+ */
 export function alertsFunction(template: Template): Found {
-  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
-    ([, resource]) => resource.Properties?.Environment?.Variables?.TOPIC_ARN !== undefined,
+  const mapped = new Set(
+    Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((m) =>
+      JSON.stringify(m.Properties?.FunctionName),
+    ),
   );
-  if (found.length !== 1) throw new Error(`expected one function with TOPIC_ARN, found ${found.length}`);
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+    ([id, resource]) =>
+      resource.Properties?.Environment?.Variables?.TOPIC_ARN !== undefined && mapped.has(JSON.stringify({ Ref: id })),
+  );
+  if (found.length !== 1) throw new Error(`expected one function with TOPIC_ARN and a stream, found ${found.length}`);
+  const [id, resource] = found[0]!;
+  return { id, properties: resource.Properties, resource };
+}
+
+/** The scheduled case function: the one with TOPIC_ARN and CASE_REMINDER_HOURS but no stream mapping. */
+export function sweepFunction(template: Template): Found {
+  const alerts = alertsFunction(template).id;
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+    ([id, resource]) =>
+      id !== alerts &&
+      resource.Properties?.Environment?.Variables?.TOPIC_ARN !== undefined &&
+      resource.Properties?.Environment?.Variables?.CASE_REMINDER_HOURS !== undefined,
+  );
+  if (found.length !== 1) throw new Error(`expected one scheduled case function, found ${found.length}`);
   const [id, resource] = found[0]!;
   return { id, properties: resource.Properties, resource };
 }

@@ -4,7 +4,7 @@ import { Aspects } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
-import { ALERTS_FILTER_PATTERN } from '../../functions/alerts/filter';
+import { ALERTS_FILTER_PATTERN, CASE_ANNOUNCE_FILTER_PATTERN } from '../../functions/alerts/filter';
 import { SettingsError } from '../../lib/config';
 import { VoucherifyWebhooksStack } from '../../lib/voucherify-webhooks-stack';
 import { alertsFunction, type Found, newApp, referencedId, resourceById, STACK_NAME } from '../helpers/infra';
@@ -82,7 +82,9 @@ describe('event source mapping', () => {
 
   it('lets through only new rollback failures (the same pattern the handler and the local mode apply)', () => {
     const filters = mappingOf(template).properties.FilterCriteria.Filters as { Pattern: string }[];
-    expect(filters).toHaveLength(1);
+    expect(filters).toHaveLength(2);
+    // The second: a case whose acknowledgement or resolution is to be announced.
+    expect(JSON.parse(filters[1]!.Pattern)).toEqual(CASE_ANNOUNCE_FILTER_PATTERN);
     const pattern = JSON.parse(filters[0]!.Pattern);
     expect(pattern).toEqual({
       eventName: ['INSERT'],
@@ -267,6 +269,25 @@ describe('alerts permissions (least privilege)', () => {
           StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
         },
       },
+      // Cases: whole case items (read, and written over the version read), and the burst-window counters, only.
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: tableArn,
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['case#*'] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: tableArn,
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['casewindow#*'] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      },
     ]);
   });
 
@@ -279,14 +300,17 @@ describe('alerts permissions (least privilege)', () => {
   });
 
   it('nothing else: no wildcard action, no wildcard resource but ListStreams, no write to events', () => {
-    const all = statements.flatMap((s) => asList(s.Action));
+    // PutItem only on case items (the LeadingKeys condition above); never on an event.
+    const all = statements
+      .filter((s) => !JSON.stringify(s.Condition ?? {}).includes('"case#*"'))
+      .flatMap((s) => asList(s.Action));
     expect(all.filter((a) => /PutItem|DeleteItem|BatchWrite|Scan|Query/.test(a))).toEqual([]);
     for (const statement of statements) {
       expect(asList(statement.Action).filter((action) => action.includes('*'))).toEqual([]);
       if (statement.Action !== 'dynamodb:ListStreams') expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
     }
-    // logs (own group), sns, kms, stream, ListStreams, GetItem, UpdateItem, sqs
-    expect(statements).toHaveLength(8);
+    // logs (own group), sns, kms, stream, ListStreams, GetItem, UpdateItem, sqs, case items, window counters
+    expect(statements).toHaveLength(10);
   });
 });
 
@@ -295,8 +319,9 @@ describe('alarms', () => {
   const topicRef = { Ref: topicOf(template).id };
   const find = (metricName: string) => alarms.filter((a) => a.MetricName === metricName);
 
-  it('three alarms notify the alert topic when they fire and when they recover', () => {
-    expect(alarms).toHaveLength(3);
+  it('four alarms notify the alert topic when they fire and when they recover (the oldest open case among them)', () => {
+    expect(alarms).toHaveLength(4);
+    expect(find('OldestOpenCaseAgeSeconds')).toEqual([expect.objectContaining({ Threshold: 48 * 3600 })]);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topicRef]);
       expect(alarm.OKActions).toEqual([topicRef]);

@@ -33,6 +33,7 @@ import {
   referencedId,
   resourceById,
   stackFromContext,
+  sweepFunction,
   webhookSecret,
 } from '../helpers/infra';
 
@@ -51,11 +52,14 @@ function deployed(template: Template) {
   const keyId = referencedId(topic.properties.KmsMasterKeyId);
   const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0];
   const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
-  const permission = Object.values(template.findResources('AWS::Lambda::Permission'))[0];
+  const permission = Object.values(template.findResources('AWS::Lambda::Permission')).find(
+    (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+  );
   return {
     resolver,
     ingestRole: referencedId(ingest.properties.Role),
     alertsRole: referencedId(alerts.properties.Role),
+    sweepRole: referencedId(sweepFunction(template).properties.Role),
     tableArn: resolver.getAtt(table.id, 'Arn'),
     streamArn: resolver.getAtt(table.id, 'StreamArn'),
     secretArn: resolver.ref(webhookSecret(template).id),
@@ -106,6 +110,9 @@ function mustNeverHappen(d: ReturnType<typeof deployed>): Expectation[] {
   const denied = (who: string, caller: Expectation['caller'], action: string, resource: string, context = {}) =>
     ({ who, caller, action, resource, context, expected: 'Denied' }) as const;
   const itemWrites = ['dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchWriteItem'];
+  const sweep = { role: d.sweepRole };
+  const event = { 'dynamodb:LeadingKeys': ['evrrf_0e3ac8bf0a0531c400'] };
+  const caseItem = { 'dynamodb:LeadingKeys': ['case#rrf_0e3ac8beeea431c302'] };
   return [
     ...itemWrites.map((a) => denied('ingest', ingest, a, d.tableArn)),
     denied('ingest', ingest, 'dynamodb:Query', indexArn),
@@ -118,6 +125,25 @@ function mustNeverHappen(d: ReturnType<typeof deployed>): Expectation[] {
     ...itemWrites.map((a) => denied('alerts', alerts, a, d.tableArn)),
     denied('alerts', alerts, 'dynamodb:Query', indexArn),
     denied('alerts', alerts, 'dynamodb:PutItem', d.tableArn),
+    // The case grants reach case items only: never an event's item, whatever the attributes.
+    denied('alerts', alerts, 'dynamodb:PutItem', d.tableArn, event),
+    denied('alerts', alerts, 'dynamodb:GetItem', d.tableArn, { ...event, 'dynamodb:Attributes': [...MARKER, 'body'] }),
+    denied('alerts', alerts, 'dynamodb:UpdateItem', d.tableArn, { ...event, 'dynamodb:Attributes': ['pk', 'status'] }),
+    denied('alerts', alerts, 'dynamodb:DeleteItem', d.tableArn, caseItem),
+    denied('alerts', alerts, 'dynamodb:UpdateItem', d.tableArn, {
+      ...caseItem,
+      'dynamodb:Attributes': ['pk', 'state'],
+    }),
+    denied('alerts', alerts, 'dynamodb:PutItem', d.tableArn, { 'dynamodb:LeadingKeys': ['casewindow#2026'] }),
+    denied('sweep', sweep, 'dynamodb:GetItem', d.tableArn, caseItem),
+    denied('sweep', sweep, 'dynamodb:PutItem', d.tableArn, caseItem),
+    denied('sweep', sweep, 'dynamodb:UpdateItem', d.tableArn, event),
+    denied('sweep', sweep, 'dynamodb:BatchGetItem', d.tableArn, event),
+    denied('sweep', sweep, 'dynamodb:Query', indexArn),
+    denied('sweep', sweep, 'dynamodb:Query', d.tableArn),
+    denied('sweep', sweep, 'dynamodb:Scan', d.tableArn),
+    denied('sweep', sweep, 'sns:Publish', otherTopic),
+    denied('sweep', sweep, 'secretsmanager:GetSecretValue', d.secretArn),
     denied('alerts', alerts, 'dynamodb:UpdateItem', d.tableArn, { 'dynamodb:Attributes': [...MARKER, 'payload'] }),
     denied('alerts', alerts, 'dynamodb:UpdateItem', d.tableArn, { 'dynamodb:Attributes': [...MARKER, 'expiresAt'] }),
     denied('alerts', alerts, 'dynamodb:UpdateItem', d.tableArn, {
@@ -230,12 +256,21 @@ describe.each([
     d = deployed(Template.fromStack(stackFromContext(context)));
   });
 
-  it('finds every kind of policy the stack has: two roles, the key, topic and queue policies, the Lambda permission', () => {
+  it('finds every kind of policy the stack has: three roles, the key, topic and queue policies, two Lambda permissions', () => {
     // Act
     const kinds = d.resolver.policies().map((p) => p.kind);
 
     // Assess
-    expect(kinds.sort()).toEqual(['identity', 'identity', 'key', 'lambda-permission', 'queue', 'topic']);
+    expect(kinds.sort()).toEqual([
+      'identity',
+      'identity',
+      'identity',
+      'key',
+      'lambda-permission',
+      'lambda-permission',
+      'queue',
+      'topic',
+    ]);
   });
 
   it('every action in every policy exists and applies to the resources its statement names', async () => {
@@ -418,8 +453,11 @@ describe('the checks can fail (negative controls)', () => {
     // Act
     const wrong = wrongVerdicts(await judge(d.resolver, mustNeverHappen(d)));
 
-    // Assess
-    expect(wrong).toEqual([expect.stringMatching(/^alerts dynamodb:DeleteItem on .*: expected Denied, got Allowed$/)]);
+    // Assess: both DeleteItem denials (an event's item, a case's item) turn.
+    expect(wrong).toEqual([
+      expect.stringMatching(/^alerts dynamodb:DeleteItem on .*: expected Denied, got Allowed$/),
+      expect.stringMatching(/^alerts dynamodb:DeleteItem on .*case#.*: expected Denied, got Allowed$/),
+    ]);
   });
 
   it('the resource matcher follows AWS’s formats: a log group ARN with :* names its streams; a table is no stream', async () => {

@@ -10,7 +10,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
-import { EVENTS_TABLE } from '../../functions/adapters/table';
+import { CASE_KEY_PREFIX } from '../../functions/adapters/dynamodb-case-store';
+import { EVENTS_INDEXES, EVENTS_TABLE } from '../../functions/adapters/table';
 import {
   alertsFunction,
   eventsTable,
@@ -21,6 +22,7 @@ import {
   resourceById,
   smokeSecret,
   stackFromContext,
+  sweepFunction,
   webhookSecret,
 } from '../helpers/infra';
 
@@ -113,6 +115,14 @@ function knownRoles(template: Template): Map<string, KnownRole> {
     ...template.findResources('AWS::Chatbot::SlackChannelConfiguration'),
     ...template.findResources('AWS::Chatbot::MicrosoftTeamsChannelConfiguration'),
   }).map((config) => referencedId(config.Properties.IamRoleArn));
+  const sweep = sweepFunction(template);
+  const onKeys = (...prefixes: string[]) => ({
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) },
+    Null: { 'dynamodb:LeadingKeys': 'false' },
+  });
+  const casesIndexArn = {
+    'Fn::Join': ['', [getAtt(table.id, 'Arn'), `/index/${EVENTS_INDEXES.cases.name}`]],
+  };
   const ownLogs = (fn: Found): AllowedGrant => ({
     why: 'write its own log group (the role has no AWSLambdaBasicExecutionRole, which allows logs:* on "*")',
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -184,6 +194,41 @@ function knownRoles(template: Template): Map<string, KnownRole> {
             why: 'the event source mapping sends what it gives up on to the DLQ with the function’s role',
             actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
             resource: getAtt(dlqId, 'Arn'),
+          },
+          {
+            why: 'read and write (over the version read) the case items, and only those',
+            actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+            resource: tableArn,
+            condition: onKeys(CASE_KEY_PREFIX.case),
+          },
+          {
+            why: 'count the alerts of a burst window, on its counter item only',
+            actions: ['dynamodb:UpdateItem'],
+            resource: tableArn,
+            condition: onKeys(CASE_KEY_PREFIX.window),
+          },
+          ...chatGrants,
+        ],
+      },
+    ],
+    [
+      referencedId(sweep.properties.Role),
+      {
+        name: 'sweep',
+        grants: [
+          ownLogs(sweep),
+          { why: 'publish digests and reminders', actions: ['sns:Publish'], resource: { Ref: topic.id } },
+          {
+            why: 'SNS encrypts the message with the caller’s rights',
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resource: getAtt(key.id, 'Arn'),
+          },
+          { why: 'list cases by state (the cases index)', actions: ['dynamodb:Query'], resource: casesIndexArn },
+          {
+            why: 'read the burst windows and claim their digest and the reminder, on those items only',
+            actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+            resource: tableArn,
+            condition: onKeys(CASE_KEY_PREFIX.window, CASE_KEY_PREFIX.reminder),
           },
           ...chatGrants,
         ],
@@ -334,7 +379,7 @@ describe.each([
     expect(iamViolations(template)).toEqual([]);
   });
 
-  it('the stack has exactly the two function roles (and the chat channels’ one), each function role with its grants', () => {
+  it('the stack has exactly the three function roles (and the chat channels’ one), each function role with its grants', () => {
     expect(Object.keys(template.findResources('AWS::IAM::Role')).sort()).toEqual(
       [...knownRoles(template).keys()].sort(),
     );
@@ -365,11 +410,22 @@ describe.each([
     );
   });
 
-  it('alerts can neither write an event nor read one beyond the marker', () => {
+  it('alerts can neither write an event nor read one beyond the marker; case grants reach case items only', () => {
     const alerts = [...knownRoles(template).values()].find((role) => role.name === 'alerts')!;
     const itemActions = alerts.grants.filter((g) => g.actions.some((a) => /Item$|Query|Scan|BatchGet/.test(a)));
-    expect(itemActions.flatMap((g) => g.actions).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    for (const grant of itemActions) expect(JSON.stringify(grant.condition)).toContain('"dynamodb:Attributes"');
+    expect(itemActions.flatMap((g) => g.actions).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:UpdateItem',
+    ]);
+    // Each grant is held to the marker's attributes, or to items whose key starts with a case prefix (events' keys
+    // are Voucherify's event ids, which never do).
+    for (const grant of itemActions)
+      expect(JSON.stringify(grant.condition)).toMatch(
+        /"dynamodb:Attributes"|"dynamodb:LeadingKeys":\["case(window)?#\*"\]/,
+      );
   });
 
   it('no "*" in resource policies beyond a KMS key policy’s own resource; no Allow to any principal', () => {
@@ -390,7 +446,8 @@ describe.each([
 
   it('every Lambda permission names the one caller that may invoke', () => {
     for (const permission of Object.values(template.findResources('AWS::Lambda::Permission'))) {
-      expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
+      // The API invokes ingest; the one-minute schedule rule invokes the scheduled case function.
+      expect(['apigateway.amazonaws.com', 'events.amazonaws.com']).toContain(permission.Properties.Principal);
       expect(permission.Properties.SourceArn).toBeDefined();
     }
   });

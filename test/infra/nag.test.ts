@@ -124,6 +124,17 @@ function expectedSuppressions(stack: VoucherifyWebhooksStack): { path: string; i
       id: 'AwsSolutions-IAM5',
       mentions: ['dynamodb:ListStreams', 'supports no resource type', 'never item data'],
     },
+    { path: pathOf(stack.alerts.sweepFunction), id: 'Serverless-LambdaTracing', mentions: ['xray:PutTraceSegments'] },
+    {
+      path: pathOf(stack.alerts.sweepFunction),
+      id: 'Serverless-LambdaDLQ',
+      mentions: ['every minute', 'gives the claim back'],
+    },
+    {
+      path: pathOf(stack.alerts.sweepRule),
+      id: 'Serverless-EventBusDLQ',
+      mentions: ['one-minute schedule', 'retries'],
+    },
     ...subscriptions.map((subscription) => ({
       path: subscription.node.path,
       id: 'Serverless-SNSRedrivePolicy',

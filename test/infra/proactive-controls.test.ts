@@ -93,6 +93,7 @@ describe('the exemptions', () => {
     expect(Object.keys(byControl).sort()).toEqual(GUARD_EXEMPTIONS.map((e) => e.control).sort());
     const logGroups = [
       `${root}/Alerts/FunctionLogGroup/Resource`,
+      `${root}/Alerts/SweepFunctionLogGroup/Resource`,
       `${root}/Api/AccessLogs/Resource`,
       `${root}/IngestFunctionLogGroup/Resource`,
     ];
@@ -101,7 +102,11 @@ describe('the exemptions', () => {
       'CT.CLOUDWATCH.PR.2': logGroups,
       'CT.CLOUDWATCH.PR.3': logGroups,
       'CT.LAMBDA.PR.2': [`${root}/Api/HttpApi/ANY--webhooks--voucherify/Handler-Permission`],
-      'CT.LAMBDA.PR.3': [`${root}/Alerts/Function/Resource`, `${root}/IngestFunction/Resource`],
+      'CT.LAMBDA.PR.3': [
+        `${root}/Alerts/Function/Resource`,
+        `${root}/Alerts/SweepFunction/Resource`,
+        `${root}/IngestFunction/Resource`,
+      ],
     });
   });
 

@@ -137,7 +137,7 @@ it('the smoke code makes no call that the list below does not simulate', () => {
 
   expect(inCode.filter((a) => !simulated.has(a))).toEqual([]);
   expect([...simulated].filter((a) => !inCode.includes(a))).toEqual([]);
-  expect(arns.alarms).toHaveLength(10); // the silence alarm (silenceAlarmHours) included
+  expect(arns.alarms).toHaveLength(11); // the silence alarm (silenceAlarmHours) and the oldest-open-case alarm included
 });
 
 it.each(SMOKE_CALLS.map((call) => [call.action, call.resource.split(':').slice(5).join(':'), call] as const))(

@@ -44,6 +44,9 @@ describe('alerts from the real stream to a subscribed queue (DynamoDB Local + fa
       failure_code: 'already_rolled_back',
       campaign: 'camp_QULf1Wzu4yvT3cJ3IzFp76nY',
       customer_id: 'cust_IdgAFZxYwwHctOk9pPuMu308',
+      // The case the alert opened (one per rollback: its id).
+      case_key: 'rrf_0e3ac8beeea431c302',
+      case_state: 'open',
     });
     expect(alert?.facts).toMatchObject({
       version: '1',

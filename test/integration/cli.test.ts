@@ -340,7 +340,11 @@ describe('show', () => {
 
   it('an unknown id: exit 1 and a plain message', async () => {
     const result = await run('show', 'ev_does_not_exist');
-    expect(result).toEqual({ code: 1, out: '', err: 'error: no event with id "ev_does_not_exist" in the table' });
+    expect(result).toEqual({
+      code: 1,
+      out: '',
+      err: 'error: no event or case with id "ev_does_not_exist" in the table',
+    });
   });
 });
 

@@ -52,6 +52,9 @@ function freshEnvelope(name = 'redemption.rollback.failed'): Envelope {
   const envelope = loadFixture(name);
   counter += 1;
   envelope.event.id = `${envelope.event.id}_f${counter}_${unique()}`;
+  // Its own rollback too: each is a failure of its own (one case, one alert), not a re-send of the fixture's.
+  const rollback = envelope.data?.redemption_rollback as { id?: string } | undefined;
+  if (rollback?.id) rollback.id = `${rollback.id}_f${counter}`;
   return envelope;
 }
 

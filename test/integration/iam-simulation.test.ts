@@ -14,9 +14,13 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { smokeEvents } from '../../cli/smoke/events';
+import { DynamoDbCaseStore } from '../../functions/adapters/dynamodb-case-store';
+import { burstWindowStart } from '../../functions/core/alerts/case-settings';
+import { decideOnFailure } from '../../functions/core/alerts/cases';
 import { createAlertTopic, loadAlertsHandler, localSnsClient, type StreamHandler } from '../../local/runtime/alerts';
 import { applyLocalAwsEnv } from '../../local/runtime/aws-env';
 import type { HttpApiHandler } from '../../local/runtime/server';
+import { loadSweepHandler, type SweepHandler } from '../../local/runtime/sweep';
 import { type Envelope, loadFixture, signedRequest, TEST_SECRET } from '../../tools/fixtures';
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../tools/secrets-manager-stand-in';
 import { type AlertsHarness, snsEndpoint, startAlertsHarness } from '../helpers/alerts';
@@ -32,6 +36,7 @@ import {
   resourceById,
   smokeSecret,
   stackFromContext,
+  sweepFunction,
   webhookSecret,
 } from '../helpers/infra';
 import { apiEvent, invoke } from '../helpers/receiver';
@@ -78,6 +83,41 @@ function smokeBody(): Buffer {
   return smokeEvents(`iam${Date.now().toString(36)}`, Date.now()).failed.body;
 }
 
+/** The deployed scheduled case function, its SDK calls recorded as `sweep`. */
+function recordedSweep(calls: RecordedCall[], settings: { tableName: string; topicArn: string }): SweepHandler {
+  let handler: SweepHandler | undefined;
+  jest.isolateModules(() => {
+    recordSdkCalls(calls, 'sweep');
+    handler = loadSweepHandler({ dynamodbEndpoint: dynamodbEndpoint(), snsEndpoint: snsEndpoint(), ...settings });
+  });
+  if (!handler) throw new Error('the sweep handler did not load');
+  return handler;
+}
+
+/**
+ * Cases the scheduled function has work for, written with the test's own (unrecorded) client: one opened two days ago
+ * (the reminder is due), one in the digest of the window that just ended (its digest is due).
+ */
+async function seedDueCases(harness: AlertsHarness): Promise<void> {
+  const store = new DynamoDbCaseStore(harness.dynamodb, harness.table);
+  const now = Date.now();
+  const old = decideOnFailure(undefined, {
+    key: `rrf_iam_old_${now.toString(36)}`,
+    eventId: `evrrf_iam_old_${now.toString(36)}`,
+    facts: { failureCode: 'invalid_redemption' },
+    at: new Date(now - 48 * 3_600_000).toISOString(),
+  });
+  if (old.kind === 'open') await store.put(old.next, 0);
+  const window = burstWindowStart(now - 15 * 60_000, 15);
+  const digested = decideOnFailure(undefined, {
+    key: `rrf_iam_burst_${now.toString(36)}`,
+    eventId: `evrrf_iam_burst_${now.toString(36)}`,
+    facts: { failureCode: 'already_rolled_back' },
+    at: new Date(Date.parse(window) + 1_000).toISOString(),
+  });
+  if (digested.kind === 'open') await store.put({ ...digested.next, notice: { opening: 1, via: 'digest', window } }, 0);
+  await store.addToDigest(window);}
+
 let counter = 0;
 function freshEnvelope(name: string): Envelope {
   const envelope = loadFixture(name);
@@ -110,6 +150,7 @@ function deployedStack(harness: AlertsHarness) {
   const roles: Record<string, string> = {
     ingest: referencedId(ingest.properties.Role),
     alerts: referencedId(alerts.properties.Role),
+    sweep: referencedId(sweepFunction(template).properties.Role),
   };
   return { resolver, map, roles };
 }
@@ -184,6 +225,9 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
     // The stream delivers a batch again (a retry): the marker is read, nothing is published twice.
     const first = harness.invocations.find((i) => i.event.Records.length > 0);
     if (first) await harness.alerts(first.event);
+    // The scheduled function with work due: a digest and a reminder (its calls recorded as `sweep`).
+    await seedDueCases(harness);
+    const swept = await recordedSweep(calls, { tableName: harness.table, topicArn: harness.topicArn })({});
     const judged = await judgeCalls(calls, deployedStack(harness));
     reportCalls('Recorded handler calls (integration run)', judged);
 
@@ -209,15 +253,28 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
       'alerts kms:GenerateDataKey',
       'alerts kms:Decrypt',
       'alerts dynamodb:UpdateItem',
+      // Cases: the case item read and written over its version, the burst window counted.
+      'alerts dynamodb:PutItem',
+      'sweep dynamodb:BatchGetItem',
+      'sweep dynamodb:Query',
+      'sweep dynamodb:UpdateItem',
+      'sweep sns:Publish',
+      'sweep kms:GenerateDataKey',
     ])
       expect(actions).toContain(expected);
+    expect(swept.digests).toHaveLength(1);
+    expect(swept.reminder).toBeDefined();
     // ...and every call it recorded is allowed, with the condition keys it carried.
     expect(judged.filter((c) => c.verdict !== 'Allowed')).toEqual([]);
-    const marker = judged.filter((c) => c.action === 'dynamodb:GetItem' || c.action === 'dynamodb:UpdateItem');
-    for (const call of marker)
-      expect(call.context).toMatch(
-        /^dynamodb:Attributes=alertMessageId,alertedAt,pk$|^dynamodb:Attributes=alertedAt,pk$/,
-      );
+    // On an event's item, only the marker; every other item call is on a case item (by its key prefix).
+    const items = judged.filter(
+      (c) => c.who !== 'ingest' && /^dynamodb:(GetItem|UpdateItem|PutItem|BatchGetItem)$/.test(c.action),
+    );
+    for (const call of items) {
+      if (/dynamodb:LeadingKeys=case/.test(call.context)) continue;
+      expect(call.context).toMatch(/^dynamodb:Attributes=(alertMessageId,)?alertedAt,pk dynamodb:LeadingKeys=evrrf_/);
+    }
+    expect(items.filter((c) => /dynamodb:LeadingKeys=case#/.test(c.context)).length).toBeGreaterThan(0);
   });
 
   it('a call a handler would add without a grant is recorded and denied (negative control)', async () => {

@@ -191,10 +191,15 @@ async function send(
   return statusCode;
 }
 
-/** A copy of a fixture under a new event id, so it is stored (and alerted) again. */
+/**
+ * A copy of a fixture under a new event id, so it is stored (and alerted) again; a rollback failure also gets a rollback
+ * id of its own, or it would be linked to the original's case instead of alerted.
+ */
 function renamed(name: string, suffix: string): Envelope {
   const envelope = loadFixture(name);
   envelope.event.id = `${envelope.event.id}_${suffix}`;
+  const rollback = envelope.data?.redemption_rollback as { id?: string } | undefined;
+  if (rollback?.id) rollback.id = `${rollback.id}_${suffix}`;
   return envelope;
 }
 
@@ -321,6 +326,11 @@ async function alertEverything(table: string): Promise<void> {
     const fresh = `${record.dynamodb?.Keys?.[key]?.S}_unalerted`;
     if (record.dynamodb?.Keys?.[key]) record.dynamodb.Keys[key].S = fresh;
     if (record.dynamodb?.NewImage?.[key]) record.dynamodb.NewImage[key].S = fresh;
+    // A rollback of its own too (else the record links to the case its original opened, and publishes nothing): the
+    // lifted rollbackId, and no body to read the original's from (the alert is built from the lifted fields).
+    const image = record.dynamodb?.NewImage;
+    if (image?.rollbackId?.S) image.rollbackId.S = `${image.rollbackId.S}_unalerted`;
+    if (image) delete image.body;
   }
   await failing!(unalerted);
 }
@@ -330,10 +340,16 @@ beforeAll(async () => {
   sns = localSnsClient(snsEndpoint());
   sqs = localSqsClient(snsEndpoint());
   const table = await createTestTable(dynamodb, 'hygiene');
-  const saved = { LOG_LEVEL: process.env.LOG_LEVEL, INCLUDE_CUSTOMER_EMAIL: process.env.INCLUDE_CUSTOMER_EMAIL };
+  const saved = {
+    LOG_LEVEL: process.env.LOG_LEVEL,
+    INCLUDE_CUSTOMER_EMAIL: process.env.INCLUDE_CUSTOMER_EMAIL,
+    ALERT_BURST_LIMIT: process.env.ALERT_BURST_LIMIT,
+  };
   // Every log statement the handlers have, and the customer's email inside the alerts.
   process.env.LOG_LEVEL = 'debug';
   process.env.INCLUDE_CUSTOMER_EMAIL = 'true';
+  // Every rollback failure alerted on its own (this run stores 18 within a minute; the burst limit has its own tests).
+  process.env.ALERT_BURST_LIMIT = '1000';
   capture.start();
   try {
     await ingestEverything(table);

@@ -82,7 +82,17 @@ describe('readAlertsSettings', () => {
       tableName: 'events',
       includeCustomerEmail: false,
       logLevel: 'info',
+      cases: { burstLimit: 10, burstWindowMinutes: 15, reminderHours: 24 },
     });
+  });
+
+  it('reads the case settings and refuses a window that does not divide a day, or a zero limit', () => {
+    expect(
+      readAlertsSettings({ ...env, ALERT_BURST_LIMIT: '3', ALERT_BURST_WINDOW_MINUTES: '5', CASE_REMINDER_HOURS: '0' })
+        .cases,
+    ).toEqual({ burstLimit: 3, burstWindowMinutes: 5, reminderHours: 0 });
+    expect(() => readAlertsSettings({ ...env, ALERT_BURST_WINDOW_MINUTES: '7' })).toThrow(/divides a day/);
+    expect(() => readAlertsSettings({ ...env, ALERT_BURST_LIMIT: '0' })).toThrow(/alertBurstLimit/);
   });
 
   it.each([

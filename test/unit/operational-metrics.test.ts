@@ -138,6 +138,8 @@ describe('alertsBatchMetrics', () => {
           { name: METRIC.alertsPublished, unit: 'Count', value: 2 },
           { name: METRIC.alertsFailed, unit: 'Count', value: 0 },
           { name: METRIC.alertsDuplicate, unit: 'Count', value: 1 },
+          { name: METRIC.caseEventsLinked, unit: 'Count', value: 0 },
+          { name: METRIC.casesDigested, unit: 'Count', value: 0 },
         ],
       },
     ]);

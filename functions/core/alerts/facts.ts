@@ -36,6 +36,18 @@ export interface AlertInput {
   /** Epoch milliseconds: the redemption's age and the alert time are computed from it. */
   readonly now: number;
   readonly options?: AlertOptions;
+  /** The case this failure belongs to (functions/core/alerts/cases.ts); said in the alert when given. */
+  readonly case?: AlertCaseInfo;
+}
+
+/** What the alert says about its case. */
+export interface AlertCaseInfo {
+  readonly key: string;
+  readonly state: 'open';
+  /** 1 for the first opening; more when a failure reopened a resolved case. */
+  readonly opening: number;
+  /** The resolution this failure undid (only on a reopening). */
+  readonly previousResolution?: { readonly at: string; readonly by: string; readonly note?: string };
 }
 
 export interface AlertOptions {
@@ -97,6 +109,14 @@ export interface AlertFacts {
     readonly totalAmount?: number;
   };
   readonly nextStep: { readonly code: NextStepCode; readonly text: string };
+  /** The case (one per rollback) this alert opened or reopened; `reopened` when a resolved case failed again. */
+  readonly case?: {
+    readonly key: string;
+    readonly state: 'open';
+    readonly opening: number;
+    readonly reopened?: true;
+    readonly previousResolution?: { readonly at: string; readonly by: string; readonly note?: string };
+  };
 }
 
 export type FactsWithoutNextStep = Omit<AlertFacts, 'nextStep'>;
@@ -226,6 +246,15 @@ export function gatherFacts(input: AlertInput): FactsWithoutNextStep {
       amount: int(order?.amount),
       totalAmount: int(order?.total_amount),
     }),
+    case: input.case
+      ? {
+          key: input.case.key,
+          state: input.case.state,
+          opening: input.case.opening,
+          ...(input.case.opening > 1 ? { reopened: true as const } : {}),
+          ...(input.case.previousResolution ? { previousResolution: input.case.previousResolution } : {}),
+        }
+      : undefined,
   };
   // compact() only drops undefined values: never empty here, eventId is always set.
   return compact(facts) as FactsWithoutNextStep;

@@ -10,11 +10,17 @@ import { buildEmailText, buildSubject } from './text';
  * The facts (alert-facts.ts), the next step (alert-next-step.ts), the subject and email text (alert-text.ts) and the
  * filter attributes (alert-attributes.ts) each have a file.
  */
-export interface AlertMessage {
+export interface TopicMessage {
+  /** ASCII, at most 99 characters. */
   readonly subject: string;
-  /** The `Message` for Publish with `MessageStructure: json`: `default` (JSON facts) and `email` (text). */
+  /** The `Message` for Publish with `MessageStructure: json`: `default` (JSON) and `email` (text). */
   readonly messageJson: string;
-  /** For subscription filter policies; only the facts present. All are SNS `String` attributes. */
+  /** For subscription filter policies; only the values present. All are SNS `String` attributes. */
+  readonly attributes: Readonly<Partial<Record<string, string>>>;
+}
+
+/** The alert of one rollback failure (a {@link TopicMessage} with its facts and email text). */
+export interface AlertMessage extends TopicMessage {
   readonly attributes: Readonly<Partial<Record<AlertAttributeName, string>>>;
   readonly facts: AlertFacts;
   readonly emailText: string;

@@ -19,7 +19,8 @@ export function toSubjectSafe(text: string): string {
     .trim();
 }
 
-function truncate(text: string, max: number): string {
+/** Cut to `max` characters, ending in `...` when cut (subjects are ASCII). */
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 3)).trimEnd()}...`;
 }
 
@@ -28,7 +29,8 @@ export function buildSubject(facts: AlertFacts): string {
   // A smoke run's alert is expected by whoever ran it; the subject says so first, so on-call can ignore it.
   const smoke = isSmokeEvent(facts.eventId) ? '[smoke test] ' : '';
   const reconciled = facts.foundByReconciliation ? '[reconciled] ' : '';
-  const flag = `${smoke}${reconciled}${facts.validated ? '' : '[unvalidated] '}`;
+  const reopened = facts.case?.reopened ? '[reopened] ' : '';
+  const flag = `${smoke}${reopened}${reconciled}${facts.validated ? '' : '[unvalidated] '}`;
   const code = truncate(toSubjectSafe(facts.failure.code ?? 'unknown reason'), 40);
   const what = toSubjectSafe(
     first(
@@ -45,7 +47,7 @@ export function buildSubject(facts: AlertFacts): string {
 }
 
 /** One line of email text: no control characters (a payload must not be able to forge lines), bounded length. */
-function line(value: string | number | undefined, max = 300): string | undefined {
+export function line(value: string | number | undefined, max = 300): string | undefined {
   if (value === undefined) return undefined;
   const text = showInvisible(String(value))
     .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
@@ -66,6 +68,16 @@ function named(name: string | undefined, id: string | undefined): string | undef
 /** Said when the redemption date is not a strict ISO 8601 (RFC 3339) time: no age, no window verdict. */
 const WINDOW_UNKNOWN = 'not a valid ISO 8601 time, so whether the 3-month rollback window has closed is unknown';
 
+/** The case line of an alert: which case it opened, or that it reopened one. */
+function caseLine(facts: AlertFacts): string | undefined {
+  const c = facts.case;
+  if (!c) return undefined;
+  const key = line(c.key, 300);
+  return c.reopened
+    ? `REOPENED case ${key}: this rollback failed again after its case was resolved (opening ${c.opening}).`
+    : `Case ${key} (one case per rollback: later events of it are linked to the case, not mailed again).`;
+}
+
 /** The `email` body: plain text, the facts a person needs in the order they need them. */
 export function buildEmailText(facts: AlertFacts): string {
   const r = facts.redemption;
@@ -76,6 +88,12 @@ export function buildEmailText(facts: AlertFacts): string {
       : 'A Voucherify redemption rollback failed. [unvalidated: the event failed our schema check]',
     facts.foundByReconciliation
       ? "Found by reconciliation against Voucherify's API: the webhook never delivered it (it may be days old)."
+      : undefined,
+    caseLine(facts),
+    facts.case?.previousResolution
+      ? `  It had been resolved ${facts.case.previousResolution.at} by ${line(facts.case.previousResolution.by, 200)}${
+          facts.case.previousResolution.note ? `: ${line(facts.case.previousResolution.note, 600)}` : ''
+        }`
       : undefined,
     '',
     'What failed',

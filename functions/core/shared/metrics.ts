@@ -19,7 +19,7 @@ export const METRICS_NAMESPACE = 'VoucherifyWebhooks';
  */
 export const SERVICE_DIMENSION = 'service';
 
-export type MetricUnit = 'Count' | 'Milliseconds';
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds';
 
 export interface MetricValue {
   readonly name: string;

@@ -27,6 +27,17 @@ export const METRIC = {
   alertsFailed: 'AlertsFailed',
   /** Stream records skipped because their event was already alerted. */
   alertsDuplicate: 'AlertsDuplicate',
+  /** Rollback failures linked to a case already open: no alert of their own (one case, one alert). */
+  caseEventsLinked: 'CaseEventsLinked',
+  /** New cases past the burst limit, told in their window's digest instead of an alert of their own. */
+  casesDigested: 'CasesDigested',
+  /** Unresolved cases (open or acknowledged), counted by the scheduled function each run. */
+  openCases: 'OpenCases',
+  /** Age of the oldest unresolved case, in seconds (0 when none), from the same run. */
+  oldestOpenCaseAge: 'OldestOpenCaseAgeSeconds',
+  /** Digests and reminders sent by the scheduled function. */
+  caseDigestsSent: 'CaseDigestsSent',
+  caseRemindersSent: 'CaseRemindersSent',
 } as const;
 
 export const DIMENSION = {
@@ -127,6 +138,8 @@ export interface AlertsBatchCounts {
   readonly published: number;
   readonly failed: number;
   readonly duplicate: number;
+  readonly linked?: number;
+  readonly digested?: number;
 }
 
 /** The EMF record an alerts batch writes: zeros included, so the graphs and alarms always have data. */
@@ -140,6 +153,35 @@ export function alertsBatchMetrics(counts: AlertsBatchCounts, requestId?: string
           { name: METRIC.alertsPublished, unit: 'Count', value: counts.published },
           { name: METRIC.alertsFailed, unit: 'Count', value: counts.failed },
           { name: METRIC.alertsDuplicate, unit: 'Count', value: counts.duplicate },
+          { name: METRIC.caseEventsLinked, unit: 'Count', value: counts.linked ?? 0 },
+          { name: METRIC.casesDigested, unit: 'Count', value: counts.digested ?? 0 },
+        ],
+      },
+    ],
+    properties: { requestId },
+  };
+}
+
+/** What one run of the scheduled case function found and sent. */
+export interface CaseSweepCounts {
+  readonly openCases: number;
+  readonly oldestOpenCaseAgeSeconds: number;
+  readonly digestsSent: number;
+  readonly remindersSent: number;
+}
+
+/** The EMF record of one scheduled run: the open-case gauge the dashboard and the age alarm read. */
+export function caseSweepMetrics(counts: CaseSweepCounts, requestId?: string): MetricRecord {
+  return {
+    dimensions: {},
+    directives: [
+      {
+        dimensionSets: [[]],
+        metrics: [
+          { name: METRIC.openCases, unit: 'Count', value: counts.openCases },
+          { name: METRIC.oldestOpenCaseAge, unit: 'Seconds', value: counts.oldestOpenCaseAgeSeconds },
+          { name: METRIC.caseDigestsSent, unit: 'Count', value: counts.digestsSent },
+          { name: METRIC.caseRemindersSent, unit: 'Count', value: counts.remindersSent },
         ],
       },
     ],

@@ -96,11 +96,17 @@ export function iamRequestsFor(call: RecordedCall, role: string, map: ResourceMa
         call.operation === 'BatchGetItem' ||
         call.operation.startsWith('Transact')
       )
-        return Object.keys((input.RequestItems ?? {}) as object).map((table) => ({
-          caller,
-          action,
-          resource: mapped(map.tables, table, 'table', call),
-        }));
+        return Object.entries(
+          (input.RequestItems ?? {}) as Record<string, { Keys?: Record<string, { S?: string }>[] }>,
+        ).map(([table, request]) => {
+          const leading = (request.Keys ?? []).map((key) => key.pk?.S).filter((v): v is string => v !== undefined);
+          return {
+            caller,
+            action,
+            resource: mapped(map.tables, table, 'table', call),
+            ...(leading.length > 0 ? { context: { 'dynamodb:LeadingKeys': leading } } : {}),
+          };
+        });
       const table = mapped(map.tables, input.TableName, 'table', call);
       const resource = input.IndexName ? `${table}/index/${String(input.IndexName)}` : table;
       const attributes = new Set<string>([
@@ -120,6 +126,16 @@ export function iamRequestsFor(call: RecordedCall, role: string, map: ResourceMa
       if (attributes.size > 0) context['dynamodb:Attributes'] = [...attributes].sort();
       if (typeof input.Select === 'string') context['dynamodb:Select'] = input.Select;
       if (typeof input.ReturnValues === 'string') context['dynamodb:ReturnValues'] = input.ReturnValues;
+      // dynamodb:LeadingKeys: the partition key value the request names (the item's key, or a Query's key condition).
+      const keyValue = ((input.Key ?? input.Item) as Record<string, { S?: string }> | undefined)?.pk?.S;
+      if (keyValue !== undefined) context['dynamodb:LeadingKeys'] = [keyValue];
+      if (call.operation === 'Query' && typeof input.KeyConditionExpression === 'string') {
+        const placeholder = /^\s*[#\w]+\s*=\s*(:\w+)/.exec(input.KeyConditionExpression)?.[1];
+        const value = placeholder
+          ? (input.ExpressionAttributeValues as Record<string, { S?: string }> | undefined)?.[placeholder]?.S
+          : undefined;
+        if (value !== undefined) context['dynamodb:LeadingKeys'] = [value];
+      }
       if (typeof input.ReturnConsumedCapacity === 'string')
         context['dynamodb:ReturnConsumedCapacity'] = input.ReturnConsumedCapacity;
       return [{ caller, action, resource, context }];

@@ -99,6 +99,8 @@ export class TemplateResolver {
         return fakeId(id, 10);
       case 'AWS::CloudWatch::Alarm':
         return this.physicalName(id, 'AlarmName');
+      case 'AWS::Events::Rule':
+        return this.physicalName(id, 'Name');
       default:
         throw new Error(`Ref of ${Type} (${id}) is not known to this resolver`);
     }
@@ -130,6 +132,8 @@ export class TemplateResolver {
         return arn('logs', `log-group:${this.ref(id)}:*`);
       case 'AWS::CloudWatch::Alarm.Arn':
         return arn('cloudwatch', `alarm:${this.ref(id)}`);
+      case 'AWS::Events::Rule.Arn':
+        return arn('events', `rule/${this.ref(id)}`);
       case 'AWS::ApiGatewayV2::Api.ApiEndpoint':
         return `https://${this.ref(id)}.execute-api.${REGION}.amazonaws.com`;
       default:
