@@ -13,6 +13,7 @@
 export const FUNCTION_ENTRIES = {
   ingest: 'functions/ingest/handler.ts',
   alerts: 'functions/alerts/handler.ts',
+  sweep: 'functions/sweep/handler.ts',
 } as const;
 
 /** The name of one Lambda function of {@link FUNCTION_ENTRIES}. */

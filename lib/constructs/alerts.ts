@@ -448,7 +448,7 @@ export class Alerts extends Construct {
       // A run that fails is retried twice by EventBridge; the next minute's run catches up on whatever is left.
       targets: [new LambdaFunction(this.sweepFunction, { retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
     });
-    NagSuppressions.addResourceSuppressions(this.sweepRule, [
+    addNagSuppressions(this.sweepRule, [
       {
         id: 'Serverless-EventBusDLQ',
         reason:
@@ -457,7 +457,7 @@ export class Alerts extends Construct {
           'is still due (digests and reminders are claimed on the events table only while being sent).',
       },
     ]);
-    NagSuppressions.addResourceSuppressions(this.sweepFunction, [
+    addNagSuppressions(this.sweepFunction, [
       {
         id: 'Serverless-LambdaDLQ',
         reason:

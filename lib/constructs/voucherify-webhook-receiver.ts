@@ -7,7 +7,13 @@ import { Construct } from 'constructs';
 import { EVENTS_INDEX_LIST } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { allowListEntries, formatSourceEntries } from '../../functions/core/ingest/source-ip';
-import { caseSettingsOf, contextSettingsNotInProps, type ResolvedSettings, resolveSettings, type WebhooksSettings } from '../config';
+import {
+  caseSettingsOf,
+  contextSettingsNotInProps,
+  type ResolvedSettings,
+  resolveSettings,
+  type WebhooksSettings,
+} from '../config';
 import { functionEntry } from '../paths';
 import { Alerts } from './alerts';
 import { Chat } from './chat';

@@ -116,7 +116,8 @@ async function seedDueCases(harness: AlertsHarness): Promise<void> {
     at: new Date(Date.parse(window) + 1_000).toISOString(),
   });
   if (digested.kind === 'open') await store.put({ ...digested.next, notice: { opening: 1, via: 'digest', window } }, 0);
-  await store.addToDigest(window);}
+  await store.addToDigest(window);
+}
 
 let counter = 0;
 function freshEnvelope(name: string): Envelope {
