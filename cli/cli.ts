@@ -5,6 +5,7 @@
  * docs/operating.md.
  */
 import type { CliDeps, Command } from './command';
+import { erase } from './commands/erase';
 import { list } from './commands/list';
 import { reconcileCommand } from './commands/reconcile';
 import { replay } from './commands/replay';
@@ -15,7 +16,7 @@ import { CliError, UsageError } from './errors';
 export type { CliDeps } from './command';
 
 /** The commands, in the order the help lists them. A new command is one more entry. */
-const COMMANDS: readonly Command[] = [list, show, stats, replay, reconcileCommand];
+const COMMANDS: readonly Command[] = [list, show, stats, replay, reconcileCommand, erase];
 
 function mainHelp(): string {
   return `Usage: voucherify-events <command> [options]   (npm run events -- <command> [options])

@@ -4,6 +4,7 @@
  * (cli.ts) lists them.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AlertPublisher } from '../functions/core/alerts/ports';
 import type { Validators } from '../functions/core/ingest/validation';
 import { UsageError } from './errors';
@@ -94,6 +95,8 @@ export function parse<const O extends NonNullable<ParseArgsConfig['options']>>(
 export interface Session {
   readonly target: Target;
   readonly repository: EventsRepository;
+  /** The client the repository uses (for adapters beside it, such as erase's holders). */
+  readonly client: DynamoDBClient;
   /** Runs a repository call, turning AWS SDK failures into messages. */
   run<T>(call: () => Promise<T>): Promise<T>;
 }
@@ -109,6 +112,7 @@ export async function withSession<T>(
   const client = dynamoDbClient(target, deps.env);
   const session: Session = {
     target,
+    client,
     repository: new EventsRepository(client, target.tableName),
     async run(call) {
       try {

@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { apiGatewayHandler } from '../adapters/api-gateway';
+import { DynamoDbErasureLedger } from '../adapters/dynamodb-erasure';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store';
 import { sdkRequestHandler } from '../adapters/http';
 import {
@@ -31,6 +32,12 @@ const metrics = createPowertoolsMetrics({ namespace: metricsNamespace(process.en
 // x (0.5 + 1.2) s + back-off stays under 8 s, so the answer is our own 503, not a timeout. A PutItem normally takes ms.
 const requestHandler = sdkRequestHandler({ connectionTimeoutMs: 500, requestTimeoutMs: 1_200 });
 const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
+// The erasure-record read (only for events that name a customer) gets one short attempt, so the worst case above
+// grows by 0.9 s and stays under 8 s; a failed read answers 503 and Voucherify retries, as for a failed write.
+const erasureReads = new DynamoDBClient({
+  maxAttempts: 1,
+  requestHandler: sdkRequestHandler({ connectionTimeoutMs: 300, requestTimeoutMs: 600 }),
+});
 
 const secrets = settings.webhookSecretArn
   ? new SecretsManagerSource(new SecretsManagerClient({ maxAttempts: 1, requestHandler }), settings.webhookSecretArn)
@@ -45,6 +52,7 @@ export const handler = withLambdaContext(
       logger: powertoolsLogger(logger),
       config: settings,
       metrics: powertoolsMetrics(metrics),
+      erasures: new DynamoDbErasureLedger(erasureReads, settings.tableName),
     }),
   ),
 );

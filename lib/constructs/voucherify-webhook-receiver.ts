@@ -5,6 +5,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { ERASURE_KEY_PREFIX } from '../../functions/adapters/dynamodb-erasure';
 import { EVENTS_INDEX_LIST } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { allowListEntries, formatSourceEntries } from '../../functions/core/ingest/source-ip';
@@ -147,9 +148,21 @@ export class VoucherifyWebhookReceiver extends Construct {
     })
       // Only PutItem, on the table itself: not grantWriteData, which adds UpdateItem, DeleteItem and BatchWriteItem,
       // and not table.grant, which would extend to index ARNs once indexes exist.
-      .bind('TABLE_NAME', table.tableName, (grantee) =>
-        Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem'], resourceArns: [table.tableArn] }),
-      )
+      .bind('TABLE_NAME', table.tableName, (grantee) => {
+        Grant.addToPrincipal({
+          grantee,
+          actions: ['dynamodb:PutItem'],
+          resourceArns: [table.tableArn],
+        }).assertSuccess();
+        // Erasure records only (an event of an erased customer is stored erased): the leading-key condition keeps
+        // every event item out of reach of this read.
+        return Grant.addToPrincipal({
+          grantee,
+          actions: ['dynamodb:GetItem'],
+          resourceArns: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ERASURE_KEY_PREFIX}*`] } },
+        });
+      })
       // The ARN, never the value: the function reads and caches the value at run time, so a rotation needs no deploy.
       // Only GetSecretValue (grantRead would add DescribeSecret, which the function does not call).
       .bind('WEBHOOK_SECRET_ARN', secret.secretArn, (grantee) =>
