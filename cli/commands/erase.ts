@@ -8,6 +8,7 @@ import {
   planErasure,
   runErasure,
 } from '../../functions/core/erasure/erase';
+import type { Holder } from '../../functions/core/erasure/holders';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import {
   type CliDeps,
@@ -49,6 +50,8 @@ export interface EraseDeps extends CliDeps {
   readonly confirm?: (question: string) => Promise<boolean | undefined>;
   /** Who runs the command, when `--by` is not given. */
   readonly callerIdentity?: (target: Target) => Promise<string>;
+  /** Changes the holder list (tests add a case holder over an in-memory store). */
+  readonly erasureHolders?: (defaults: readonly Holder[]) => readonly Holder[];
 }
 
 async function askOnTerminal(question: string): Promise<boolean | undefined> {
@@ -116,7 +119,8 @@ export const erase: Command = {
     const subject = erasureSubject(customer.id);
 
     return withSession(values, deps, async (session) => {
-      const erasure = erasureDeps(session.client, session.target.tableName, deps.now);
+      const base = erasureDeps(session.client, session.target.tableName, deps.now);
+      const erasure = deps.erasureHolders ? { ...base, holders: deps.erasureHolders(base.holders) } : base;
       if (customer.status) {
         const status = await session.run(() => erasureStatus(erasure, subject));
         deps.stdout(

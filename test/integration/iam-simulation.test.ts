@@ -179,6 +179,8 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
     for (const expected of [
       'ingest secretsmanager:GetSecretValue',
       'ingest dynamodb:PutItem',
+      // The erasure-record read before each store (an event that names a customer).
+      'ingest dynamodb:GetItem',
       'alerts dynamodb:GetItem',
       'alerts sns:Publish',
       'alerts kms:GenerateDataKey',
@@ -188,11 +190,16 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
       expect(actions).toContain(expected);
     // ...and every call it recorded is allowed, with the condition keys it carried.
     expect(judged.filter((c) => c.verdict !== 'Allowed')).toEqual([]);
-    const marker = judged.filter((c) => c.action === 'dynamodb:GetItem' || c.action === 'dynamodb:UpdateItem');
+    const marker = judged.filter(
+      (c) => c.who === 'alerts' && (c.action === 'dynamodb:GetItem' || c.action === 'dynamodb:UpdateItem'),
+    );
     for (const call of marker)
       expect(call.context).toMatch(
-        /^dynamodb:Attributes=alertMessageId,alertedAt,pk$|^dynamodb:Attributes=alertedAt,pk$/,
+        /^dynamodb:Attributes=alertMessageId,alertedAt,pk dynamodb:LeadingKeys=\S+$|^dynamodb:Attributes=alertedAt,pk dynamodb:LeadingKeys=\S+$/,
       );
+    const erasureReads = judged.filter((c) => c.who === 'ingest' && c.action === 'dynamodb:GetItem');
+    for (const call of erasureReads)
+      expect(call.context).toMatch(/^dynamodb:Attributes=erasureId,pk dynamodb:LeadingKeys=erasure#[0-9a-f]{64}$/);
   });
 
   it('a call a handler would add without a grant is recorded and denied (negative control)', async () => {
