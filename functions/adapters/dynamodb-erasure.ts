@@ -164,6 +164,8 @@ export function dynamoDbEventsHolder(client: DynamoDBClient, tableName: string):
           TableName: tableName,
           IndexName: EVENTS_INDEXES.byCustomer.name,
           KeyConditionExpression: '#cid = :cid',
+          // Said explicitly so an operator policy can require it (`dynamodb:Select`), with `dynamodb:Attributes`.
+          Select: 'SPECIFIC_ATTRIBUTES',
           ProjectionExpression: FOUND_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
           ExpressionAttributeNames: {
             '#cid': INDEX_KEYS.customerId,
