@@ -32,6 +32,12 @@ export const WEBHOOK_SECRET_PLACEHOLDER = '[]';
  * a few attempts), so a healthy request takes well under a second; 8 s stops a stuck one while Voucherify still
  * listens, and it gets a 5xx it will retry.
  */
+/** The ingest function's one read: erasure records only (`dynamodb:LeadingKeys`), never an event. */
+export const ERASURE_READ_CONDITION = {
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ERASURE_KEY_PREFIX}*`] },
+  Null: { 'dynamodb:LeadingKeys': 'false' },
+};
+
 export const INGEST_TIMEOUT = Duration.seconds(8);
 
 export interface VoucherifyWebhookReceiverProps extends WebhooksSettings {
@@ -160,7 +166,8 @@ export class VoucherifyWebhookReceiver extends Construct {
           grantee,
           actions: ['dynamodb:GetItem'],
           resourceArns: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ERASURE_KEY_PREFIX}*`] } },
+          // Null=false too: ForAllValues alone would also pass a request that carried no key at all.
+          conditions: ERASURE_READ_CONDITION,
         });
       })
       // The ARN, never the value: the function reads and caches the value at run time, so a rotation needs no deploy.

@@ -11,6 +11,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
+import { ERASURE_READ_CONDITION } from '../../lib/constructs/voucherify-webhook-receiver';
 import {
   alertsFunction,
   eventsTable,
@@ -106,6 +107,12 @@ function knownRoles(template: Template): Map<string, KnownRole> {
         grants: [
           ownLogs(ingest),
           { why: 'store each event once (conditional put)', actions: ['dynamodb:PutItem'], resource: tableArn },
+          {
+            why: "read the erasure record of an event's customer before storing it (erasure# keys only)",
+            actions: ['dynamodb:GetItem'],
+            resource: tableArn,
+            condition: ERASURE_READ_CONDITION,
+          },
           {
             why: 'read the webhook secret(s)',
             actions: ['secretsmanager:GetSecretValue'],
@@ -293,11 +300,19 @@ describe.each([
     for (const role of knownRoles(template).values()) expect(role.grants.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('ingest may only put items into the table, read its secret, and write its logs', () => {
+  it('ingest may only put items into the table, read erasure records and its secret, and write its logs', () => {
     const ingest = [...knownRoles(template).values()].find((role) => role.name === 'ingest')!;
     expect(ingest.grants.flatMap((grant) => grant.actions).sort()).toEqual(
-      ['dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'].sort(),
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+      ].sort(),
     );
+    const read = ingest.grants.find((grant) => grant.actions.includes('dynamodb:GetItem'));
+    expect(JSON.stringify(read?.condition)).toContain('"dynamodb:LeadingKeys":["erasure#*"]');
   });
 
   it('alerts can neither write an event nor read one beyond the marker', () => {
