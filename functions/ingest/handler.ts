@@ -18,6 +18,7 @@ import {
 } from '../adapters/powertools-logger';
 import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
 import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
+import { erasingStore } from '../core/erasure/on-arrival';
 import { readIngestSettings } from '../core/ingest/config';
 import { makeIngest } from '../core/ingest/ingest';
 
@@ -48,11 +49,14 @@ export const handler = withLambdaContext(
   apiGatewayHandler(
     makeIngest({
       secrets,
-      store: new DynamoDbEventStore(dynamodb, settings.tableName),
+      // Events of an erased customer are stored erased (docs/operating.md, "Erasing a customer").
+      store: erasingStore(
+        new DynamoDbEventStore(dynamodb, settings.tableName),
+        new DynamoDbErasureLedger(erasureReads, settings.tableName),
+      ),
       logger: powertoolsLogger(logger),
       config: settings,
       metrics: powertoolsMetrics(metrics),
-      erasures: new DynamoDbErasureLedger(erasureReads, settings.tableName),
     }),
   ),
 );

@@ -9,6 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { runCli } from '../../cli/cli';
 import type { EraseDeps } from '../../cli/commands/erase';
 import { erasureDeps } from '../../cli/erasure';
+import { importFailure } from '../../cli/reconcile/importer';
 import { DynamoDbErasureLedger } from '../../functions/adapters/dynamodb-erasure';
 import { DynamoDbEventStore, fromItem } from '../../functions/adapters/dynamodb-event-store';
 import { staticSecrets } from '../../functions/adapters/secrets';
@@ -16,6 +17,7 @@ import { INDEX_KEYS } from '../../functions/adapters/table';
 import { erasureSubject, planErasure, runErasure } from '../../functions/core/erasure/erase';
 import type { ErasureMark } from '../../functions/core/erasure/erased-event';
 import { type CaseErasurePort, caseHolder, type RedactOutcome } from '../../functions/core/erasure/holders';
+import { erasingStore } from '../../functions/core/erasure/on-arrival';
 import { ERASED_MARKER } from '../../functions/core/erasure/redact';
 import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest/ingest';
 import { decodeBody } from '../../functions/core/shared/body-codec';
@@ -56,11 +58,12 @@ let clock = NOW;
 function ingestOn(erasures: boolean) {
   return makeIngest({
     secrets: staticSecrets(TEST_SECRET),
-    store: new DynamoDbEventStore(client, table),
+    store: erasures
+      ? erasingStore(new DynamoDbEventStore(client, table), new DynamoDbErasureLedger(client, table, () => clock))
+      : new DynamoDbEventStore(client, table),
     logger: silentLogger,
     config: DEFAULT_INGEST_CONFIG,
     now: () => clock,
-    ...(erasures ? { erasures: new DynamoDbErasureLedger(client, table, () => clock) } : {}),
   });
 }
 
@@ -260,6 +263,25 @@ it('a later event of an erased customer is stored erased, and one of another cus
   expect(stored.rollbackId?.S).toBe('rrf_0e3ac8beeea431c302');
   expect(items.get(other)?.erasedAt).toBeUndefined();
   expect(items.get(other)?.[INDEX_KEYS.customerId]?.S).toBe(JANE);
+
+  // A failure found by `reconcile --import` in Voucherify's API goes through the same store.
+  const rollback = loadFixture('redemption.rollback.failed').data.redemption_rollback as Record<string, unknown>;
+  const imported = await importFailure(
+    {
+      type: 'redemption.rollback.failed',
+      id: 'rr_imported_later_01',
+      redemptionId: 'r_1',
+      object: { ...rollback, id: 'rr_imported_later_01' },
+    },
+    {
+      store: erasingStore(new DynamoDbEventStore(client, table), new DynamoDbErasureLedger(client, table)),
+      now: () => NOW + 3 * HOUR,
+      retentionDays: 365,
+    },
+  );
+  const importedItem = byId(await scanAll(client, table)).get(imported.eventId) as Item;
+  expect(importedItem.erasedAt).toBeDefined();
+  for (const value of JACK_DATA) expect(bodyText(importedItem)).not.toContain(value);
 
   const shown = await cli()('show', id);
   expect(shown.out).toContain('personal data removed');

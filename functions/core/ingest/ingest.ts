@@ -1,6 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import type { ErasureLookup } from '../erasure/erase';
-import { eraseOnArrival } from '../erasure/on-arrival';
 import {
   errorSummary,
   ReceiverNotConfiguredError,
@@ -63,8 +61,6 @@ export interface IngestDeps {
   readonly validators?: Validators;
   /** Where the outcome's metrics go (EMF on stdout in Lambda); none when absent. */
   readonly metrics?: Metrics;
-  /** Erasure records: an event of an erased customer is stored erased (see eraseOnArrival); none when absent. */
-  readonly erasures?: ErasureLookup;
 }
 
 export interface IngestResult extends Answer {
@@ -142,7 +138,7 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
 
     // The idempotency key is the same for every byte variant of one signed delivery (see eventKey).
     const eventId = eventKey(parsed, verdict.signedBytes);
-    const built = buildEventRecord({
+    const record = buildEventRecord({
       eventId,
       status: issues ? 'QUARANTINED' : 'ACCEPTED',
       rawBody: request.body,
@@ -151,7 +147,6 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       retentionDays: config.retentionDays,
       ...(issues ? { issues } : {}),
     });
-    const record = await eraseOnArrival(built, deps.erasures);
     const fields = {
       eventId,
       eventType: record.type,
@@ -161,7 +156,6 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       // Which configured secret matched (0 = the first of the JSON array): during a rotation, when no event has been
       // signed with the old one for Voucherify's retry window, the old one can go. The index only, never a secret.
       secretIndex: verdict.secretIndex,
-      ...(record.erased ? { erasedOnArrival: true } : {}),
     };
     const put = await deps.store.putIfAbsent(record);
     if (put === 'exists') return { outcome: { kind: 'duplicate', eventId }, fields };
