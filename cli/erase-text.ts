@@ -13,6 +13,10 @@ function recordLine(record: ErasureRecord): string {
   );
 }
 
+const NOTHING_FOUND = (id: string) =>
+  `  no stored event names customer id ${id}. A source id is not a customer id: find the cust_... id with ` +
+  '`list --customer <source id>`. Erasing anyway files the record, so later events of that id arrive erased.';
+
 /** `erase --dry-run` (and the preview before the question): every copy each holder would change. */
 export function erasePlanText(plan: ErasurePlan, options: { preview?: boolean } = {}): string {
   const total = plan.found.reduce((sum, found) => sum + found.copies.length, 0);
@@ -20,6 +24,7 @@ export function erasePlanText(plan: ErasurePlan, options: { preview?: boolean } 
     `Customer ${plan.subject.customerId} (key ${shortKey(plan.subject.customerKey)}): ${plural(total, 'item')} hold personal data`,
   ];
   if (plan.record) out.push(`  already filed: ${recordLine(plan.record)}`);
+  if (total === 0 && !plan.record) out.push(NOTHING_FOUND(plan.subject.customerId));
   for (const found of plan.found) {
     out.push(`  ${found.holder}: ${found.copies.length}`);
     for (const copy of found.copies) out.push(`    ${copy.key}  ${copy.summary}  -> ${copy.changes.join(', ')}`);
