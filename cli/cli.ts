@@ -8,6 +8,7 @@
 import { terminalSafe } from '../functions/core/shared/visible-text';
 import type { CliDeps, Command } from './command';
 import { ack, cases, resolve } from './commands/cases';
+import { erase } from './commands/erase';
 import { list } from './commands/list';
 import { reconcileCommand } from './commands/reconcile';
 import { replay } from './commands/replay';
@@ -18,7 +19,7 @@ import { CliError, UsageError } from './errors';
 export type { CliDeps } from './command';
 
 /** The commands, in the order the help lists them. A new command is one more entry. */
-const COMMANDS: readonly Command[] = [list, show, stats, replay, reconcileCommand, cases, ack, resolve];
+const COMMANDS: readonly Command[] = [list, show, stats, replay, reconcileCommand, cases, ack, resolve, erase];
 
 function mainHelp(): string {
   return `Usage: voucherify-events <command> [options]   (npm run events -- <command> [options])

@@ -97,7 +97,7 @@ export function parse<const O extends NonNullable<ParseArgsConfig['options']>>(
 export interface Session {
   readonly target: Target;
   readonly repository: EventsRepository;
-  /** The table's client (the case store is built on it). */
+  /** The table's client (the case store and erase's holders are built on it). */
   readonly client: DynamoDBClient;
   /** Runs a repository call, turning AWS SDK failures into messages. */
   run<T>(call: () => Promise<T>): Promise<T>;

@@ -79,7 +79,16 @@ export function showText(stored: StoredEvent, payload: { json?: unknown; text?: 
       're-alerted at',
       stored.replayAlertedAt && `${stored.replayAlertedAt} (message ${stored.replayAlertMessageId ?? '?'})`,
     ],
-    ['body', `${r.bodyBytes} bytes received, ${r.body.length} stored (${r.bodyEncoding})`],
+    [
+      'erased',
+      r.erased &&
+        `${r.erased.at} (erasure ${r.erased.erasureId}): personal data removed; the body is redacted and no longer ` +
+          'what Voucherify signed',
+    ],
+    [
+      'body',
+      `${r.bodyBytes} bytes ${r.erased ? 'after erasure' : 'received'}, ${r.body.length} stored (${r.bodyEncoding})`,
+    ],
     ['expires at', r.expiresAt ? new Date(r.expiresAt * 1000).toISOString() : undefined],
   ];
   const shown = rows.filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '');
@@ -89,7 +98,7 @@ export function showText(stored: StoredEvent, payload: { json?: unknown; text?: 
     ...shown.map(([label, value]) => `  ${label.padEnd(width)}  ${terminalSafe(value)}`),
   ];
   if (r.issues?.length) out.push('', 'Why it was quarantined:', issuesText(r.issues));
-  out.push('', 'Payload (as received):');
+  out.push('', r.erased ? 'Payload (redacted by erasure):' : 'Payload (as received):');
   if (payload.error) out.push(`  (${payload.error})`);
   else out.push(payloadText(payload));
   return out.join('\n');

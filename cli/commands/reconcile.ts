@@ -5,7 +5,9 @@
  */
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDbErasureLedger } from '../../functions/adapters/dynamodb-erasure';
 import { DynamoDbEventStore } from '../../functions/adapters/dynamodb-event-store';
+import { erasingStore } from '../../functions/core/erasure/on-arrival';
 import type { EventStore } from '../../functions/core/shared/ports';
 import { terminalJson, terminalSafe } from '../../functions/core/shared/visible-text';
 import {
@@ -148,7 +150,11 @@ export async function reconcile(args: readonly string[], deps: ReconcileDeps): P
   const client = dynamoDbClient(target, deps.env);
   try {
     const stored: StoredFailures = new DynamoDbStoredFailures(client, target.tableName);
-    const store: EventStore = new DynamoDbEventStore(client, target.tableName);
+    // An imported failure of an erased customer is stored erased, like a webhook delivery.
+    const store: EventStore = erasingStore(
+      new DynamoDbEventStore(client, target.tableName),
+      new DynamoDbErasureLedger(client, target.tableName),
+    );
     // Events arrive after they happen (Voucherify retries for days) and imports are stored at import time: match
     // against everything received from the window's start until now.
     const known = await run(() => stored.keys({ fromMs: window.fromMs, toMs: Math.max(now, window.toMs) }), target);

@@ -55,6 +55,8 @@ export const CASE_ATTRIBUTES = {
   digestWindow: 'digestWindow',
   pendingAnnouncement: 'caseAnnounce',
   history: 'caseHistory',
+  erasedAt: 'caseErasedAt',
+  erasureId: 'caseErasureId',
 } as const;
 
 /** Window counters are kept a week after their window (TTL), long past any digest. */
@@ -108,6 +110,8 @@ export function caseToItem(c: Case): Record<string, AttributeValue> {
     [a.digestWindow]: c.notice?.via === 'digest' && c.notice.opening === c.openings ? s(c.notice.window) : undefined,
     [a.pendingAnnouncement]: s(c.pendingAnnouncement),
     [a.history]: { S: JSON.stringify(c.history) },
+    [a.erasedAt]: s(c.erased?.at),
+    [a.erasureId]: s(c.erased?.erasureId),
   };
   for (const [field, name] of FACT_ATTRIBUTES) values[name] = s(c.facts[field] as string | undefined);
   const item: Record<string, AttributeValue> = {};
@@ -160,7 +164,14 @@ export function caseFromItem(item: Record<string, AttributeValue>): Case {
     ...(notice ? { notice } : {}),
     ...(pending === 'acknowledged' || pending === 'resolved' ? { pendingAnnouncement: pending } : {}),
     history: parseJson<CaseHistoryEntry[]>(str(item, a.history), []),
+    ...erasedOf(item),
   };
+}
+
+function erasedOf(item: Record<string, AttributeValue>): { erased?: { at: string; erasureId: string } } {
+  const at = str(item, CASE_ATTRIBUTES.erasedAt);
+  const erasureId = str(item, CASE_ATTRIBUTES.erasureId);
+  return at && erasureId ? { erased: { at, erasureId } } : {};
 }
 
 /** A case summary from an entry of the `cases` index. */

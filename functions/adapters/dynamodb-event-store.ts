@@ -7,6 +7,9 @@ import { EVENTS_TABLE, indexKeyAttributes } from './table';
 
 type Item = Record<string, AttributeValue>;
 
+/** The attributes of an erased event's mark (see `ErasureMark`); absent on every other item. */
+export const ERASURE_ATTRIBUTES = { at: 'erasedAt', erasureId: 'erasureId' } as const;
+
 const STRING_FIELDS = [
   'type',
   'eventAt',
@@ -44,6 +47,10 @@ export function toItem(record: EventRecord): Item {
     if (value !== undefined) item[name] = { S: value };
   }
   if (record.issues) item.issues = { S: JSON.stringify(record.issues) };
+  if (record.erased) {
+    item[ERASURE_ATTRIBUTES.at] = { S: record.erased.at };
+    item[ERASURE_ATTRIBUTES.erasureId] = { S: record.erased.erasureId };
+  }
   // Derived only here, so the core stays unaware of how the table is indexed (see EVENTS_INDEXES).
   for (const [name, value] of Object.entries(indexKeyAttributes(record))) item[name] = { S: value };
   return item;
@@ -63,6 +70,8 @@ export function fromItem(item: Item): EventRecord {
     if (value !== undefined) record[name] = value;
   }
   if (item.issues?.S) record.issues = JSON.parse(item.issues.S) as ValidationIssue[];
+  const erasedAt = item[ERASURE_ATTRIBUTES.at]?.S;
+  if (erasedAt !== undefined) record.erased = { at: erasedAt, erasureId: item[ERASURE_ATTRIBUTES.erasureId]?.S ?? '' };
   return record as unknown as EventRecord;
 }
 

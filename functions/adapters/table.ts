@@ -15,7 +15,8 @@ export const EVENTS_TABLE = {
  * - `typeTime`: `<type>#<receivedAt>#<eventId>`, on every item: sorted by type first, then time, so one index serves
  *   "all types, newest first" (merging the types of a partition) and "one type, newest first" (a key range) alike.
  *   The event id makes it unique, which gives the CLI an exact paging cursor.
- * - `customerId`: the lifted field itself (sparse: only events that name a customer).
+ * - `customerId`: the lifted field itself (sparse: only events that name a customer; `erase` removes it, so an erased
+ *   event leaves this index and the index holds exactly the events that still carry the customer's data).
  * - `quarantined`: {@link QUARANTINED_PARTITION}, only while an event is QUARANTINED (sparse; replay removes it).
  * - `caseState` / `caseOpened`: only on case items (`pk = case#<key>`): the state (`open`, `acknowledged`,
  *   `resolved`) and `<openedAt>#<key>` (functions/adapters/dynamodb-case-store.ts). Events never carry them.

@@ -6,6 +6,7 @@
  * POWERTOOLS_METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
 import { apiGatewayHandler } from '../adapters/api-gateway';
+import { DynamoDbErasureLedger } from '../adapters/dynamodb-erasure';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store';
 import { ingestSdkClients } from '../adapters/ingest-sdk';
 import {
@@ -16,6 +17,7 @@ import {
 } from '../adapters/powertools-logger';
 import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
 import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
+import { erasingStore } from '../core/erasure/on-arrival';
 import { readIngestSettings } from '../core/ingest/config';
 import { makeIngest } from '../core/ingest/ingest';
 
@@ -46,7 +48,13 @@ export const handler = withLambdaContext(
   apiGatewayHandler(
     makeIngest({
       secrets,
-      store: new DynamoDbEventStore(clients.dynamodb, settings.tableName),
+      // Events of an erased customer are stored erased (docs/operating.md, "Erasing a customer"). The erasure-record
+      // read (only for events that name a customer) goes through the put's client, with its retries: under a burst it
+      // must not fail where the put would not; a failed read answers 503 and Voucherify retries.
+      store: erasingStore(
+        new DynamoDbEventStore(clients.dynamodb, settings.tableName),
+        new DynamoDbErasureLedger(clients.dynamodb, settings.tableName),
+      ),
       logger: powertoolsLogger(logger),
       config: settings,
       metrics: powertoolsMetrics(metrics),

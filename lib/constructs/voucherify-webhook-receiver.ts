@@ -4,6 +4,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ERASURE_KEY_PREFIX } from '../../functions/adapters/dynamodb-erasure';
 import { EVENTS_INDEX_LIST } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { allowListEntries, formatSourceEntries } from '../../functions/core/ingest/source-ip';
@@ -39,6 +40,12 @@ export const WEBHOOK_SECRET_PLACEHOLDER = '[]';
  * a few attempts), so a healthy request takes well under a second; 8 s stops a stuck one while Voucherify still
  * listens, and it gets a 5xx it will retry.
  */
+/** The ingest function's one read: erasure records only (`dynamodb:LeadingKeys`), never an event. */
+export const ERASURE_READ_CONDITION = {
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ERASURE_KEY_PREFIX}*`] },
+  Null: { 'dynamodb:LeadingKeys': 'false' },
+};
+
 export const INGEST_TIMEOUT = Duration.seconds(8);
 
 /** The id of the warning a receiver gives when CDK context keys meant for it are set but not passed as props. */
@@ -190,9 +197,22 @@ export class VoucherifyWebhookReceiver extends Construct {
     })
       // Only PutItem, on the table itself: not grantWriteData, which adds UpdateItem, DeleteItem and BatchWriteItem,
       // and not table.grant, which would extend to index ARNs once indexes exist.
-      .bind('TABLE_NAME', table.tableName, (grantee) =>
-        Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem'], resourceArns: [table.tableArn] }),
-      )
+      .bind('TABLE_NAME', table.tableName, (grantee) => {
+        Grant.addToPrincipal({
+          grantee,
+          actions: ['dynamodb:PutItem'],
+          resourceArns: [table.tableArn],
+        }).assertSuccess();
+        // Erasure records only (an event of an erased customer is stored erased): the leading-key condition keeps
+        // every event item out of reach of this read.
+        return Grant.addToPrincipal({
+          grantee,
+          actions: ['dynamodb:GetItem'],
+          resourceArns: [table.tableArn],
+          // Null=false too: ForAllValues alone would also pass a request that carried no key at all.
+          conditions: ERASURE_READ_CONDITION,
+        });
+      })
       // The ARN, never the value: the function reads and caches the value at run time, so a rotation needs no deploy.
       // Only GetSecretValue (grantRead would add DescribeSecret, which the function does not call).
       .bind('WEBHOOK_SECRET_ARN', secret.secretArn, (grantee) =>

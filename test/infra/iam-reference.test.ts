@@ -118,6 +118,10 @@ function mustNeverHappen(d: ReturnType<typeof deployed>): Expectation[] {
     denied('ingest', ingest, 'dynamodb:Query', indexArn),
     denied('ingest', ingest, 'dynamodb:UpdateItem', d.tableArn),
     denied('ingest', ingest, 'dynamodb:GetItem', d.tableArn),
+    denied('ingest', ingest, 'dynamodb:GetItem', d.tableArn, { 'dynamodb:LeadingKeys': ['evrrf_0e3ac8bf0a0531c400'] }),
+    denied('ingest', ingest, 'dynamodb:GetItem', d.tableArn, {
+      'dynamodb:LeadingKeys': ['erasure#ab', 'evrrf_0e3ac8bf0a0531c400'],
+    }),
     denied('ingest', ingest, 'secretsmanager:GetSecretValue', otherSecret),
     denied('ingest', ingest, 'sns:Publish', d.topicArn),
     denied('ingest', ingest, 'kms:Decrypt', d.keyArn),

@@ -12,6 +12,7 @@ import { AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ALERT_MARKER } from '../../functions/adapters/dynamodb-alert-ledger';
 import { CASE_KEY_PREFIX } from '../../functions/adapters/dynamodb-case-store';
 import { EVENTS_INDEXES, EVENTS_TABLE } from '../../functions/adapters/table';
+import { ERASURE_READ_CONDITION } from '../../lib/constructs/voucherify-webhook-receiver';
 import {
   alertsFunction,
   eventsTable,
@@ -137,6 +138,12 @@ function knownRoles(template: Template): Map<string, KnownRole> {
         grants: [
           ownLogs(ingest),
           { why: 'store each event once (conditional put)', actions: ['dynamodb:PutItem'], resource: tableArn },
+          {
+            why: "read the erasure record of an event's customer before storing it (erasure# keys only)",
+            actions: ['dynamodb:GetItem'],
+            resource: tableArn,
+            condition: ERASURE_READ_CONDITION,
+          },
           {
             why: 'read the webhook secret(s)',
             actions: ['secretsmanager:GetSecretValue'],
@@ -387,19 +394,20 @@ describe.each([
       if (role.name !== 'chat channels') expect(role.grants.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('the chat channels’ role, when there is one, can do nothing, and only the alerts function publishes to chat', () => {
+  it('the chat channels’ role, when there is one, can do nothing, and the alerts and sweep functions publish to chat', () => {
     const roles = [...knownRoles(template).values()];
     for (const role of roles.filter((r) => r.name === 'chat channels')) expect(role.grants).toEqual([]);
     const chatPublishers = roles.filter((r) => r.grants.some((g) => g.why === 'publish case messages to chat'));
-    expect(chatPublishers.map((r) => r.name)).toEqual(
-      alertsFunction(template).properties.Environment.Variables.CHAT_TOPIC_ARN ? ['alerts'] : [],
+    expect(chatPublishers.map((r) => r.name).sort()).toEqual(
+      alertsFunction(template).properties.Environment.Variables.CHAT_TOPIC_ARN ? ['alerts', 'sweep'] : [],
     );
   });
 
-  it('ingest may only put items into the table, read its two secrets, and write its logs', () => {
+  it('ingest may only put items into the table, read erasure records and its two secrets, and write its logs', () => {
     const ingest = [...knownRoles(template).values()].find((role) => role.name === 'ingest')!;
     expect(ingest.grants.flatMap((grant) => grant.actions).sort()).toEqual(
       [
+        'dynamodb:GetItem',
         'dynamodb:PutItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
@@ -408,6 +416,8 @@ describe.each([
         'secretsmanager:GetSecretValue',
       ].sort(),
     );
+    const read = ingest.grants.find((grant) => grant.actions.includes('dynamodb:GetItem'));
+    expect(JSON.stringify(read?.condition)).toContain('"dynamodb:LeadingKeys":["erasure#*"]');
   });
 
   it('alerts can neither write an event nor read one beyond the marker; case grants reach case items only', () => {

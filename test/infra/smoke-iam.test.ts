@@ -6,22 +6,17 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import {
+  README_ACCOUNT as ACCOUNT,
+  type OperatorCall,
+  operatorVerdict,
+  README_REGION as REGION,
+  readmePolicy,
+} from '../helpers/iam/readme-policy';
 import { smokeSecret, templateFromContext, webhookSecret } from '../helpers/infra';
 
 const ROOT = join(__dirname, '..', '..');
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-1';
-const USER = `arn:aws:iam::${ACCOUNT}:user/smoke-runner`;
-
-/** The policy JSON block of the README's "IAM to run the smoke" section. */
-function readmePolicy(): unknown {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('#### IAM to run the smoke'));
-  const block = /```json\n([\s\S]*?)\n```/.exec(section);
-  if (!block) throw new Error('README: no ```json block under "IAM to run the smoke"');
-  return JSON.parse(block[1] as string);
-}
+const POLICY = readmePolicy('#### IAM to run the smoke');
 
 const SERVICE_OF_CLIENT: Record<string, string> = {
   'client-cloudformation': 'cloudformation',
@@ -73,28 +68,9 @@ function deployedArns() {
   };
 }
 
-interface Call {
-  readonly action: string;
-  readonly resource: string;
-  readonly context?: Record<string, string | string[]>;
-}
+type Call = OperatorCall;
 
-async function verdict(call: Call): Promise<string> {
-  const simulation: Simulation = {
-    request: {
-      principal: USER,
-      action: call.action,
-      resource: { resource: call.resource, accountId: ACCOUNT },
-      contextVariables: call.context ?? {},
-    },
-    identityPolicies: [{ name: 'smoke', policy: readmePolicy() }],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-  };
-  const result = await runSimulation(simulation, {});
-  if (result.resultType === 'error') return `error: ${JSON.stringify(result.errors)}`;
-  return result.overallResult;
-}
+const verdict = (call: Call) => operatorVerdict(POLICY, call, 'smoke-runner');
 
 const arns = deployedArns();
 const SMOKE_KEY = 'smoke_mx66n61e961ea2_rollback_failed';

@@ -8,6 +8,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parseSecrets } from '../../functions/adapters/secrets';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
+import { ERASURE_READ_CONDITION } from '../../lib/constructs/voucherify-webhook-receiver';
 import { INGEST_TIMEOUT, WEBHOOK_SECRET_PLACEHOLDER } from '../../lib/voucherify-webhooks-stack';
 import {
   eventsTable,
@@ -241,10 +242,12 @@ describe('ingest permissions', () => {
     expect(role.properties.Policies).toBeUndefined();
   });
 
-  it('may only PutItem, and only on the events table itself', () => {
+  it('may only PutItem, and GetItem of erasure records, and only on the events table itself', () => {
     const dynamo = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+    const table = { 'Fn::GetAtt': [eventsTable(template).id, 'Arn'] };
     expect(dynamo).toEqual([
-      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': [eventsTable(template).id, 'Arn'] } },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table },
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: table, Condition: ERASURE_READ_CONDITION },
     ]);
   });
 

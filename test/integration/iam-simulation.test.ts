@@ -249,6 +249,8 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
     for (const expected of [
       'ingest secretsmanager:GetSecretValue',
       'ingest dynamodb:PutItem',
+      // The erasure-record read before each store (an event that names a customer).
+      'ingest dynamodb:GetItem',
       'alerts dynamodb:GetItem',
       'alerts sns:Publish',
       'alerts kms:GenerateDataKey',
@@ -276,6 +278,9 @@ describe('IAM: every call the handlers make is allowed by the stack’s policies
       expect(call.context).toMatch(/^dynamodb:Attributes=(alertMessageId,)?alertedAt,pk dynamodb:LeadingKeys=evrrf_/);
     }
     expect(items.filter((c) => /dynamodb:LeadingKeys=case#/.test(c.context)).length).toBeGreaterThan(0);
+    const erasureReads = judged.filter((c) => c.who === 'ingest' && c.action === 'dynamodb:GetItem');
+    for (const call of erasureReads)
+      expect(call.context).toMatch(/^dynamodb:Attributes=erasureId,pk dynamodb:LeadingKeys=erasure#[0-9a-f]{64}$/);
   });
 
   it('a call a handler would add without a grant is recorded and denied (negative control)', async () => {

@@ -79,6 +79,8 @@ export interface Case {
   /** A change of state the alerts function has yet to announce on the topic (set by ack / resolve). */
   readonly pendingAnnouncement?: 'acknowledged' | 'resolved';
   readonly history: readonly CaseHistoryEntry[];
+  /** Set when a customer's data was erased from the case (`erase`): the customer ids and the notes are gone. */
+  readonly erased?: { readonly at: string; readonly erasureId: string };
 }
 
 /** Keeps an item of a case far below DynamoDB's 400 KB however many times one rollback is re-sent. */

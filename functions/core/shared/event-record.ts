@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ErasureMark } from '../erasure/erased-event';
 import type { ValidationIssue } from '../ingest/validation';
 import { type BodyEncoding, encodeBody } from './body-codec';
 import { isUsableEventId } from './event-id';
@@ -47,12 +48,26 @@ export interface EventRecord {
   readonly issues?: readonly ValidationIssue[];
   /** Set only when the event did not come through the webhook (see {@link RECONCILE_SOURCE}). */
   readonly source?: EventSource;
+  /**
+   * Set only once the customer's personal data was removed from this event (`voucherify-events erase`, or on arrival
+   * for an erased customer): the body is then redacted and no longer what Voucherify signed.
+   */
+  readonly erased?: ErasureMark;
 }
 
 /** The searchable fields of an event, read defensively so that a quarantined (unvalidated) payload is safe too. */
 export type EventFields = Omit<
   EventRecord,
-  'eventId' | 'status' | 'receivedAt' | 'expiresAt' | 'body' | 'bodyEncoding' | 'bodyBytes' | 'issues' | 'source'
+  | 'eventId'
+  | 'status'
+  | 'receivedAt'
+  | 'expiresAt'
+  | 'body'
+  | 'bodyEncoding'
+  | 'bodyBytes'
+  | 'issues'
+  | 'source'
+  | 'erased'
 >;
 
 /** The event id if the envelope carries a usable one (see {@link isUsableEventId}: the schema's rule too). */

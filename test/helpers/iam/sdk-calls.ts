@@ -124,6 +124,9 @@ export function iamRequestsFor(call: RecordedCall, role: string, map: ResourceMa
       ]);
       const context: Record<string, string | string[]> = {};
       if (attributes.size > 0) context['dynamodb:Attributes'] = [...attributes].sort();
+      // The partition key a single-item call names, so a leading-key condition is judged (not passed vacuously).
+      const key = ((input.Key ?? input.Item) as Record<string, { S?: string }> | undefined)?.pk?.S;
+      if (key !== undefined) context['dynamodb:LeadingKeys'] = [key];
       if (typeof input.Select === 'string') context['dynamodb:Select'] = input.Select;
       if (typeof input.ReturnValues === 'string') context['dynamodb:ReturnValues'] = input.ReturnValues;
       // dynamodb:LeadingKeys: the partition key value the request names (the item's key, or a Query's key condition).
