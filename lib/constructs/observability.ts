@@ -277,7 +277,7 @@ export class Observability extends Construct {
             oldestOpenCase: badThingAlarm(this, 'OldestOpenCaseAlarm', {
               description:
                 `A rollback-failure case has been unresolved for more than ${openCaseHours} hours: a customer is still ` +
-                'owed something. List them with `npx voucherify-events cases --open`. Runbook: docs/alerts.md, "Cases".',
+                'owed something. List them with `npx voucherify-events cases --open`. Runbook: docs/alerts.md, "Reminder and metrics".',
               metric: own(METRIC.oldestOpenCaseAge, {}, Stats.MAXIMUM),
               threshold: openCaseHours * 3600,
               notify: props.alarmTopic,

@@ -271,8 +271,8 @@ describe('ingest permissions', () => {
     ]);
   });
 
-  it('has nothing else: four statements, no wildcard action or resource', () => {
-    expect(statements).toHaveLength(4);
+  it('has nothing else: five statements (logs, put, erasure-record read, two secrets), no wildcard action or resource', () => {
+    expect(statements).toHaveLength(5);
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
       expect(asList(statement.Action).filter((action) => action.includes('*'))).toEqual([]);
