@@ -10,8 +10,9 @@ import type { Metrics } from '../shared/metrics';
 import { ingestMetrics } from '../shared/operational-metrics';
 import type { EventStore, Logger, SecretSource } from '../shared/ports';
 import { type Answer, type Outcome, toAnswer } from './answers';
-import { lazyJsonBody } from './json-body';
-import { SIGNATURE_HEADER, verifySignature } from './signature';
+import { parseJsonBody } from './json-body';
+import type { LAMBDA_PAYLOAD_LIMIT_BYTES } from './limits';
+import { SIGNATURE_HEADER, type SignatureVerdict, verifySignature } from './signature';
 import { sourceAllowList } from './source-ip';
 import { type ValidationIssue, type Validators, validateEvent, validatorsAheadOfTime } from './validation';
 
@@ -34,7 +35,11 @@ export interface IngestRequest {
 export interface IngestConfig {
   /** Path the webhook is served on. */
   readonly webhookPath: string;
-  /** Bodies larger than this are refused with 413 before any other work. */
+  /**
+   * The largest body answered 401 when its signature does not prove it comes from Voucherify; a larger one that is not
+   * proven gets 413. Never a limit for an authentic body: every body the platform delivers is verified first, and an
+   * authentic one is stored in full whatever its size (see {@link LAMBDA_PAYLOAD_LIMIT_BYTES} for what arrives).
+   */
   readonly maxBodyBytes: number;
   /** How long stored events are kept (DynamoDB TTL). */
   readonly retentionDays: number;
@@ -74,14 +79,22 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
   const { config, logger } = deps;
   const allowList = config.allowedSourceIps?.length ? sourceAllowList(config.allowedSourceIps) : undefined;
 
-  /** Whether a request carries a valid signature; false when it cannot be told (no secret, store down, too big). */
+  /** Whether a request carries a valid signature; false when it cannot be told (no secret, store down). */
   async function isSignedByVoucherify(request: IngestRequest): Promise<boolean> {
-    if (request.body.length > config.maxBodyBytes) return false;
     try {
       return verifySignature(request.body, request.headers[SIGNATURE_HEADER], await deps.secrets.get()).ok;
     } catch {
       return false;
     }
+  }
+
+  /** The signature verdict, re-reading the secrets once on a mismatch (a secret added since they were cached). */
+  async function verify(request: IngestRequest, secrets: readonly string[]): Promise<SignatureVerdict> {
+    const header = request.headers[SIGNATURE_HEADER];
+    const verdict = verifySignature(request.body, header, secrets);
+    if (verdict.ok || verdict.reason !== 'mismatch' || !deps.secrets.refresh || !(await deps.secrets.refresh()))
+      return verdict;
+    return verifySignature(request.body, header, await deps.secrets.get());
   }
 
   async function decide(request: IngestRequest): Promise<{ outcome: Outcome; fields: Record<string, unknown> }> {
@@ -98,30 +111,28 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     if (path !== config.webhookPath) return { outcome: { kind: 'not_found', path }, fields: {} };
     if (request.method !== 'POST')
       return { outcome: { kind: 'method_not_allowed', method: request.method }, fields: {} };
-    if (request.body.length > config.maxBodyBytes) {
-      return {
-        outcome: { kind: 'payload_too_large', bytes: request.body.length, limit: config.maxBodyBytes },
-        fields: {},
-      };
-    }
-
     const secrets = await deps.secrets.get();
     if (secrets.length === 0) throw new ReceiverNotConfiguredError('no webhook secret is configured');
-    const header = request.headers[SIGNATURE_HEADER];
-    // One parse, shared: the signature check needs it for its fallback forms, the validation for everything.
-    const body = lazyJsonBody(request.body);
-    let verdict = verifySignature(request.body, header, secrets, body);
-    if (!verdict.ok && verdict.reason === 'mismatch' && deps.secrets.refresh && (await deps.secrets.refresh())) {
-      verdict = verifySignature(request.body, header, await deps.secrets.get(), body);
-    }
-    if (!verdict.ok)
+    // Verified before the size is looked at: an authentic event is never bounced for its size (Voucherify would retry
+    // it 12 times and then switch the webhook off). Verifying costs a few linear passes whatever the body's shape.
+    const verdict = await verify(request, secrets);
+    if (!verdict.ok) {
+      if (request.body.length > config.maxBodyBytes)
+        return {
+          outcome: { kind: 'payload_too_large', bytes: request.body.length, limit: config.maxBodyBytes },
+          fields: { signature: verdict.reason },
+        };
       return {
         outcome: { kind: `signature_${verdict.reason === 'mismatch' ? 'invalid' : verdict.reason}` },
         fields: {},
       };
+    }
 
     const receivedAtMs = now();
-    const json = body();
+    // What is stored and read is what Voucherify signed: for a fallback match, the signed form, not the bytes received
+    // (which may spell numbers, escapes or keys in ways that parse to something Voucherify never sent).
+    const signed = verdict.signedBytes;
+    const json = parseJsonBody(signed);
     const parsed = json.ok ? json.value : undefined;
     let issues: readonly ValidationIssue[] | undefined;
     if (!json.ok) {
@@ -132,16 +143,16 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     }
     // JSON must be UTF-8. Bytes that are not were read with U+FFFD in their place, which keeps the id, the type (and so
     // the alert) and the searchable fields; but those fields are then not what was sent, so the event is flagged.
-    if (!isUtf8(request.body)) {
+    if (!isUtf8(signed)) {
       issues = [{ pointer: '/', message: NOT_UTF8 }, ...(issues ?? [])];
     }
 
     // The idempotency key is the same for every byte variant of one signed delivery (see eventKey).
-    const eventId = eventKey(parsed, verdict.signedBytes);
+    const eventId = eventKey(parsed, signed);
     const record = buildEventRecord({
       eventId,
       status: issues ? 'QUARANTINED' : 'ACCEPTED',
-      rawBody: request.body,
+      rawBody: signed,
       parsed,
       receivedAtMs,
       retentionDays: config.retentionDays,
