@@ -1,8 +1,9 @@
 /**
  * Lambda entry for POST /webhooks/voucherify. Everything is built once per cold start; each request runs the core.
  * Environment: TABLE_NAME, WEBHOOK_SECRET_ARN (or VOUCHERIFY_WEBHOOK_SECRET outside AWS), MAX_BODY_BYTES,
- * RETENTION_DAYS, LOG_LEVEL, POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (logs and metrics),
- * POWERTOOLS_METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
+ * RETENTION_DAYS, BODY_BUCKET (bodies too large for their item), LOG_LEVEL, POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (logs and metrics),
+ * POWERTOOLS_METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_S3, which the local mode
+ * uses.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -16,6 +17,7 @@ import {
   withLambdaContext,
 } from '../adapters/powertools-logger';
 import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
+import { S3BodyStore } from '../adapters/s3-body-store';
 import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
 import { readIngestSettings } from '../core/ingest/config';
 import { makeIngest } from '../core/ingest/ingest';
@@ -42,6 +44,12 @@ export const handler = withLambdaContext(
     makeIngest({
       secrets,
       store: new DynamoDbEventStore(dynamodb, settings.tableName),
+      // Its SDK client is loaded only when a body first overflows (see S3BodyStore): not at cold start.
+      bodies: new S3BodyStore({
+        ...(settings.bodyBucket ? { bucket: settings.bodyBucket } : {}),
+        // Two attempts: a body this large is rare, and its upload must leave the item's write room in the 8 s.
+        clientConfig: { maxAttempts: 2, requestHandler },
+      }),
       logger: powertoolsLogger(logger),
       config: settings,
       metrics: powertoolsMetrics(metrics),

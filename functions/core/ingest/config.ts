@@ -51,12 +51,15 @@ export interface IngestSettings extends IngestConfig {
   readonly webhookSecretArn?: string;
   /** Local mode and tests only: the webhook secret(s) inline. Ignored when `webhookSecretArn` is set. */
   readonly webhookSecretInline?: string;
+  /** The bucket for bodies too large for their item (BODY_BUCKET); none: such an event is answered 503. */
+  readonly bodyBucket?: string;
   readonly logLevel: LogLevel;
 }
 
 export function readIngestSettings(env: Env): IngestSettings {
   const arn = env.WEBHOOK_SECRET_ARN?.trim();
   const allowedSourceIps = sourceEntries(env, 'ALLOWED_SOURCE_IPS');
+  const bodyBucket = env.BODY_BUCKET?.trim();
   return {
     tableName: required(env, 'TABLE_NAME'),
     webhookPath: env.WEBHOOK_PATH?.trim() || DEFAULT_INGEST_CONFIG.webhookPath,
@@ -64,6 +67,7 @@ export function readIngestSettings(env: Env): IngestSettings {
     retentionDays: positiveNumber(env, 'RETENTION_DAYS', DEFAULT_INGEST_CONFIG.retentionDays),
     ...(arn ? { webhookSecretArn: arn } : { webhookSecretInline: env.VOUCHERIFY_WEBHOOK_SECRET }),
     logLevel: logLevel(env),
+    ...(bodyBucket ? { bodyBucket } : {}),
     ...(allowedSourceIps.length > 0 ? { allowedSourceIps } : {}),
   };
 }

@@ -5,10 +5,11 @@ import {
   SecretsUnavailableError,
   StorageUnavailableError,
 } from '../shared/errors';
-import { buildEventRecord, eventKey } from '../shared/event-record';
+import { buildEventRecord, type EventRecord, eventKey } from '../shared/event-record';
 import type { Metrics } from '../shared/metrics';
 import { ingestMetrics } from '../shared/operational-metrics';
-import type { EventStore, Logger, SecretSource } from '../shared/ports';
+import type { BodyStore, EventStore, Logger, SecretSource } from '../shared/ports';
+import { INLINE_BODY_MAX_BYTES } from '../shared/stored-body';
 import { type Answer, type Outcome, toAnswer } from './answers';
 import { parseJsonBody } from './json-body';
 import type { LAMBDA_PAYLOAD_LIMIT_BYTES } from './limits';
@@ -60,6 +61,11 @@ export const DEFAULT_INGEST_CONFIG: IngestConfig = {
 export interface IngestDeps {
   readonly secrets: SecretSource;
   readonly store: EventStore;
+  /**
+   * Where a body too large for its item goes (S3 in AWS). Without one, such an event is answered 503 (storage
+   * unavailable) and Voucherify retries it.
+   */
+  readonly bodies?: BodyStore;
   readonly logger: Logger;
   readonly config: IngestConfig;
   readonly now?: () => number;
@@ -95,6 +101,19 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     if (verdict.ok || verdict.reason !== 'mismatch' || !deps.secrets.refresh || !(await deps.secrets.refresh()))
       return verdict;
     return verifySignature(request.body, header, await deps.secrets.get());
+  }
+
+  /**
+   * The record with its body moved beside the item when the item could not hold it: written first, so the item never
+   * points at nothing; an object left by an item write that fails (or finds the event already stored) is removed by
+   * the bucket's lifecycle rule with the retention, and never replaces another event's body (see overflowBodyKey).
+   */
+  async function withOverflow(record: EventRecord): Promise<EventRecord> {
+    if (record.body.length <= INLINE_BODY_MAX_BYTES) return record;
+    if (!deps.bodies)
+      throw new StorageUnavailableError(`no body store for a stored body of ${record.body.length} bytes`);
+    const bodyRef = await deps.bodies.put(record.eventId, record.body);
+    return { ...record, body: Buffer.alloc(0), bodyRef };
   }
 
   async function decide(request: IngestRequest): Promise<{ outcome: Outcome; fields: Record<string, unknown> }> {
@@ -168,7 +187,7 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       // signed with the old one for Voucherify's retry window, the old one can go. The index only, never a secret.
       secretIndex: verdict.secretIndex,
     };
-    const put = await deps.store.putIfAbsent(record);
+    const put = await deps.store.putIfAbsent(await withOverflow(record));
     if (put === 'exists') return { outcome: { kind: 'duplicate', eventId }, fields };
     // Authentic but not what our schema expects: keep it and answer 2xx. Bouncing it would make Voucherify retry it
     // 12 times and then switch the whole webhook off.

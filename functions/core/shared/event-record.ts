@@ -25,8 +25,14 @@ export interface EventRecord {
   readonly receivedAt: string;
   /** Epoch seconds after which DynamoDB's TTL may delete the item. */
   readonly expiresAt: number;
+  /** The encoded body; empty when it is kept beside the item (`bodyRef`). */
   readonly body: Buffer;
   readonly bodyEncoding: BodyEncoding;
+  /**
+   * Where the encoded body is kept when it is too large for the item (see INLINE_BODY_MAX_BYTES): a BodyStore
+   * reference. Read through readStoredBody, never directly.
+   */
+  readonly bodyRef?: string;
   /** Size of the body as received, before encoding. */
   readonly bodyBytes: number;
   readonly type?: string;
@@ -52,7 +58,16 @@ export interface EventRecord {
 /** The searchable fields of an event, read defensively so that a quarantined (unvalidated) payload is safe too. */
 export type EventFields = Omit<
   EventRecord,
-  'eventId' | 'status' | 'receivedAt' | 'expiresAt' | 'body' | 'bodyEncoding' | 'bodyBytes' | 'issues' | 'source'
+  | 'eventId'
+  | 'status'
+  | 'receivedAt'
+  | 'expiresAt'
+  | 'body'
+  | 'bodyEncoding'
+  | 'bodyRef'
+  | 'bodyBytes'
+  | 'issues'
+  | 'source'
 >;
 
 /** The event id if the envelope carries a usable one (see {@link isUsableEventId}: the schema's rule too). */
