@@ -27,26 +27,29 @@ export interface S3BodyStoreOptions {
 }
 
 /**
- * Bodies too large for their item, as S3 objects. The SDK's S3 client is loaded on first use (a dynamic import), never
+ * Bodies too large for their item, as S3 objects. The SDK's S3 client is loaded on first use (a require at first use), never
  * at cold start: almost no body overflows, and the ingest function's cold start should not pay for one that might.
  * Objects are encrypted by the bucket's default (KMS), expire with the retention by the bucket's lifecycle rule.
  */
 export class S3BodyStore implements BodyStore {
-  private loaded?: Promise<{ s3: S3Module; client: S3Client }>;
+  private loaded?: { s3: S3Module; client: S3Client };
 
   constructor(private readonly options: S3BodyStoreOptions = {}) {}
 
-  private load(): Promise<{ s3: S3Module; client: S3Client }> {
-    this.loaded ??= import('@aws-sdk/client-s3').then((s3) => ({
-      s3,
-      client:
+  private async load(): Promise<{ s3: S3Module; client: S3Client }> {
+    if (!this.loaded) {
+      // A require at first use, not an import at the top: the bundle (CommonJS) evaluates the SDK's S3 client only
+      // here. (A dynamic import() would do the same in the bundle, but not under jest's CommonJS runtime.)
+      const s3 = require('@aws-sdk/client-s3') as S3Module;
+      const client =
         this.options.client ??
         new s3.S3Client({
           // s3rver (the local mode) serves path-style URLs only; AWS serves both.
           forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
           ...this.options.clientConfig,
-        }),
-    }));
+        });
+      this.loaded = { s3, client };
+    }
     return this.loaded;
   }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LOCAL_CREDENTIALS } from '../../cli/local-state';
 
 /** The bucket the local mode and the tests keep bodies too large for their item in (BODY_BUCKET). */
 export const LOCAL_BODY_BUCKET = 'voucherify-event-bodies';
@@ -30,6 +31,12 @@ export async function startLocalS3(options: { port?: number; directory?: string 
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'voucherify-s3-'));
   // require, not import: s3rver is loaded only by the local mode and the tests, never by what is deployed.
   const S3rver = require('s3rver') as S3rverClass;
+  // s3rver knows one key pair (S3RVER/S3RVER); teach it the one every local stand-in is called with, so the handlers'
+  // SDK clients need nothing S3-specific.
+  const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
+    DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+  };
+  DUMMY_ACCOUNT.createKeyPair(LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey);
   const server = new S3rver({
     port: options.port ?? 0,
     address: '127.0.0.1',
