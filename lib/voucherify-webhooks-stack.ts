@@ -3,6 +3,7 @@ import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { type ResolvedSettings, settingsFromContext, unknownContextKeys, type WebhooksSettings } from './config';
 import type { Alerts } from './constructs/alerts';
+import type { EventBodies } from './constructs/event-bodies';
 import type { EventsTable } from './constructs/events-table';
 import type { NodeFunction } from './constructs/node-function';
 import type { Observability } from './constructs/observability';
@@ -35,6 +36,8 @@ export class VoucherifyWebhooksStack extends Stack {
   /** The settings the stack was built with, every default applied. */
   readonly settings: ResolvedSettings;
   readonly eventsTable: EventsTable;
+  /** Bodies too large for their item. */
+  readonly eventBodies: EventBodies;
   readonly webhookSecret: Secret;
   /** Voucherify API keys for `voucherify-events reconcile`, created empty; no function reads it. */
   readonly voucherifyApiSecret: Secret;
@@ -54,6 +57,7 @@ export class VoucherifyWebhooksStack extends Stack {
     ({
       settings: this.settings,
       eventsTable: this.eventsTable,
+      eventBodies: this.eventBodies,
       webhookSecret: this.webhookSecret,
       voucherifyApiSecret: this.voucherifyApiSecret,
       ingestFunction: this.ingestFunction,

@@ -5,6 +5,8 @@
  *  1-4. CPU per event without I/O: the parse-and-verify floor, the product's core, ajv anchors, and their ratios.
  *  4b.  Worst-case validation beside the typical one: the fuzz suite's worst shapes at the size limit, through
  *       validateEvent and through the whole core (`npm run bench -- --only worst-case` runs this section alone).
+ *  4c.  What refusing an unsigned body costs, by shape, against a flat one (tools/bench/refusal-cost.ts;
+ *       `npm run bench -- --only refusal-cost`).
  *  5.   Cold start of the minified Lambda bundle in a fresh node process against DynamoDB Local, bundle sizes and
  *       composition.
  *  6.   End to end through the local HTTP server into DynamoDB Local, beside raw PutItem at the same concurrency.
@@ -42,6 +44,7 @@ import {
 import { cpuMicros, fmt, median } from './bench/measure';
 import { runMicro } from './bench/micro';
 import { seedPayloads } from './bench/payloads';
+import { refusalCostSection } from './bench/refusal-cost';
 import { runWorstCase } from './bench/worst-case';
 
 const MICRO_ROUNDS = 15;
@@ -73,7 +76,9 @@ async function main(): Promise<void> {
   out(`payloads: ${payloads.map((p) => `${p.name} (${p.body.length} B compact)`).join(', ')}`);
   out();
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
-  if (values.only !== undefined && values.only !== 'worst-case') throw new Error('--only takes: worst-case');
+  if (values.only === 'refusal-cost') return refusalCostSection(out);
+  if (values.only !== undefined && values.only !== 'worst-case')
+    throw new Error('--only takes: worst-case, refusal-cost');
   if (values.only === 'worst-case') {
     worstCaseSection(await runWorstCase(payloads, { rounds: WORST_CASE_ROUNDS }));
     out(`bench took ${fmt((performance.now() - started) / 1000, 1)} s`);
@@ -83,6 +88,7 @@ async function main(): Promise<void> {
   const micro = await runMicro(payloads, { rounds: MICRO_ROUNDS });
   out();
   worstCaseSection(await runWorstCase(payloads, { rounds: WORST_CASE_ROUNDS }));
+  await refusalCostSection(out);
 
   const workDir = mkdtempSync(join(tmpdir(), 'voucherify-bench-'));
   let dynamodb: DynamoDbLocal | undefined;

@@ -11,6 +11,7 @@ import { allowListEntries, formatSourceEntries } from '../../functions/core/inge
 import { type ResolvedSettings, resolveSettings, type WebhooksSettings } from '../config';
 import { functionEntry } from '../paths';
 import { Alerts } from './alerts';
+import { EventBodies } from './event-bodies';
 import { EventsTable, globalSecondaryIndexProps } from './events-table';
 import { NodeFunction } from './node-function';
 import { Observability } from './observability';
@@ -66,6 +67,8 @@ export class VoucherifyWebhookReceiver extends Construct {
   /** The settings the receiver was built with, every default applied. */
   readonly settings: ResolvedSettings;
   readonly eventsTable: EventsTable;
+  /** Bodies too large for their item (rare: about 1.5 MB of JSON and more). */
+  readonly eventBodies: EventBodies;
   readonly webhookSecret: Secret;
   /** Voucherify API keys for `voucherify-events reconcile`, created empty; no function reads it. */
   readonly voucherifyApiSecret: Secret;
@@ -86,6 +89,11 @@ export class VoucherifyWebhookReceiver extends Construct {
       deletionProtection: settings.deletionProtection,
       // The CLI's access patterns (docs/operating.md); the same list local mode creates its table with.
       indexes: EVENTS_INDEX_LIST.map(globalSecondaryIndexProps),
+    });
+
+    this.eventBodies = new EventBodies(this, 'Bodies', {
+      retentionDays: settings.retentionDays,
+      removalPolicy: settings.removalPolicy,
     });
 
     this.webhookSecret = new Secret(this, 'WebhookSecret', {
@@ -150,6 +158,10 @@ export class VoucherifyWebhookReceiver extends Construct {
       .bind('TABLE_NAME', table.tableName, (grantee) =>
         Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem'], resourceArns: [table.tableArn] }),
       )
+      // Only PutObject, under bodies/: written before the item that points at it, never read or deleted by ingest.
+      .bind('BODY_BUCKET', this.eventBodies.bucket.bucketName, (grantee) =>
+        Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.eventBodies.objectsArn] }),
+      )
       // The ARN, never the value: the function reads and caches the value at run time, so a rotation needs no deploy.
       // Only GetSecretValue (grantRead would add DescribeSecret, which the function does not call).
       .bind('WEBHOOK_SECRET_ARN', secret.secretArn, (grantee) =>
@@ -185,10 +197,36 @@ export class VoucherifyWebhookReceiver extends Construct {
       ...(props.alertTopic ? { topic: props.alertTopic, topicKey: props.alertTopicKey } : {}),
     });
 
+    // A rollback failure whose body is kept beside its item: the alert is built from the body, read with GetObject.
+    Grant.addToPrincipal({
+      grantee: this.alerts.function,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.eventBodies.objectsArn],
+    });
+
+    // Object keys are derived from each body's bytes (overflowBodyKey), so no grant can name them: the prefix is the
+    // narrowest resource there is. Only the bodies/ objects of this bucket, and one action each.
+    for (const fn of [this.ingestFunction, this.alerts.function])
+      if (fn.role)
+        NagSuppressions.addResourceSuppressions(
+          fn.role,
+          [
+            {
+              id: 'AwsSolutions-IAM5',
+              reason:
+                'Bodies too large for their item are kept under bodies/<hash of the event key>/<hash of the bytes>: ' +
+                'ingest may only put and alerts only get objects there, in this bucket; no name is known in advance.',
+              appliesTo: [{ regex: String.raw`/^Resource::<[A-Za-z0-9]*Bodies[A-Za-z0-9]*\.Arn>\/bodies\/\*$/` }],
+            },
+          ],
+          true,
+        );
+
     // --- Operations: dashboard and alarms on the functions' EMF metrics (docs/operating.md) ---------------------
     this.observability = new Observability(this, 'Observability', {
       ingestFunction: this.ingestFunction,
       httpApi: this.api.httpApi,
+      accessLogs: this.api.accessLogs,
       table,
       alarmTopic: this.alerts.topic,
       alertsFunction: this.alerts.function,

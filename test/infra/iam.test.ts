@@ -92,6 +92,9 @@ function knownRoles(template: Template): Map<string, KnownRole> {
   const dlqId = referencedId(mapping[1].Properties.DestinationConfig.OnFailure.Destination);
   resourceById(template, dlqId, 'AWS::SQS::Queue');
   const markerOnly = [EVENTS_TABLE.partitionKey, ALERT_MARKER.alertedAt, ALERT_MARKER.messageId];
+  const buckets = Object.keys(template.findResources('AWS::S3::Bucket'));
+  if (buckets.length !== 1) throw new Error(`expected the one bodies bucket, found ${buckets.length}`);
+  const bodyObjects = { 'Fn::Join': ['', [getAtt(buckets[0] as string, 'Arn'), '/bodies/*']] };
   const ownLogs = (fn: Found): AllowedGrant => ({
     why: 'write its own log group (the role has no AWSLambdaBasicExecutionRole, which allows logs:* on "*")',
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -106,6 +109,11 @@ function knownRoles(template: Template): Map<string, KnownRole> {
         grants: [
           ownLogs(ingest),
           { why: 'store each event once (conditional put)', actions: ['dynamodb:PutItem'], resource: tableArn },
+          {
+            why: 'keep a body too large for its item beside it (written before the item)',
+            actions: ['s3:PutObject'],
+            resource: bodyObjects,
+          },
           {
             why: 'read the webhook secret(s)',
             actions: ['secretsmanager:GetSecretValue'],
@@ -131,6 +139,11 @@ function knownRoles(template: Template): Map<string, KnownRole> {
             resource: '*',
           },
           { why: 'publish alerts', actions: ['sns:Publish'], resource: { Ref: topic.id } },
+          {
+            why: 'read the body of a rollback failure kept beside its item',
+            actions: ['s3:GetObject'],
+            resource: bodyObjects,
+          },
           {
             why: 'SNS encrypts the message with the caller’s rights',
             actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -264,7 +277,8 @@ function resourcePolicyWildcards(template: Template): string[] {
       const where = `${id} (${resource.Type}) ${statement.Sid ?? JSON.stringify(statement.Action)}`;
       const isKeyPolicy = resource.Type === 'AWS::KMS::Key';
       // In a key policy, "*" is the only resource there is: it means "this key".
-      if (!isKeyPolicy && strings(statement.Resource).some((s) => s.includes('*')))
+      // A Deny may cover every object (the bodies bucket's TLS-only statement does).
+      if (!isKeyPolicy && statement.Effect === 'Allow' && strings(statement.Resource).some((s) => s.includes('*')))
         problems.push(`${where}: wildcard resource`);
       if (statement.Effect === 'Allow' && strings(statement.Principal).some((s) => s === '*'))
         problems.push(`${where}: allows any principal`);
@@ -293,10 +307,16 @@ describe.each([
     for (const role of knownRoles(template).values()) expect(role.grants.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('ingest may only put items into the table, read its secret, and write its logs', () => {
+  it('ingest may only put items into the table, put oversized bodies beside them, read its secret, and write its logs', () => {
     const ingest = [...knownRoles(template).values()].find((role) => role.name === 'ingest')!;
     expect(ingest.grants.flatMap((grant) => grant.actions).sort()).toEqual(
-      ['dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'].sort(),
+      [
+        'dynamodb:PutItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:PutObject',
+        'secretsmanager:GetSecretValue',
+      ].sort(),
     );
   });
 

@@ -89,6 +89,12 @@ function expectedSuppressions(stack: VoucherifyWebhooksStack): { path: string; i
       mentions: ['issued by Voucherify', 'regenerates them in Voucherify'],
     },
     { path: route.node.path, id: 'AwsSolutions-APIG4', mentions: ['x-voucherify-signature', 'raw body', '401'] },
+    { path: pathOf(stack.eventBodies.bucket), id: 'AwsSolutions-S1', mentions: ['CloudTrail data events', 'bodies/'] },
+    ...[stack.ingestFunction, stack.alerts.function].map((fn) => ({
+      path: `${fn.role?.node.path}/DefaultPolicy/Resource`,
+      id: 'AwsSolutions-IAM5',
+      mentions: ['bodies/<hash of the event key>/<hash of the bytes>', 'no name is known in advance'],
+    })),
     {
       path: pathOf(stack.alerts.deadLetterQueue),
       id: 'AwsSolutions-SQS3',
@@ -157,6 +163,16 @@ describe.each([
       expect(suppression.id).not.toBe('AwsSolutions-IAM4');
       if (suppression.id !== 'AwsSolutions-IAM5') {
         expect(suppression.appliesTo).toBeUndefined();
+        continue;
+      }
+      // The body objects' prefix, on the two function roles' policies, and nothing else.
+      if (JSON.stringify(suppression.appliesTo).includes('bodies')) {
+        expect(suppression.appliesTo).toEqual([
+          { regex: String.raw`/^Resource::<[A-Za-z0-9]*Bodies[A-Za-z0-9]*\.Arn>\/bodies\/\*$/` },
+        ]);
+        expect(
+          [stack.ingestFunction, stack.alerts.function].map((fn) => `${fn.role?.node.path}/DefaultPolicy/Resource`),
+        ).toContain(suppression.path);
         continue;
       }
       // Only the alerts role's policy, only its "*" resource, and that "*" grants ListStreams alone.

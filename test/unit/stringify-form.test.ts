@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { stringifyForm } from '../../functions/core/ingest/stringify-form';
+import { jsonForms, stringifyForm } from '../../functions/core/ingest/stringify-form';
 import { choicesFrom, reserialise } from '../../tools/json-variants';
 
 /** What the official SDK hashes: JSON.stringify of the parsed body (undefined when it does not parse). */
@@ -66,5 +66,22 @@ describe('stringifyForm', () => {
     const depth = 200_000;
     const body = Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`);
     expect(stringifyForm(body)?.length).toBe(body.length);
+  });
+});
+
+describe('the cost of the stringify form is bounded (issue 21, item 8)', () => {
+  it('gives the form up past one conversion per 32 bytes (plus 256), so a body of rewrites costs a few passes', () => {
+    const dense = Buffer.from(`[${Array.from({ length: 20_000 }, () => '1.50').join(',')}]`);
+    const sparse = Buffer.from(
+      `[${Array.from({ length: 2_000 }, () => '"padding-padding-padding-padding",1.50').join(',')}]`,
+    );
+
+    expect(jsonForms(dense)).toEqual({ stringified: undefined });
+    expect(jsonForms(sparse)?.stringified?.toString()).toBe(JSON.stringify(JSON.parse(sparse.toString())));
+  });
+
+  it('writes decimals in JSON.stringify spelling without converting them', () => {
+    for (const token of ['1.50', '-0.0', '0.000', '300.0', '0.000001', '0.0000001', '-12.340', '123456789012345.0'])
+      expect(stringifyForm(Buffer.from(token))?.toString()).toBe(JSON.stringify(JSON.parse(token)));
   });
 });

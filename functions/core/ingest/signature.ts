@@ -1,6 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { firstSyntaxErrorOffset } from './json-body';
-import { stringifyForm } from './stringify-form';
+import { jsonForms } from './stringify-form';
 
 /** The header Voucherify signs with. Header names are case-insensitive; adapters pass them lowercased. */
 export const SIGNATURE_HEADER = 'x-voucherify-signature';
@@ -57,14 +56,15 @@ export function verifySignature(
   if (secrets.length === 0) return { ok: false, reason: 'mismatch' };
 
   // The fallback forms are forms of a JSON value: a body that is not JSON has none (the SDK, which parses first, would
-  // refuse it too, and `nu<TAB>ll` would otherwise pass as `null`). Checked by a scan, not a parse (see above).
-  if (firstSyntaxErrorOffset(body) !== undefined) return { ok: false, reason: 'mismatch' };
+  // refuse it too, and `nu<TAB>ll` would otherwise pass as `null`). One linear pass tells, and writes the stringify form.
+  const forms = jsonForms(body);
+  if (forms === undefined) return { ok: false, reason: 'mismatch' };
   const compact = stripJsonWhitespace(body);
   if (compact !== body) {
     const index = matchingSecret(compact, expected, secrets);
     if (index >= 0) return { ok: true, form: 'compact', secretIndex: index, signedBytes: compact };
   }
-  const stringified = stringifyForm(body);
+  const stringified = forms.stringified;
   if (stringified && !stringified.equals(body) && !stringified.equals(compact)) {
     const index = matchingSecret(stringified, expected, secrets);
     if (index >= 0) return { ok: true, form: 'stringify', secretIndex: index, signedBytes: stringified };

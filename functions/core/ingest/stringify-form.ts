@@ -11,19 +11,44 @@ import { isUtf8 } from 'node:buffer';
  *
  * Returns undefined when the body is not JSON (JSON.parse would throw, so the form does not exist), and also when an
  * object's integer-like keys are not already first and ascending, or repeat: JSON.parse would reorder or merge them,
- * which a linear pass does not do. Voucherify never signs such bytes as its own (the SDK's form of them is not what
+ * which a linear pass does not do (duplicate named keys are kept, so such a body's form is not the SDK's either). Voucherify never signs such bytes as its own (the SDK's form of them is not what
  * was sent), so no authentic delivery is lost by it; such a body must match in the raw or compact form.
  */
 export function stringifyForm(body: Buffer): Buffer | undefined {
+  const forms = jsonForms(body);
+  return forms === undefined ? undefined : forms.stringified;
+}
+
+/**
+ * One pass that tells whether the body is JSON at all (undefined when not: JSON.parse would throw) and, when it is,
+ * its stringify form (undefined in the key-order cases above).
+ */
+export function jsonForms(body: Buffer): { readonly stringified: Buffer | undefined } | undefined {
   // JSON.parse reads the body as UTF-8 with U+FFFD for invalid bytes: work on exactly those bytes.
   const input = isUtf8(body) ? body : Buffer.from(body.toString('utf8'), 'utf8');
-  return new StringifyPass(input).run();
+  const pass = new StringifyPass(input);
+  const out = pass.run();
+  // Given up on the rewrite budget: no form, and the compact form is still tried (it costs one more linear pass).
+  if (pass.givenUp) return { stringified: undefined };
+  if (out === undefined) return undefined;
+  return { stringified: pass.keysInOrder ? out : undefined };
 }
+
+/** Conversions allowed per body: this many, plus one per {@link REWRITE_BUDGET_BYTES} bytes (see spend). */
+const REWRITE_BUDGET_BASE = 256;
+const REWRITE_BUDGET_BYTES = 32;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const MAX_ARRAY_INDEX = 4_294_967_294;
 const HEX = '0123456789abcdef';
+
+const VALUE = 0;
+const FIRST_VALUE = 1;
+const KEY = 2;
+const FIRST_KEY = 3;
+const COLON = 4;
+const AFTER_VALUE = 5;
 
 /** A value's container on the stack: an array, or an object with what its keys so far allow. */
 const ARRAY = -3;
@@ -40,68 +65,75 @@ class StringifyPass {
   private run_ = 0;
   private stack = new Float64Array(64);
   private depth = 0;
+  /** False once an object's integer-like keys are out of JSON.parse's order: the form is then not computed. */
+  keysInOrder = true;
+  /** The rewrite budget ran out (see spend): the form is not computed, whether or not the body is JSON. */
+  givenUp = false;
+  private budget: number;
 
   constructor(private readonly input: Buffer) {
     this.out = Buffer.allocUnsafe(input.length + 64);
+    this.budget = REWRITE_BUDGET_BASE + Math.floor(input.length / REWRITE_BUDGET_BYTES);
   }
 
   run(): Buffer | undefined {
     const input = this.input;
     const n = input.length;
     // What may come next, as in firstSyntaxErrorOffset: a value, a key, a colon, or a comma/close.
-    let expect: 'value' | 'first-value' | 'key' | 'first-key' | 'colon' | 'after-value' = 'value';
+    let expect = VALUE;
     for (;;) {
       this.skipSpace();
       if (this.i >= n) {
-        if (this.depth !== 0 || expect !== 'after-value') return undefined;
+        if (this.depth !== 0 || expect !== AFTER_VALUE) return undefined;
         this.flush(this.i);
         return this.out.subarray(0, this.o);
       }
       const byte = input[this.i] as number;
       switch (expect) {
-        case 'value':
-        case 'first-value':
-          if (expect === 'first-value' && byte === 0x5d) {
+        case VALUE:
+        case FIRST_VALUE:
+          if (expect === FIRST_VALUE && byte === 0x5d) {
             this.i++;
             this.depth--;
-            expect = 'after-value';
+            expect = AFTER_VALUE;
             break;
           }
           if (byte === 0x7b || byte === 0x5b) {
             this.push(byte === 0x7b ? OBJECT_EMPTY : ARRAY);
             this.i++;
-            expect = byte === 0x7b ? 'first-key' : 'first-value';
+            expect = byte === 0x7b ? FIRST_KEY : FIRST_VALUE;
             break;
           }
           if (!this.value(byte)) return undefined;
-          expect = 'after-value';
+          expect = AFTER_VALUE;
           break;
-        case 'key':
-        case 'first-key': {
-          if (expect === 'first-key' && byte === 0x7d) {
+        case KEY:
+        case FIRST_KEY: {
+          if (expect === FIRST_KEY && byte === 0x7d) {
             this.i++;
             this.depth--;
-            expect = 'after-value';
+            expect = AFTER_VALUE;
             break;
           }
           if (byte !== QUOTE) return undefined;
-          const keyStart = this.o + (this.i - this.run_);
+          const keyStart = this.i;
+          const outStart = this.o + (this.i - this.run_);
           if (!this.string()) return undefined;
-          if (!this.keyInOrder(keyStart)) return undefined;
-          expect = 'colon';
+          if (this.keysInOrder) this.checkKey(keyStart, outStart);
+          expect = COLON;
           break;
         }
-        case 'colon':
+        case COLON:
           if (byte !== 0x3a) return undefined;
           this.i++;
-          expect = 'value';
+          expect = VALUE;
           break;
-        case 'after-value': {
+        case AFTER_VALUE: {
           if (this.depth === 0) return undefined;
           const open = this.stack[this.depth - 1] as number;
           if (byte === 0x2c) {
             this.i++;
-            expect = open === ARRAY ? 'value' : 'key';
+            expect = open === ARRAY ? VALUE : KEY;
           } else if ((open === ARRAY && byte === 0x5d) || (open !== ARRAY && byte === 0x7d)) {
             this.i++;
             this.depth--;
@@ -124,30 +156,32 @@ class StringifyPass {
   }
 
   /**
-   * Whether the key just written (output from `start`, quotes included) keeps the object's keys in the order
-   * JSON.parse gives them: integer-like keys (array indexes) first, ascending, none twice.
+   * Notes whether the key just read keeps the object's keys in the order JSON.parse gives them: integer-like keys
+   * (array indexes) first, ascending, none twice. Read from the input when the key was copied as is (no copy made),
+   * else from what was written for it.
    */
-  private keyInOrder(start: number): boolean {
-    this.flush(this.i);
-    const out = this.out;
-    const end = this.o - 1; // closing quote
+  private checkKey(inputStart: number, outputStart: number): void {
+    const rewritten = this.run_ > inputStart;
+    if (rewritten) this.flush(this.i);
+    const bytes = rewritten ? this.out : this.input;
+    const start = rewritten ? outputStart : inputStart;
+    const end = rewritten ? this.o - 1 : this.i - 1; // closing quote
+    const length = end - start - 1;
+    let integer = length > 0 && length <= 10 && !(bytes[start + 1] === 0x30 && length > 1);
     let value = 0;
-    let integer = end - start - 1 > 0 && end - start - 1 <= 10;
     for (let k = start + 1; integer && k < end; k++) {
-      const digit = (out[k] as number) - 0x30;
-      if (digit < 0 || digit > 9 || (digit === 0 && k === start + 1 && end - start - 1 > 1)) integer = false;
+      const digit = (bytes[k] as number) - 0x30;
+      if (digit < 0 || digit > 9) integer = false;
       else value = value * 10 + digit;
     }
-    if (integer && value > MAX_ARRAY_INDEX) integer = false;
     const top = this.depth - 1;
-    const state = this.stack[top] as number;
-    if (!integer) {
+    if (!integer || value > MAX_ARRAY_INDEX) {
       this.stack[top] = OBJECT_NAMED;
-      return true;
+      return;
     }
-    if (state === OBJECT_NAMED || value <= state) return false;
-    this.stack[top] = value;
-    return true;
+    const state = this.stack[top] as number;
+    if (state === OBJECT_NAMED || value <= state) this.keysInOrder = false;
+    else this.stack[top] = value;
   }
 
   private skipSpace(): void {
@@ -179,30 +213,39 @@ class StringifyPass {
 
   private number(): boolean {
     const input = this.input;
+    const n = input.length;
     const start = this.i;
     let i = start;
-    const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
-    if (input[i] === 0x2d) i++;
-    if (input[i] === 0x30) i++;
-    else if (isDigit(input[i])) while (isDigit(input[i])) i++;
-    else return false;
+    let b = input[i] as number;
+    const negative = b === 0x2d;
+    if (negative) b = input[++i] ?? -1;
+    if (b === 0x30) b = input[++i] ?? -1;
+    else if (b >= 0x31 && b <= 0x39) {
+      do b = input[++i] ?? -1;
+      while (b >= 0x30 && b <= 0x39);
+    } else return false;
     const integerEnd = i;
-    if (input[i] === 0x2e) {
-      i++;
-      if (!isDigit(input[i])) return false;
-      while (isDigit(input[i])) i++;
+    if (b === 0x2e) {
+      b = input[++i] ?? -1;
+      if (!(b >= 0x30 && b <= 0x39)) return false;
+      do b = input[++i] ?? -1;
+      while (b >= 0x30 && b <= 0x39);
     }
-    if (input[i] === 0x65 || input[i] === 0x45) {
-      i++;
-      if (input[i] === 0x2b || input[i] === 0x2d) i++;
-      if (!isDigit(input[i])) return false;
-      while (isDigit(input[i])) i++;
+    const fractionEnd = i;
+    if (b === 0x65 || b === 0x45) {
+      b = input[++i] ?? -1;
+      if (b === 0x2b || b === 0x2d) b = input[++i] ?? -1;
+      if (!(b >= 0x30 && b <= 0x39)) return false;
+      do b = input[++i] ?? -1;
+      while (b >= 0x30 && b <= 0x39);
     }
-    this.i = i;
+    this.i = i < n ? i : n;
     // Integers of up to 15 digits are already in JSON.stringify's spelling (but -0, which it writes as 0).
-    const digits = integerEnd - start - (input[start] === 0x2d ? 1 : 0);
-    const negativeZero = input[start] === 0x2d && input[start + 1] === 0x30;
-    if (i === integerEnd && digits <= 15 && !negativeZero) return true;
+    const digits = integerEnd - start - (negative ? 1 : 0);
+    if (i === integerEnd && digits <= 15 && !(negative && input[start + 1] === 0x30)) return true;
+    if (i === fractionEnd && i !== integerEnd && i - start <= 17 && this.plainDecimal(start, integerEnd, i, negative))
+      return true;
+    if (!this.spend()) return false;
     const token = input.toString('latin1', start, i);
     const value = Number(token);
     const text = Number.isFinite(value) ? String(value) : 'null';
@@ -211,6 +254,53 @@ class StringifyPass {
     this.writeAscii(text);
     this.run_ = i;
     return true;
+  }
+
+  /**
+   * A decimal without exponent (`-?int.frac`, at most 16 digits) in JSON.stringify's spelling without converting it:
+   * trailing zeros of the fraction dropped (and the point with them), zero written `0`. Declines (false, nothing
+   * written) where String(Number(token)) would differ otherwise: below 1e-6 (exponent form) or 16 significant digits.
+   */
+  private plainDecimal(start: number, integerEnd: number, end: number, negative: boolean): boolean {
+    const input = this.input;
+    const intStart = negative ? start + 1 : start;
+    const intIsZero = integerEnd - intStart === 1 && input[intStart] === 0x30;
+    let last = end - 1; // last digit of the fraction
+    while (last > integerEnd && input[last] === 0x30) last--;
+    const fractionEmpty = last === integerEnd; // only zeros after the point
+    let significant = intIsZero ? 0 : integerEnd - intStart;
+    if (!fractionEmpty) {
+      let k = integerEnd + 1;
+      if (intIsZero) {
+        while (input[k] === 0x30) k++;
+        if (k - integerEnd - 1 > 5) return false; // 0.0000001 is written 1e-7
+      }
+      significant += last - k + 1;
+    }
+    if (significant > 15) return false;
+    if (last === end - 1) return true; // already without trailing zeros
+    if (!this.spend()) return false;
+    this.flush(start);
+    if (intIsZero && fractionEmpty) {
+      this.writeByte(0x30); // 0.0 and -0.0 are both written 0
+    } else {
+      this.reserve(end - start);
+      this.o += input.copy(this.out, this.o, start, fractionEmpty ? integerEnd : last + 1);
+    }
+    this.run_ = end;
+    return true;
+  }
+
+  /**
+   * Counts one rewrite that costs a conversion (a number through Number and String, a string with a `\u` or `\/`
+   * escape). Past the budget the form is given up: refusing an unsigned body must not cost more than a few passes over
+   * its bytes, and no re-serialised Voucherify event comes near one such rewrite per 32 bytes.
+   */
+  private spend(): boolean {
+    if (--this.budget >= 0) return true;
+    this.keysInOrder = false;
+    this.givenUp = true;
+    return false;
   }
 
   /** A string at `i` (the opening quote), rewritten with JSON.stringify's escapes when it has any escape. */
@@ -226,9 +316,26 @@ class StringifyPass {
         return true;
       }
       if (byte < 0x20) return false;
-      if (byte === BACKSLASH) break;
+      if (byte === BACKSLASH) {
+        // \" \\ \b \f \n \r \t are written the same by JSON.stringify: still nothing to rewrite.
+        const next = input[i + 1];
+        if (
+          next === QUOTE ||
+          next === BACKSLASH ||
+          next === 0x62 ||
+          next === 0x66 ||
+          next === 0x6e ||
+          next === 0x72 ||
+          next === 0x74
+        ) {
+          i += 2;
+          continue;
+        }
+        break;
+      }
       i++;
     }
+    if (!this.spend()) return false;
     // Slow path, from the first escape: copy up to it, then decode and re-encode the rest of the string.
     this.flush(i);
     let pendingHigh = -1;
@@ -312,9 +419,18 @@ class StringifyPass {
 
   /** Copies the unchanged input run up to `end` to the output. */
   private flush(end: number): void {
-    if (end > this.run_) {
-      this.reserve(end - this.run_);
-      this.o += this.input.copy(this.out, this.o, this.run_, end);
+    const length = end - this.run_;
+    if (length > 0) {
+      this.reserve(length);
+      // Short runs (between the whitespace of a pretty-printed body) by hand: a native copy per token costs more.
+      if (length < 64) {
+        const input = this.input;
+        const out = this.out;
+        for (let k = this.run_, o = this.o; k < end; k++, o++) out[o] = input[k] as number;
+        this.o += length;
+      } else {
+        this.o += this.input.copy(this.out, this.o, this.run_, end);
+      }
     }
     this.run_ = end;
   }
