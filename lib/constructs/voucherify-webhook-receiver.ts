@@ -206,10 +206,11 @@ export class VoucherifyWebhookReceiver extends Construct {
 
     // Object keys are derived from each body's bytes (overflowBodyKey), so no grant can name them: the prefix is the
     // narrowest resource there is. Only the bodies/ objects of this bucket, and one action each.
-    for (const fn of [this.ingestFunction, this.alerts.function])
-      if (fn.role)
+    for (const fn of [this.ingestFunction, this.alerts.function]) {
+      const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+      if (policy)
         NagSuppressions.addResourceSuppressions(
-          fn.role,
+          policy,
           [
             {
               id: 'AwsSolutions-IAM5',
@@ -221,6 +222,7 @@ export class VoucherifyWebhookReceiver extends Construct {
           ],
           true,
         );
+    }
 
     // --- Operations: dashboard and alarms on the functions' EMF metrics (docs/operating.md) ---------------------
     this.observability = new Observability(this, 'Observability', {

@@ -91,6 +91,10 @@ describe('the exemptions', () => {
       'CT.CLOUDWATCH.PR.3': logGroups,
       'CT.LAMBDA.PR.2': [`${root}/Api/HttpApi/ANY--webhooks--voucherify/Handler-Permission`],
       'CT.LAMBDA.PR.3': [`${root}/Alerts/Function/Resource`, `${root}/IngestFunction/Resource`],
+      'CT.S3.PR.2': [`${root}/Bodies/Bucket/Resource`],
+      'CT.S3.PR.4': [`${root}/Bodies/Bucket/Resource`],
+      'CT.S3.PR.9': [`${root}/Bodies/Bucket/Resource`],
+      'CT.S3.PR.11': [`${root}/Bodies/Bucket/Resource`],
     });
   });
 

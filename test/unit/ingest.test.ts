@@ -478,3 +478,19 @@ describe('hostile but signed: one captured delivery replayed in other bytes (iss
     }
   });
 });
+
+describe('the worst case stays bounded for authentic bodies of any size (issue 21, item 1)', () => {
+  it('stores an authentic body nested deeper than MAX_JSON_DEPTH unparsed, quarantined, keyed by its hash', async () => {
+    const { ingest, store } = setup();
+    const deep = Buffer.from(`{"event":{"id":"ev_deep"},"data":${'['.repeat(5_000)}${']'.repeat(5_000)}}`);
+
+    const answer = await ingest(signedBytes(deep));
+
+    expect(answer.statusCode).toBe(202);
+    expect(answer.body).toEqual(expect.objectContaining({ status: 'quarantined' }));
+    expect(JSON.stringify(answer.body)).toContain('nests deeper than 1000 levels');
+    const [record] = [...store.records.values()];
+    expect(record?.eventId).toMatch(/^sha256:/);
+    expect(decodeBody(record!.body, record!.bodyEncoding).equals(deep)).toBe(true);
+  });
+});

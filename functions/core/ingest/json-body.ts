@@ -5,13 +5,44 @@
  */
 export type JsonBody = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
 
+/**
+ * The deepest nesting a stored body is parsed with. Voucherify's events nest about ten levels; JSON.parse takes any
+ * depth, but its cost grows with the number of containers (a 6 MB body of nested arrays took about a second), and
+ * every reader that recurses (JSON.stringify in `show`, the alert's builders) stops far below this with a RangeError.
+ * A deeper body is stored unparsed, quarantined, like one that is not JSON.
+ */
+export const MAX_JSON_DEPTH = 1_000;
+
 /** Parses the body as UTF-8 JSON. On failure, `error` names the problem and its byte offset, never the bytes. */
 export function parseJsonBody(body: Buffer): JsonBody {
+  const tooDeep = nestingBeyond(body, MAX_JSON_DEPTH);
+  if (tooDeep !== undefined)
+    return { ok: false, error: `it nests deeper than ${MAX_JSON_DEPTH} levels (at byte ${tooDeep}); stored unparsed` };
   try {
     return { ok: true, value: JSON.parse(body.toString('utf8')) };
   } catch (cause) {
     return { ok: false, error: describeJsonError(body, cause) };
   }
+}
+
+/**
+ * The byte offset where the body's nesting first exceeds `limit` levels, or undefined. A linear scan that skips
+ * strings; it does not check the grammar (the parse does).
+ */
+export function nestingBeyond(body: Buffer, limit: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i] as number;
+    if (inString) {
+      if (byte === 0x5c) i++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x5b || byte === 0x7b) {
+      if (++depth > limit) return i;
+    } else if (byte === 0x5d || byte === 0x7d) depth--;
+  }
+  return undefined;
 }
 
 /** Parses at most once, on first use: the signature check and the ingest core share the result. */
