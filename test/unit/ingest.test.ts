@@ -494,3 +494,14 @@ describe('the worst case stays bounded for authentic bodies of any size (issue 2
     expect(decodeBody(record!.body, record!.bodyEncoding).equals(deep)).toBe(true);
   });
 });
+
+it('stores an authentic body with an object of more than MAX_OBJECT_MEMBERS members unparsed, quarantined', async () => {
+  const { ingest } = setup();
+  const keys = Array.from({ length: 50_001 }, (_, i) => `"k${i}":0`).join(',');
+  const wide = Buffer.from(`{"event":{"id":"ev_wide"},"data":{${keys}}}`);
+
+  const answer = await ingest(signedBytes(wide));
+
+  expect(answer.statusCode).toBe(202);
+  expect(JSON.stringify(answer.body)).toContain('an object has more than 50000 members');
+});
