@@ -239,7 +239,7 @@ class StringifyPass {
       do b = input[++i] ?? -1;
       while (b >= 0x30 && b <= 0x39);
     }
-    this.i = i < n ? i : n;
+    this.i = Math.min(i, n);
     // Integers of up to 15 digits are already in JSON.stringify's spelling (but -0, which it writes as 0).
     const digits = integerEnd - start - (negative ? 1 : 0);
     if (i === integerEnd && digits <= 15 && !(negative && input[start + 1] === 0x30)) return true;
