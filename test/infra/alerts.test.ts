@@ -285,8 +285,8 @@ describe('alerts permissions (least privilege)', () => {
       expect(asList(statement.Action).filter((action) => action.includes('*'))).toEqual([]);
       if (statement.Action !== 'dynamodb:ListStreams') expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
     }
-    // logs (own group), sns, kms, stream, ListStreams, GetItem, UpdateItem, sqs
-    expect(statements).toHaveLength(8);
+    // logs (own group), sns, kms, stream, ListStreams, GetItem, UpdateItem, sqs, s3:GetObject (bodies/ only)
+    expect(statements).toHaveLength(9);
   });
 });
 

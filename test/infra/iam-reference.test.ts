@@ -230,12 +230,22 @@ describe.each([
     d = deployed(Template.fromStack(stackFromContext(context)));
   });
 
-  it('finds every kind of policy the stack has: two roles, the key, topic and queue policies, the Lambda permission', () => {
+  it('finds every kind of policy the stack has: two roles, the key, topic, queue and bucket policies, the Lambda permission', () => {
     // Act
     const kinds = d.resolver.policies().map((p) => p.kind);
 
     // Assess
-    expect(kinds.sort()).toEqual(['identity', 'identity', 'key', 'lambda-permission', 'queue', 'topic']);
+    // The bodies bucket's policy guards the bucket and its objects: listed once for each.
+    expect(kinds.sort()).toEqual([
+      'bucket',
+      'bucket',
+      'identity',
+      'identity',
+      'key',
+      'lambda-permission',
+      'queue',
+      'topic',
+    ]);
   });
 
   it('every action in every policy exists and applies to the resources its statement names', async () => {

@@ -32,7 +32,7 @@ export interface PolicyDocument {
 
 /** One policy of the template: where it sits, what kind it is, and the resource it guards (resource policies). */
 export interface TemplatePolicy {
-  readonly kind: 'identity' | 'key' | 'topic' | 'queue' | 'lambda-permission';
+  readonly kind: 'identity' | 'key' | 'topic' | 'queue' | 'bucket' | 'lambda-permission';
   readonly source: string;
   /** Identity policies: the logical ids of the roles they are attached to. */
   readonly roles: readonly string[];
@@ -99,6 +99,8 @@ export class TemplateResolver {
         return fakeId(id, 10);
       case 'AWS::CloudWatch::Alarm':
         return this.physicalName(id, 'AlarmName');
+      case 'AWS::S3::Bucket':
+        return this.physicalName(id, 'BucketName').toLowerCase();
       default:
         throw new Error(`Ref of ${Type} (${id}) is not known to this resolver`);
     }
@@ -128,6 +130,8 @@ export class TemplateResolver {
         return `arn:${PARTITION}:iam::${ACCOUNT}:role/${this.ref(id)}`;
       case 'AWS::Logs::LogGroup.Arn':
         return arn('logs', `log-group:${this.ref(id)}:*`);
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:${PARTITION}:s3:::${this.ref(id)}`;
       case 'AWS::CloudWatch::Alarm.Arn':
         return arn('cloudwatch', `alarm:${this.ref(id)}`);
       case 'AWS::ApiGatewayV2::Api.ApiEndpoint':
@@ -279,6 +283,20 @@ export class TemplateResolver {
               ],
             },
           });
+          break;
+        }
+        case 'AWS::S3::BucketPolicy': {
+          // Guards the bucket and its objects; the simulator matches a resource policy by the request's resource, so
+          // it is listed for both (the bodies bucket's is the TLS-only Deny).
+          const bucketArn = `arn:${PARTITION}:s3:::${this.resolve(Properties.Bucket)}`;
+          for (const resourceArn of [bucketArn, `${bucketArn}/*`])
+            found.push({
+              kind: 'bucket',
+              source: id,
+              roles: [],
+              resourceArn,
+              document: resolvedDocument(Properties.PolicyDocument),
+            });
           break;
         }
         default:
