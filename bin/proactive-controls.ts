@@ -58,6 +58,35 @@ export const GUARD_EXEMPTIONS: readonly GuardExemption[] = [
       'VPC they would need a NAT gateway or four interface endpoints (a fixed monthly cost larger than the whole ' +
       'stack at webhook volumes) and gain no isolation, since all their traffic goes to those endpoints anyway.',
   },
+  {
+    control: 'CT.S3.PR.2',
+    rule: 'ct-s3-pr-2',
+    reason:
+      'The bodies bucket has no server access logs: only the ingest function writes to it and only the alerts ' +
+      'function and operators read it, all through IAM roles scoped to its bodies/ prefix; CloudTrail data events ' +
+      'are the audit trail where one is required. A log bucket would be one more bucket to secure.',
+  },
+  {
+    control: 'CT.S3.PR.4',
+    rule: 'ct-s3-pr-4',
+    reason:
+      'Nothing reacts to a body being written: the item that points at it is written right after, and the alerts ' +
+      'read the table stream, not the bucket. An event notification would have no consumer.',
+  },
+  {
+    control: 'CT.S3.PR.9',
+    rule: 'ct-s3-pr-9',
+    reason:
+      'Object Lock would stop the lifecycle rule (the retention) and an erasure request from deleting a body. The ' +
+      'bodies hold personal data that must go when its retention ends or when a customer asks.',
+  },
+  {
+    control: 'CT.S3.PR.11',
+    rule: 'ct-s3-pr-11',
+    reason:
+      'The bodies bucket is not versioned: each object is written once under a key derived from its bytes and never ' +
+      'overwritten, so versions would only keep what the retention or an erasure deletes.',
+  },
 ];
 
 /** The plugin with the bundled Control Tower rules, minus the exemptions. */

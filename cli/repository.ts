@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ALERT_MARKER } from '../functions/adapters/dynamodb-alert-ledger';
 import { fromItem } from '../functions/adapters/dynamodb-event-store';
+import { S3BodyStore } from '../functions/adapters/s3-body-store';
 import {
   EVENTS_INDEXES,
   EVENTS_TABLE,
@@ -19,6 +20,8 @@ import {
   typeKey,
 } from '../functions/adapters/table';
 import type { EventRecord, EventStatus } from '../functions/core/shared/event-record';
+import type { BodyStore } from '../functions/core/shared/ports';
+import { withInlineBody } from '../functions/core/shared/stored-body';
 import { daysDescending, iso, type Window } from './time';
 
 /**
@@ -190,9 +193,14 @@ export class EventsRepository {
   constructor(
     private readonly client: DynamoDBClient,
     readonly tableName: string,
+    /** Where bodies too large for their item are read from (the reference names the bucket). */
+    private readonly bodies: Pick<BodyStore, 'get'> = new S3BodyStore(),
   ) {}
 
-  /** The stored event with this id (consistent read), or undefined. */
+  /**
+   * The stored event with this id (consistent read), or undefined. A body kept beside the item is fetched here, so
+   * `show`, `replay` and everything else read every event's body the same way.
+   */
   async get(eventId: string): Promise<StoredEvent | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({
@@ -203,7 +211,7 @@ export class EventsRepository {
     );
     if (!Item) return undefined;
     const text = (name: string) => Item[name]?.S;
-    const stored: Record<string, unknown> = { record: fromItem(Item) };
+    const stored: Record<string, unknown> = { record: await withInlineBody(fromItem(Item), this.bodies) };
     for (const [key, name] of [
       ['alertedAt', ALERT_MARKER.alertedAt],
       ['alertMessageId', ALERT_MARKER.messageId],

@@ -5,6 +5,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { type CaseSettings, caseSettingsProblems, DEFAULT_CASE_SETTINGS } from '../functions/core/alerts/case-settings';
 import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
+import { LAMBDA_PAYLOAD_LIMIT_BYTES } from '../functions/core/ingest/limits';
 import { sourceEntryProblems, VOUCHERIFY_REGIONS } from '../functions/core/ingest/source-ip';
 import type { LogLevel } from '../functions/core/shared/ports';
 import type { ChatChannel, ChatLoggingLevel } from './constructs/chat';
@@ -14,13 +15,16 @@ export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
 
 /**
  * Room kept in an item for everything but the body: key, status, timestamps, TTL, up to 14 lifted fields (256 chars
- * each, the failure message 1 KiB) and up to 21 validation issues. The body is stored deflated when that is smaller,
- * but a body that does not compress is stored as is, so the limit must hold for the raw size.
+ * each, the failure message 1 KiB) and up to 21 validation issues. A stored body larger than the rest goes to the
+ * bodies bucket (INLINE_BODY_MAX_BYTES), so no event is refused for its size.
  */
 export const ITEM_RESERVED_BYTES = 32 * 1024;
 
-/** The largest `maxBodyBytes` whose events still fit in one DynamoDB item (368 KiB). */
-export const MAX_BODY_BYTES_LIMIT = DYNAMODB_MAX_ITEM_BYTES - ITEM_RESERVED_BYTES;
+/**
+ * The largest `maxBodyBytes`: Lambda's invocation limit, above which nothing reaches the function anyway. The setting
+ * only decides which unproven bodies get 413 rather than 401; an authentic body is stored whatever its size.
+ */
+export const MAX_BODY_BYTES_LIMIT = LAMBDA_PAYLOAD_LIMIT_BYTES;
 
 /** Below this, `maxBodyBytes` was almost certainly given in KiB: real Voucherify events run to tens of KiB. */
 export const MIN_BODY_BYTES = 16 * 1024;
@@ -47,8 +51,10 @@ export interface WebhooksSettings {
   readonly retentionDays?: number;
 
   /**
-   * Larger webhook bodies are refused with 413 before any other work. Must leave room in a 400 KiB DynamoDB item for
-   * the other attributes, so at most {@link MAX_BODY_BYTES_LIMIT} (368 KiB).
+   * A larger body whose signature does not prove it comes from Voucherify is refused with 413 (a smaller one with 401).
+   * Never a limit for an authentic body: the signature is checked first, and an authentic event of any size the
+   * platform delivers is stored (in its item when it fits compressed, else beside it in the bodies bucket). At most
+   * {@link MAX_BODY_BYTES_LIMIT} (Lambda's 6 MB).
    * @default 262144 (256 KiB, the receiver's own default)
    */
   readonly maxBodyBytes?: number;
@@ -281,8 +287,8 @@ export function resolveSettings(settings: WebhooksSettings): ResolvedSettings {
   check(
     isInteger(maxBodyBytes, MIN_BODY_BYTES, MAX_BODY_BYTES_LIMIT),
     maxBodyBytes > MAX_BODY_BYTES_LIMIT
-      ? `maxBodyBytes must be at most ${MAX_BODY_BYTES_LIMIT} (a DynamoDB item holds ${DYNAMODB_MAX_ITEM_BYTES} bytes ` +
-          `and ${ITEM_RESERVED_BYTES} are kept for the other attributes); got ${maxBodyBytes}`
+      ? `maxBodyBytes must be at most ${MAX_BODY_BYTES_LIMIT} (Lambda's invocation payload limit: nothing larger ` +
+          `reaches the function); got ${maxBodyBytes}`
       : `maxBodyBytes is in bytes and must be a whole number from ${MIN_BODY_BYTES} to ${MAX_BODY_BYTES_LIMIT}; got ${maxBodyBytes}`,
   );
   // API Gateway's account-level quotas (10,000 rps, 5,000 burst) cap what a stage can be given.

@@ -11,6 +11,7 @@ import {
 } from './config';
 import type { Alerts } from './constructs/alerts';
 import type { Chat } from './constructs/chat';
+import type { EventBodies } from './constructs/event-bodies';
 import type { EventsTable } from './constructs/events-table';
 import type { NodeFunction } from './constructs/node-function';
 import type { Observability } from './constructs/observability';
@@ -86,6 +87,8 @@ export class VoucherifyWebhooksStack extends Stack {
   /** The settings the stack was built with, every default applied. */
   readonly settings: ResolvedSettings;
   readonly eventsTable: EventsTable;
+  /** Bodies too large for their item. */
+  readonly eventBodies: EventBodies;
   readonly webhookSecret: Secret;
   /** The smoke's own signing secret (see {@link VoucherifyWebhookReceiver.smokeSecret}). */
   readonly smokeSecret: Secret;
@@ -108,6 +111,7 @@ export class VoucherifyWebhooksStack extends Stack {
     ({
       settings: this.settings,
       eventsTable: this.eventsTable,
+      eventBodies: this.eventBodies,
       webhookSecret: this.webhookSecret,
       smokeSecret: this.smokeSecret,
       voucherifyApiSecret: this.voucherifyApiSecret,

@@ -92,6 +92,7 @@ async function main(): Promise<void> {
       ...(dynamodbPort ? { port: dynamodbPort } : {}),
       ...(inMemory ? {} : { dataDir: join(dir, 'dynamodb') }),
     },
+    ...(inMemory ? {} : { s3Dir: join(dir, 's3') }),
     http: { port, host, log: (line) => console.log(`[receiver] ${line}`) },
     ...(snsPort ? { snsPort } : {}),
     queueName: LOCAL_ALERTS_CONSOLE_QUEUE_NAME,

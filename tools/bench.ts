@@ -5,6 +5,8 @@
  *  1-4. CPU per event without I/O: the parse-and-verify floor, the product's core, ajv anchors, and their ratios.
  *  4b.  Worst-case validation beside the typical one: the fuzz suite's worst shapes at the size limit, through
  *       validateEvent and through the whole core (`npm run bench -- --only worst-case` runs this section alone).
+ *  4c.  What refusing an unsigned body costs, by shape, against a flat one (tools/bench/refusal-cost.ts;
+ *       `npm run bench -- --only refusal-cost`).
  *  5.   Cold start of the minified Lambda bundle in a fresh node process against DynamoDB Local, bundle sizes and
  *       composition.
  *  6.   End to end through the local HTTP server into DynamoDB Local, beside raw PutItem at the same concurrency.
@@ -42,6 +44,7 @@ import {
 import { cpuMicros, fmt, median } from './bench/measure';
 import { runMicro } from './bench/micro';
 import { BENCH_SECRET, seedPayloads } from './bench/payloads';
+import { refusalCostSection } from './bench/refusal-cost';
 import { runWorstCase } from './bench/worst-case';
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from './secrets-manager-stand-in';
 
@@ -89,7 +92,7 @@ const QUICK: Plan = {
 };
 
 /** The sections `--only` can pick, in the order a full run takes them. */
-const SECTIONS = ['micro', 'worst-case', 'cold-start', 'e2e'] as const;
+const SECTIONS = ['micro', 'worst-case', 'refusal-cost', 'cold-start', 'e2e'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const TABLE_NAME = 'bench-events';
@@ -127,6 +130,11 @@ async function main(): Promise<void> {
   }
   if (runs('worst-case')) {
     worstCaseSection(await runWorstCase(payloads, { rounds: plan.worstCaseRounds }), plan.worstCaseRounds);
+    out();
+  }
+  if (runs('refusal-cost')) {
+    await refusalCostSection(out);
+    out(`   ${loadLine()}`);
     out();
   }
 
@@ -182,7 +190,7 @@ function loadLine(): string {
 
 function worstCaseSection(result: { lines: readonly string[] }, rounds: number): void {
   out(
-    `4b. Worst-case validation beside the typical one: the fuzz worst shapes at maxBodyBytes (${DEFAULT_INGEST_CONFIG.maxBodyBytes} B), signed; median of ${rounds} runs, wall ms`,
+    `4b. Worst-case validation beside the typical one: the fuzz worst shapes at maxBodyBytes (${DEFAULT_INGEST_CONFIG.maxBodyBytes} B) and at 5.4 MB, signed; median of ${rounds} runs, wall ms`,
   );
   for (const line of result.lines) out(line);
 }

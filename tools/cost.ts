@@ -21,7 +21,6 @@ import { DEFAULT_CASE_SETTINGS } from '../functions/core/alerts/case-settings';
 import { caseFactsOf, decideOnFailure } from '../functions/core/alerts/cases';
 import { buildAlertMessage } from '../functions/core/alerts/message';
 import { SWEEP_RUNS_PER_MONTH } from '../functions/core/alerts/sweep';
-import { DEFAULT_INGEST_CONFIG } from '../functions/core/ingest/ingest';
 import { BODY_DICTIONARY_V1, encodeBody } from '../functions/core/shared/body-codec';
 import { DEFAULT_SETTINGS } from '../lib/config';
 import { VoucherifyWebhooksStack } from '../lib/voucherify-webhooks-stack';

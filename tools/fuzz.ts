@@ -16,6 +16,7 @@ import { localDynamoDbClient } from '../local/runtime/aws-env';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/runtime/dynamodb-local';
 import { ensureEventsTable } from '../local/runtime/events-table';
 import { loadIngestHandler } from '../local/runtime/handler';
+import { type LocalS3, localS3Env, startLocalS3 } from '../local/runtime/s3-local';
 import { TEST_SECRET } from './fixtures';
 import { formatSummary, runFuzz } from './fuzz/run';
 
@@ -59,7 +60,11 @@ async function main(): Promise<number> {
   const print = (line = '') => stdoutWrite(`${line}\n`);
 
   let dynamodb: DynamoDbLocal | undefined;
+  let s3: LocalS3 | undefined;
   try {
+    // s3rver first: the handler reads BODY_BUCKET at load, and big authentic bodies go there.
+    s3 = await startLocalS3();
+    Object.assign(process.env, localS3Env(s3));
     dynamodb = await startDynamoDbLocal();
     const client = localDynamoDbClient(dynamodb.endpoint);
     const table = `fuzz-${Date.now().toString(36)}`;
@@ -109,6 +114,7 @@ async function main(): Promise<number> {
     return summary.failures.length === 0 ? 0 : 1;
   } finally {
     await dynamodb?.stop();
+    await s3?.stop();
   }
 }
 

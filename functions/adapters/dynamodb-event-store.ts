@@ -27,6 +27,7 @@ const STRING_FIELDS = [
   'failureCode',
   'failureMessage',
   'bodyEncoding',
+  'bodyRef',
   'source',
 ] as const satisfies readonly (keyof EventRecord)[];
 
@@ -38,7 +39,8 @@ export function toItem(record: EventRecord): Item {
   const item: Item = {
     [EVENTS_TABLE.partitionKey]: { S: record.eventId },
     status: { S: record.status },
-    body: { B: record.body },
+    // Left out when the body is kept beside the item (`bodyRef`): nothing to store, and no empty binary to explain.
+    ...(record.bodyRef === undefined ? { body: { B: record.body } } : {}),
     bodyBytes: { N: String(record.bodyBytes) },
     [EVENTS_TABLE.ttlAttribute]: { N: String(record.expiresAt) },
   };

@@ -4,7 +4,10 @@ import type { StoredAlertEvent } from '../core/alerts/alert-event';
 import type { AlertRecord } from '../core/alerts/facts';
 import { decodeBody } from '../core/shared/body-codec';
 import { errorSummary } from '../core/shared/errors';
+import type { BodyStore } from '../core/shared/ports';
+import { StoredBodyMissingError, withInlineBody } from '../core/shared/stored-body';
 import { fromItem } from './dynamodb-event-store';
+import { S3BodyStore } from './s3-body-store';
 import { EVENTS_TABLE } from './table';
 
 /**
@@ -32,11 +35,18 @@ export function fromStreamImage(image: Readonly<Record<string, StreamAttributeVa
   return item;
 }
 
+/** Read only when an item's body is kept beside it; the S3 client is loaded then, not at cold start. */
+const defaultBodies = new S3BodyStore();
+
 /**
  * Reads a stream image leniently: an attribute that cannot be converted is dropped rather than failing the record,
- * so a damaged item still yields an alert from whatever it holds.
+ * so a damaged item still yields an alert from whatever it holds. A body kept beside the item is fetched through
+ * `bodies` (the same reader as the CLI's).
  */
-export function readAlertImage(record: DynamoDBRecord): StoredAlertEvent {
+export async function readAlertImage(
+  record: DynamoDBRecord,
+  bodies: Pick<BodyStore, 'get'> = defaultBodies,
+): Promise<StoredAlertEvent> {
   const image = record.dynamodb?.NewImage ?? {};
   const item: Record<string, AttributeValue> = {};
   for (const [name, value] of Object.entries(image)) {
@@ -64,9 +74,18 @@ export function readAlertImage(record: DynamoDBRecord): StoredAlertEvent {
     receivedAt:
       stored.receivedAt ?? (approximate === undefined ? 'unknown' : new Date(approximate * 1000).toISOString()),
   };
+  if (stored.body.length === 0 && stored.bodyRef === undefined)
+    return { stored: alertRecord, problem: 'the item holds no body' };
+  let inline: typeof stored;
   try {
-    if (stored.body.length === 0) return { stored: alertRecord, problem: 'the item holds no body' };
-    const raw = decodeBody(stored.body, stored.bodyEncoding);
+    inline = await withInlineBody(stored, bodies);
+  } catch (cause) {
+    // Gone for good: alert from the lifted fields. Anything else (S3 unreachable) fails the record, which is retried.
+    if (cause instanceof StoredBodyMissingError) return { stored: alertRecord, problem: errorSummary(cause) };
+    throw cause;
+  }
+  try {
+    const raw = decodeBody(inline.body, inline.bodyEncoding);
     return { stored: alertRecord, envelope: JSON.parse(raw.toString('utf8')) as unknown };
   } catch (cause) {
     return { stored: alertRecord, problem: `the stored body could not be decoded: ${errorSummary(cause)}` };

@@ -5,6 +5,8 @@ import { sdkRequestHandler } from './http';
 /** The AWS SDK clients of the ingest function, built once per cold start. */
 export interface IngestSdkClients {
   readonly dynamodb: DynamoDBClient;
+  /** The HTTP handler with the ingest timeouts, for a client built later (the S3 client, at a body's first overflow). */
+  readonly requestHandler: ReturnType<typeof sdkRequestHandler>;
   /** Only when the secret comes from Secrets Manager (the local mode and tests give it inline). */
   readonly secretsManager?: SecretsManagerClient;
 }
@@ -20,6 +22,7 @@ export interface IngestSdkClients {
 export function ingestSdkClients(options: { readonly secretsManager: boolean }): IngestSdkClients {
   const requestHandler = sdkRequestHandler({ connectionTimeoutMs: 500, requestTimeoutMs: 1_200 });
   return {
+    requestHandler,
     dynamodb: new DynamoDBClient({ maxAttempts: 3, requestHandler }),
     ...(options.secretsManager ? { secretsManager: new SecretsManagerClient({ maxAttempts: 1, requestHandler }) } : {}),
   };

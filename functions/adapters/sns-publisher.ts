@@ -1,20 +1,25 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { TopicMessage } from '../core/alerts/message';
 import { AlertPublishError, type AlertPublisher } from '../core/alerts/ports';
+import { toWellFormedText } from '../core/shared/well-formed';
 
 /** SNS error names that refuse the message itself: sending the same bytes again cannot succeed. */
 const REJECTED = new Set(['InvalidParameterException', 'InvalidParameterValueException', 'InvalidParameter']);
 
-/** The Publish input for an alert: per-protocol bodies (`MessageStructure: json`) and filter attributes. */
+/**
+ * The Publish input for an alert: per-protocol bodies (`MessageStructure: json`) and filter attributes. Every text is
+ * made well-formed here, the one door to SNS (a lone surrogate makes the SDK's encoder throw, U+FFFE/U+FFFF are not XML
+ * characters): whatever the alert text took from a payload, the alert still goes out.
+ */
 export function toPublishInput(topicArn: string, message: TopicMessage) {
   const attributes: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(message.attributes)) {
-    if (value !== undefined) attributes[name] = { DataType: 'String', StringValue: value };
+    if (value !== undefined) attributes[name] = { DataType: 'String', StringValue: toWellFormedText(value) };
   }
   return {
     TopicArn: topicArn,
-    Subject: message.subject,
-    Message: message.messageJson,
+    Subject: toWellFormedText(message.subject),
+    Message: toWellFormedText(message.messageJson),
     MessageStructure: 'json',
     MessageAttributes: attributes,
   };

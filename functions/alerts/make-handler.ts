@@ -107,7 +107,7 @@ export function makeAlertsHandler(
     if (!matchesAlertFilter(record)) {
       return { kind: 'skipped', reason: `not a new rollback failure (${record.eventName ?? 'no event name'})` };
     }
-    return alertEvent(readAlertImage(record), logger);
+    return alertEvent(await readAlertImage(record), logger);
   }
 
   return async (event, context) => {

@@ -1,9 +1,9 @@
 /**
  * Lambda entry for POST /webhooks/voucherify. Everything is built once per cold start; each request runs the core.
  * Environment: TABLE_NAME, WEBHOOK_SECRET_ARN (or VOUCHERIFY_WEBHOOK_SECRET outside AWS), SMOKE_SECRET_ARN (or
- * VOUCHERIFY_SMOKE_SECRET; optional), MAX_BODY_BYTES,
- * RETENTION_DAYS, LOG_LEVEL, POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (logs and metrics),
- * POWERTOOLS_METRICS_DISABLED. The SDK honours AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
+ * VOUCHERIFY_SMOKE_SECRET; optional), MAX_BODY_BYTES, RETENTION_DAYS, BODY_BUCKET (bodies too large for their item),
+ * LOG_LEVEL, POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (logs and metrics), POWERTOOLS_METRICS_DISABLED.
+ * The SDK honours AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_S3, which the local mode uses.
  */
 import { apiGatewayHandler } from '../adapters/api-gateway';
 import { DynamoDbErasureLedger } from '../adapters/dynamodb-erasure';
@@ -16,8 +16,8 @@ import {
   withLambdaContext,
 } from '../adapters/powertools-logger';
 import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
+import { S3BodyStore } from '../adapters/s3-body-store';
 import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
-import { erasingStore } from '../core/erasure/on-arrival';
 import { readIngestSettings } from '../core/ingest/config';
 import { makeIngest } from '../core/ingest/ingest';
 
@@ -48,13 +48,17 @@ export const handler = withLambdaContext(
   apiGatewayHandler(
     makeIngest({
       secrets,
+      store: new DynamoDbEventStore(clients.dynamodb, settings.tableName),
       // Events of an erased customer are stored erased (docs/operating.md, "Erasing a customer"). The erasure-record
       // read (only for events that name a customer) goes through the put's client, with its retries: under a burst it
       // must not fail where the put would not; a failed read answers 503 and Voucherify retries.
-      store: erasingStore(
-        new DynamoDbEventStore(clients.dynamodb, settings.tableName),
-        new DynamoDbErasureLedger(clients.dynamodb, settings.tableName),
-      ),
+      erasures: new DynamoDbErasureLedger(clients.dynamodb, settings.tableName),
+      // Its SDK client is loaded only when a body first overflows (see S3BodyStore): not at cold start.
+      bodies: new S3BodyStore({
+        ...(settings.bodyBucket ? { bucket: settings.bodyBucket } : {}),
+        // Two attempts: a body this large is rare, and its upload must leave the item's write room in the 8 s.
+        clientConfig: { maxAttempts: 2, requestHandler: clients.requestHandler },
+      }),
       logger: powertoolsLogger(logger),
       config: settings,
       metrics: powertoolsMetrics(metrics),

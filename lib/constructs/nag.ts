@@ -8,7 +8,7 @@ export interface NagSuppression {
   /** Why the finding does not apply here (cdk-nag requires at least 10 characters). */
   readonly reason: string;
   /** The findings of a granular rule this covers (e.g. `Resource::*`); every finding of the rule when absent. */
-  readonly appliesTo?: readonly string[];
+  readonly appliesTo?: readonly (string | { readonly regex: string })[];
 }
 
 /** The CloudFormation metadata key cdk-nag reads suppressions from. */
@@ -17,7 +17,7 @@ const NAG_METADATA_KEY = 'cdk_nag';
 interface NagMetadataRule {
   id: string;
   reason: string;
-  applies_to?: string[];
+  applies_to?: (string | { regex: string })[];
   is_reason_encoded?: boolean;
 }
 

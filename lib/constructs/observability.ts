@@ -17,11 +17,12 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { type ITable, Operation } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../functions/core/shared/metrics';
-import { DIMENSION, METRIC } from '../../functions/core/shared/operational-metrics';
+import { ACCESS_LOG_413_METRIC, DIMENSION, METRIC } from '../../functions/core/shared/operational-metrics';
 import { badThingAlarm, notifyingAlarm } from './alarm';
 
 export interface ObservabilityProps {
@@ -29,6 +30,12 @@ export interface ObservabilityProps {
   readonly ingestFunction: LambdaFunction;
   /** The webhook API: requests, 4xx, 5xx and latency. */
   readonly httpApi: IHttpApi;
+  /**
+   * The API's access-log group: a metric filter counts every 413 in it (the platform's own, for a request Lambda
+   * cannot be handed, never reach the function).
+   * @default - no such count; the dashboard graphs only the function's own 413s
+   */
+  readonly accessLogs?: ILogGroup;
   /** The events table: write throttles (an index throttling its writes throttles the table's too). */
   readonly table: ITable;
   /** Where every alarm of this construct sends its ALARM and OK notifications (the alert topic). */
@@ -116,6 +123,8 @@ export class Observability extends Construct {
   };
   /** The `service` dimension value of this deployment's metrics. */
   readonly service: string;
+  /** Every 413 the API answered (from its access log), when `accessLogs` was given. */
+  readonly payloadTooLarge?: IMetric;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -333,6 +342,29 @@ export class Observability extends Construct {
         title: 'Ingest errors and throttles',
         left: [ingestErrors, ingestThrottles],
         ...third,
+      }),
+    );
+    // Every 413, counted where all of them show: the API's access log. The function's own (unproven and larger than
+    // maxBodyBytes) are also in its EMF metric; the difference is what the platform refused before any function ran.
+    const accessLog413 = props.accessLogs
+      ? new MetricFilter(this, 'PayloadTooLargeFilter', {
+          logGroup: props.accessLogs,
+          filterPattern: FilterPattern.stringValue('$.status', '=', '413'),
+          metricNamespace: `${METRICS_NAMESPACE}/${service}`,
+          metricName: ACCESS_LOG_413_METRIC,
+          metricValue: '1',
+        }).metric({ period: PERIOD, statistic: Stats.SUM, label: 'all 413s (API access log)' })
+      : undefined;
+    this.payloadTooLarge = accessLog413;
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Refused for size (413): all, and the function’s own (unproven body over maxBodyBytes)',
+        left: [
+          ...(accessLog413 ? [accessLog413] : []),
+          own(METRIC.payloadTooLarge).with({ label: 'by the function (not proven authentic)' }),
+        ],
+        width: 24,
+        height: 6,
       }),
     );
     this.dashboard.addWidgets(

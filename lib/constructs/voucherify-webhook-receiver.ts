@@ -18,6 +18,7 @@ import {
 import { functionEntry } from '../paths';
 import { Alerts } from './alerts';
 import { Chat } from './chat';
+import { EventBodies } from './event-bodies';
 import { EventsTable, globalSecondaryIndexProps } from './events-table';
 import { addNagSuppressions } from './nag';
 import { NodeFunction } from './node-function';
@@ -84,6 +85,8 @@ export class VoucherifyWebhookReceiver extends Construct {
   /** The settings the receiver was built with, every default applied. */
   readonly settings: ResolvedSettings;
   readonly eventsTable: EventsTable;
+  /** Bodies too large for their item (rare: about 1.5 MB of JSON and more). */
+  readonly eventBodies: EventBodies;
   readonly webhookSecret: Secret;
   /**
    * The smoke's own signing secret, generated at deploy: the receiver accepts it only for `smoke_` events, so whoever
@@ -115,6 +118,11 @@ export class VoucherifyWebhookReceiver extends Construct {
       deletionProtection: settings.deletionProtection,
       // The CLI's access patterns (docs/operating.md); the same list local mode creates its table with.
       indexes: EVENTS_INDEX_LIST.map(globalSecondaryIndexProps),
+    });
+
+    this.eventBodies = new EventBodies(this, 'Bodies', {
+      retentionDays: settings.retentionDays,
+      removalPolicy: settings.removalPolicy,
     });
 
     this.webhookSecret = new Secret(this, 'WebhookSecret', {
@@ -213,6 +221,10 @@ export class VoucherifyWebhookReceiver extends Construct {
           conditions: ERASURE_READ_CONDITION,
         });
       })
+      // Only PutObject, under bodies/: written before the item that points at it, never read or deleted by ingest.
+      .bind('BODY_BUCKET', this.eventBodies.bucket.bucketName, (grantee) =>
+        Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.eventBodies.objectsArn] }),
+      )
       // The ARN, never the value: the function reads and caches the value at run time, so a rotation needs no deploy.
       // Only GetSecretValue (grantRead would add DescribeSecret, which the function does not call).
       .bind('WEBHOOK_SECRET_ARN', secret.secretArn, (grantee) =>
@@ -270,10 +282,38 @@ export class VoucherifyWebhookReceiver extends Construct {
       this.chat.bindPublisher(this.alerts.sweepFunction);
     }
 
+    // A rollback failure whose body is kept beside its item: the alert is built from the body, read with GetObject.
+    Grant.addToPrincipal({
+      grantee: this.alerts.function,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.eventBodies.objectsArn],
+    });
+
+    // Object keys are derived from each body's bytes (overflowBodyKey), so no grant can name them: the prefix is the
+    // narrowest resource there is. Only the bodies/ objects of this bucket, and one action each.
+    for (const fn of [this.ingestFunction, this.alerts.function]) {
+      const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+      if (policy)
+        addNagSuppressions(
+          policy,
+          [
+            {
+              id: 'AwsSolutions-IAM5',
+              reason:
+                'Bodies too large for their item are kept under bodies/<hash of the event key>/<hash of the bytes>: ' +
+                'ingest may only put and alerts only get objects there, in this bucket; no name is known in advance.',
+              appliesTo: [{ regex: String.raw`/^Resource::<[A-Za-z0-9]*Bodies[A-Za-z0-9]*\.Arn>\/bodies\/\*$/` }],
+            },
+          ],
+          true,
+        );
+    }
+
     // --- Operations: dashboard and alarms on the functions' EMF metrics (docs/operating.md) ---------------------
     this.observability = new Observability(this, 'Observability', {
       ingestFunction: this.ingestFunction,
       httpApi: this.api.httpApi,
+      accessLogs: this.api.accessLogs,
       table,
       alarmTopic: this.alerts.topic,
       alertsFunction: this.alerts.function,

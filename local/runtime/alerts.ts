@@ -14,7 +14,7 @@ import { parseAlertNotification, type ReceivedAlert } from '../../cli/alert-noti
 import { CHAT_TOPIC_ENV } from '../../functions/adapters/sns-notice-publisher';
 import { matchesMappingFilters } from '../../functions/alerts/filter';
 import { CASE_MESSAGE_KIND } from '../../functions/core/alerts/case-messages';
-import { ALERT_KIND, type AlertFacts } from '../../functions/core/alerts/facts';
+import { ALERT_KIND } from '../../functions/core/alerts/facts';
 import { buildEmailText } from '../../functions/core/alerts/text';
 import { ALERTS_STREAM_MAPPING } from '../../lib/runtime-settings';
 import { applyLocalAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-env';

@@ -11,8 +11,19 @@ export type HttpApiHandler = (
   context?: Pick<Context, 'awsRequestId'>,
 ) => Promise<APIGatewayProxyResultV2>;
 
-/** Lambda's limit for a synchronous invocation payload: API Gateway cannot hand a larger request to a function. */
-export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+import { LAMBDA_PAYLOAD_LIMIT_BYTES } from '../../functions/core/ingest/limits';
+
+export { LAMBDA_PAYLOAD_LIMIT_BYTES };
+
+/**
+ * What the platform answers when a request cannot be handed to the function (its invocation payload, the event, is
+ * over Lambda's 6 MB): the function never runs. The local server answers the same, so the limit shows here too.
+ */
+export const PLATFORM_TOO_LARGE = {
+  statusCode: 413,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message: 'Request Entity Too Large' }),
+} as const;
 
 export interface LocalServerOptions {
   readonly handler: HttpApiHandler;
@@ -20,11 +31,11 @@ export interface LocalServerOptions {
   readonly port: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
-  /** The receiver's own limit (MAX_BODY_BYTES), quoted in the 413 the server gives when it stops reading. */
+  /** The receiver's own limit for unproven bodies (MAX_BODY_BYTES); the handler applies it, as in AWS. */
   readonly maxBodyBytes: number;
   /**
-   * The most bytes read from one request. Larger bodies are refused with the receiver's 413 answer without being
-   * buffered; smaller ones reach the handler, which applies its own (smaller) limit as it does in AWS.
+   * The most bytes read from one request. A larger body, or one whose event would exceed Lambda's invocation limit,
+   * gets the platform's 413 without reaching the handler; the rest reach it as in AWS.
    * @default LAMBDA_PAYLOAD_LIMIT_BYTES
    */
   readonly readLimitBytes?: number;
@@ -49,7 +60,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
   const server = createServer((request, response) => {
     const started = Date.now();
-    void serve(request, response, options.handler, readLimit, options.maxBodyBytes).then(
+    void serve(request, response, options.handler, readLimit).then(
       (summary) =>
         log(`${request.method} ${request.url} -> ${response.statusCode} ${summary} (${Date.now() - started} ms)`),
       (error: unknown) => {
@@ -87,17 +98,13 @@ async function serve(
   response: ServerResponse,
   handler: HttpApiHandler,
   readLimit: number,
-  maxBodyBytes: number,
 ): Promise<string> {
   const read = await readBody(request, readLimit);
   if (!read.ok) {
-    // Answer in the receiver's own words and close: whatever else the client sends is discarded, never buffered.
+    // Answer as the platform does and close: whatever else the client sends is discarded, never buffered.
     response.setHeader('connection', 'close');
-    writeResult(
-      response,
-      toApiGatewayResult(toAnswer({ kind: 'payload_too_large', bytes: read.bytes, limit: maxBodyBytes })),
-    );
-    return 'refused before reading the whole body';
+    writeResult(response, PLATFORM_TOO_LARGE);
+    return 'refused before reading the whole body (over what Lambda can be handed)';
   }
 
   const [path = '/', query = ''] = (request.url ?? '/').split('?', 2);
@@ -108,6 +115,12 @@ async function serve(
     body: read.body,
     sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, ''),
   });
+  // The platform's limit is on the whole event (the body as JSON text or base64, plus headers and context), not the body.
+  const payloadBytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
+  if (payloadBytes > LAMBDA_PAYLOAD_LIMIT_BYTES) {
+    writeResult(response, PLATFORM_TOO_LARGE);
+    return `refused: the invocation payload would be ${payloadBytes} bytes, over Lambda's ${LAMBDA_PAYLOAD_LIMIT_BYTES}`;
+  }
   const result = await handler({ ...event, rawQueryString: query }, { awsRequestId: event.requestContext.requestId });
   return writeResult(response, result);
 }

@@ -20,6 +20,7 @@ import { type DynamoDbLocal, type DynamoDbLocalOptions, startDynamoDbLocal } fro
 import { type EnsureTableResult, ensureEventsTable } from './events-table';
 import { loadIngestHandler } from './handler';
 import { sqsOnFailureDestination } from './on-failure';
+import { type LocalS3, localS3Env, startLocalS3 } from './s3-local';
 import { type HttpApiHandler, type LocalServer, startLocalServer } from './server';
 import type { LocalService } from './services';
 import type { StreamPoller, StreamPollerOptions } from './stream-poller';
@@ -51,6 +52,8 @@ export interface LocalStackOptions {
   /** Handed to the stream poller (after the on-failure message, when there is a DLQ). */
   readonly onGiveUp?: StreamPollerOptions['onGiveUp'];
   readonly log?: StreamPollerOptions['log'];
+  /** Where s3rver keeps bodies too large for their item. @default - a temporary folder, removed on stop */
+  readonly s3Dir?: string;
   /** Told whether the table was created, and how an existing one differs from the stack's. */
   readonly onTable?: (result: EnsureTableResult) => void;
   /** Told when DynamoDB Local exits on its own. */
@@ -116,6 +119,7 @@ export function localStack(options: LocalStackOptions): LocalStack {
   let dlqUrl: string | undefined;
   let chat: { topicArn: string; queueUrl: string } | undefined;
   let dynamodbLocal: DynamoDbLocal | undefined;
+  let s3: LocalS3 | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let ingest: HttpApiHandler | undefined;
   let server: LocalServer | undefined;
@@ -166,6 +170,15 @@ export function localStack(options: LocalStackOptions): LocalStack {
         options.onTable?.(result);
       },
       stop: async () => {},
+    },
+    {
+      name: 'S3 (s3rver)',
+      start: async () => {
+        s3 = await startLocalS3(options.s3Dir ? { directory: options.s3Dir } : {});
+        // Read by the ingest handler at load (BODY_BUCKET) and by every body reader's S3 client (the endpoint).
+        Object.assign(process.env, localS3Env(s3));
+      },
+      stop: async () => s3?.stop(),
     },
     {
       name: 'webhook receiver',

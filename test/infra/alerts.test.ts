@@ -309,8 +309,9 @@ describe('alerts permissions (least privilege)', () => {
       expect(asList(statement.Action).filter((action) => action.includes('*'))).toEqual([]);
       if (statement.Action !== 'dynamodb:ListStreams') expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
     }
-    // logs (own group), sns, kms, stream, ListStreams, GetItem, UpdateItem, sqs, case items, window counters
-    expect(statements).toHaveLength(10);
+    // logs (own group), sns, kms, stream, ListStreams, GetItem, UpdateItem, sqs, case items, window counters,
+    // s3:GetObject (bodies/ only)
+    expect(statements).toHaveLength(11);
   });
 });
 

@@ -260,12 +260,15 @@ describe.each([
     d = deployed(Template.fromStack(stackFromContext(context)));
   });
 
-  it('finds every kind of policy the stack has: three roles, the key, topic and queue policies, two Lambda permissions', () => {
+  it('finds every kind of policy the stack has: three roles, the key, topic, queue and bucket policies, two Lambda permissions', () => {
     // Act
     const kinds = d.resolver.policies().map((p) => p.kind);
 
     // Assess
+    // The bodies bucket's policy guards the bucket and its objects: listed once for each.
     expect(kinds.sort()).toEqual([
+      'bucket',
+      'bucket',
       'identity',
       'identity',
       'identity',

@@ -124,6 +124,9 @@ function knownRoles(template: Template): Map<string, KnownRole> {
   const casesIndexArn = {
     'Fn::Join': ['', [getAtt(table.id, 'Arn'), `/index/${EVENTS_INDEXES.cases.name}`]],
   };
+  const buckets = Object.keys(template.findResources('AWS::S3::Bucket'));
+  if (buckets.length !== 1) throw new Error(`expected the one bodies bucket, found ${buckets.length}`);
+  const bodyObjects = { 'Fn::Join': ['', [getAtt(buckets[0] as string, 'Arn'), '/bodies/*']] };
   const ownLogs = (fn: Found): AllowedGrant => ({
     why: 'write its own log group (the role has no AWSLambdaBasicExecutionRole, which allows logs:* on "*")',
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -143,6 +146,11 @@ function knownRoles(template: Template): Map<string, KnownRole> {
             actions: ['dynamodb:GetItem'],
             resource: tableArn,
             condition: ERASURE_READ_CONDITION,
+          },
+          {
+            why: 'keep a body too large for its item beside it (written before the item)',
+            actions: ['s3:PutObject'],
+            resource: bodyObjects,
           },
           {
             why: 'read the webhook secret(s)',
@@ -174,6 +182,11 @@ function knownRoles(template: Template): Map<string, KnownRole> {
             resource: '*',
           },
           { why: 'publish alerts', actions: ['sns:Publish'], resource: { Ref: topic.id } },
+          {
+            why: 'read the body of a rollback failure kept beside its item',
+            actions: ['s3:GetObject'],
+            resource: bodyObjects,
+          },
           {
             why: 'SNS encrypts the message with the caller’s rights',
             actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -304,8 +317,11 @@ function iamViolations(template: Template): string[] {
     for (const action of actions) if (action.includes('*')) problems.push(`${where}: wildcard action ${action}`);
     // "*" only for actions that support no resource type (AWS's reference data, checked in iam-reference.test.ts).
     const wildcardOnly = actions.every((action) => WILDCARD_ONLY_ACTIONS.includes(action));
+    // And the one object prefix of the bodies bucket: its keys are hashes of bytes, so no grant can name an object.
+    const bodyObjects = (text: string) => text === '/bodies/*' && JSON.stringify(statement.Resource).includes('Bodies');
     for (const text of strings(statement.Resource))
-      if (text.includes('*') && !(wildcardOnly && text === '*')) problems.push(`${where}: wildcard resource ${text}`);
+      if (text.includes('*') && !(wildcardOnly && text === '*') && !bodyObjects(text))
+        problems.push(`${where}: wildcard resource ${text}`);
     if (roles.length === 0) problems.push(`${where}: attached to no role`);
     for (const roleId of roles) {
       const role = known.get(roleId);
@@ -349,7 +365,8 @@ function resourcePolicyWildcards(template: Template): string[] {
       const where = `${id} (${resource.Type}) ${statement.Sid ?? JSON.stringify(statement.Action)}`;
       const isKeyPolicy = resource.Type === 'AWS::KMS::Key';
       // In a key policy, "*" is the only resource there is: it means "this key".
-      if (!isKeyPolicy && strings(statement.Resource).some((s) => s.includes('*')))
+      // A Deny may cover every object (the bodies bucket's TLS-only statement does).
+      if (!isKeyPolicy && statement.Effect === 'Allow' && strings(statement.Resource).some((s) => s.includes('*')))
         problems.push(`${where}: wildcard resource`);
       if (statement.Effect === 'Allow' && strings(statement.Principal).some((s) => s === '*'))
         problems.push(`${where}: allows any principal`);
@@ -403,7 +420,7 @@ describe.each([
     );
   });
 
-  it('ingest may only put items into the table, read erasure records and its two secrets, and write its logs', () => {
+  it('ingest may only put items, read erasure records and its two secrets, put oversized bodies, and write its logs', () => {
     const ingest = [...knownRoles(template).values()].find((role) => role.name === 'ingest')!;
     expect(ingest.grants.flatMap((grant) => grant.actions).sort()).toEqual(
       [
@@ -411,6 +428,7 @@ describe.each([
         'dynamodb:PutItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        's3:PutObject',
         // the webhook secret and the smoke secret, each its own grant on its own resource
         'secretsmanager:GetSecretValue',
         'secretsmanager:GetSecretValue',

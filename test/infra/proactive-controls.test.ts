@@ -107,6 +107,10 @@ describe('the exemptions', () => {
         `${root}/Alerts/SweepFunction/Resource`,
         `${root}/IngestFunction/Resource`,
       ],
+      'CT.S3.PR.2': [`${root}/Bodies/Bucket/Resource`],
+      'CT.S3.PR.4': [`${root}/Bodies/Bucket/Resource`],
+      'CT.S3.PR.9': [`${root}/Bodies/Bucket/Resource`],
+      'CT.S3.PR.11': [`${root}/Bodies/Bucket/Resource`],
     });
   });
 

@@ -1,13 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
-import {
-  DEFAULT_SETTINGS,
-  DYNAMODB_MAX_ITEM_BYTES,
-  MAX_BODY_BYTES_LIMIT,
-  resolveSettings,
-  SettingsError,
-} from '../../lib/config';
+import { DEFAULT_SETTINGS, MAX_BODY_BYTES_LIMIT, resolveSettings, SettingsError } from '../../lib/config';
 import {
   eventsTable,
   ingestEnvironment,
@@ -84,8 +78,8 @@ describe('settings from the CDK context', () => {
 describe('invalid settings are refused with a message that says what to change', () => {
   it.each([
     [
-      { maxBodyBytes: String(DYNAMODB_MAX_ITEM_BYTES) },
-      /maxBodyBytes must be at most 376832 \(a DynamoDB item holds 409600 bytes/,
+      { maxBodyBytes: String(MAX_BODY_BYTES_LIMIT + 1) },
+      /maxBodyBytes must be at most 6291456 \(Lambda's invocation payload limit/,
     ],
     [{ maxBodyBytes: '256' }, /maxBodyBytes is in bytes/],
     [{ retentionDays: 'a year' }, /context retentionDays must be a number; got "a year"/],
@@ -128,8 +122,8 @@ describe('defaults', () => {
     expect(DEFAULT_SETTINGS.retentionDays).toBe(DEFAULT_INGEST_CONFIG.retentionDays);
   });
 
-  it('the largest accepted body still fits a DynamoDB item, and the limit itself is accepted', () => {
-    expect(MAX_BODY_BYTES_LIMIT).toBeLessThan(DYNAMODB_MAX_ITEM_BYTES);
+  it('the limit for unproven bodies is at most what Lambda can be handed, and the limit itself is accepted', () => {
+    expect(MAX_BODY_BYTES_LIMIT).toBe(6 * 1024 * 1024);
     expect(resolveSettings({ maxBodyBytes: MAX_BODY_BYTES_LIMIT }).maxBodyBytes).toBe(MAX_BODY_BYTES_LIMIT);
     expect(resolveSettings({}).maxBodyBytes).toBeLessThanOrEqual(MAX_BODY_BYTES_LIMIT);
   });

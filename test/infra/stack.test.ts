@@ -64,6 +64,7 @@ describe('ingest function', () => {
     const env = ingestEnvironment(template);
     expect(Object.keys(env).sort()).toEqual(
       [
+        'BODY_BUCKET',
         'LOG_LEVEL',
         'MAX_BODY_BYTES',
         'NODE_OPTIONS',
@@ -271,8 +272,22 @@ describe('ingest permissions', () => {
     ]);
   });
 
-  it('has nothing else: five statements (logs, put, erasure-record read, two secrets), no wildcard action or resource', () => {
-    expect(statements).toHaveLength(5);
+  it('may only PutObject, and only under bodies/ of the bodies bucket (bodies too large for their item)', () => {
+    const s3 = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+    const bucket = Object.keys(template.findResources('AWS::S3::Bucket'));
+    expect(bucket).toHaveLength(1);
+    expect(s3).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket[0], 'Arn'] }, '/bodies/*']] },
+      },
+    ]);
+    expect(ingestEnvironment(template).BODY_BUCKET).toEqual({ Ref: bucket[0] });
+  });
+
+  it('has nothing else: six statements (logs, put, erasure-record read, two secrets, bodies), no wildcard action, no "*" resource', () => {
+    expect(statements).toHaveLength(6);
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
       expect(asList(statement.Action).filter((action) => action.includes('*'))).toEqual([]);

@@ -253,11 +253,11 @@ describe('authentic but not JSON, or failing the schema', () => {
   });
 });
 
-describe('body larger than the limit', () => {
-  it('answers 413 payload_too_large (even when correctly signed) and stores nothing', async () => {
+describe('body larger than maxBodyBytes', () => {
+  it('answers 413 payload_too_large when its signature does not verify, and stores nothing', async () => {
     const envelope = freshEnvelope();
     envelope.data.padding = 'x'.repeat(300 * 1024);
-    const request = signedRequest(envelope);
+    const request = signedRequest(envelope, { secret: 'not-the-webhook-secret' });
     const count = await itemCount();
 
     const result = await invoke(handler, apiEvent(request));
@@ -266,6 +266,18 @@ describe('body larger than the limit', () => {
     expect(result.body.message).toContain(`${256 * 1024} bytes`);
     expect(await getEventItem(client, table, envelope.event.id)).toBeUndefined();
     expect(await itemCount()).toBe(count);
+  });
+
+  it('accepts it and stores it whole when it is authentic (no authentic event is bounced for its size)', async () => {
+    const envelope = freshEnvelope();
+    envelope.data.padding = 'x'.repeat(300 * 1024);
+    const request = signedRequest(envelope);
+
+    const result = await invoke(handler, apiEvent(request));
+
+    expect(result.statusCode).toBe(202);
+    const item = await getEventItem(client, table, envelope.event.id);
+    expect(storedBody(item as Item).equals(request.body)).toBe(true);
   });
 });
 

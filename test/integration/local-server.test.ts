@@ -29,21 +29,28 @@ let server: LocalServer;
 let url: string;
 let quiet: jest.SpyInstance;
 
-/** A signed delivery of a JSON document of about `bytes` bytes. */
-function bigDelivery(bytes: number, eventId: string) {
+/** A delivery of a JSON document of about `bytes` bytes, signed with `secret`. */
+function bigDelivery(bytes: number, eventId: string, secret = TEST_SECRET) {
   const envelope = loadFixture('redemption.failed');
   envelope.event.id = eventId;
   envelope.data.padding = 'x'.repeat(bytes);
-  return prepareDelivery(Buffer.from(JSON.stringify(envelope)), { secret: TEST_SECRET });
+  return prepareDelivery(Buffer.from(JSON.stringify(envelope)), { secret });
 }
 
+/** The receiver's own 413: a body over maxBodyBytes whose signature does not verify. */
 function expectTooLarge(response: DeliveryResponse): void {
   expect(response.status).toBe(413);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
   const body = response.json as Record<string, unknown>;
   expect(body.code).toBe('payload_too_large');
-  expect(body.message).toContain(`at most ${MAX_BODY_BYTES} bytes`);
+  expect(body.message).toContain(`up to ${MAX_BODY_BYTES} bytes`);
   expectNothingSecret(response.bodyText, [TEST_SECRET]);
+}
+
+/** The platform's 413 (what API Gateway answers when Lambda cannot be handed the request): the handler never runs. */
+function expectPlatformTooLarge(response: DeliveryResponse): void {
+  expect(response.status).toBe(413);
+  expect(response.json).toEqual({ message: 'Request Entity Too Large' });
 }
 
 beforeAll(async () => {
@@ -106,9 +113,9 @@ it('passes a binary content type through base64, as API Gateway does, and still 
   expect((await getEventItem(client, table, envelope.event.id))?.status?.S).toBe('ACCEPTED');
 });
 
-it('answers a 2 MB body with the receiver`s 413 and stores nothing', async () => {
+it('answers an unsigned 2 MB body with the receiver`s 413 and stores nothing', async () => {
   const eventId = `evrf_two_megabytes_${Date.now()}`;
-  const delivery = bigDelivery(2 * 1024 * 1024, eventId);
+  const delivery = bigDelivery(2 * 1024 * 1024, eventId, 'not-the-webhook-secret');
   const count = (await scanAll(client, table)).length;
 
   const response = await postDelivery(url, delivery);
@@ -116,6 +123,31 @@ it('answers a 2 MB body with the receiver`s 413 and stores nothing', async () =>
   expectTooLarge(response);
   expect(await getEventItem(client, table, eventId)).toBeUndefined();
   expect((await scanAll(client, table)).length).toBe(count);
+});
+
+it('accepts an authentic 2 MB body and stores it whole (issue 21: no authentic event is bounced for its size)', async () => {
+  const eventId = `evrf_two_megabytes_signed_${Date.now()}`;
+  const delivery = bigDelivery(2 * 1024 * 1024, eventId);
+
+  const response = await postDelivery(url, delivery);
+
+  expect(response.status).toBe(202);
+  expect((await getEventItem(client, table, eventId))?.status?.S).toBe('ACCEPTED');
+});
+
+it('answers the platform`s 413 when the event (not the body) would exceed Lambda`s 6 MB, without calling the handler', async () => {
+  // 3.2 MB of quotes: the body is well under 6 MB, but each quote is escaped in the event (a JSON string), so the
+  // invocation payload is over Lambda's limit. The limit is on the event, not the body.
+  const envelope = loadFixture('redemption.failed');
+  envelope.data.padding = '"'.repeat(1_600_000); // written \" in the body, \\\" in the event
+  const delivery = prepareDelivery(Buffer.from(JSON.stringify(envelope)), { secret: TEST_SECRET });
+  expect(delivery.body.length).toBeLessThan(6 * 1024 * 1024);
+  handler.mockClear();
+
+  const response = await postDelivery(url, delivery);
+
+  expectPlatformTooLarge(response);
+  expect(handler).not.toHaveBeenCalled();
 });
 
 describe('a body over the read limit', () => {
@@ -131,7 +163,7 @@ describe('a body over the read limit', () => {
 
     const response = await postDelivery(`${capped.origin}${WEBHOOK_PATH}`, delivery);
 
-    expectTooLarge(response);
+    expectPlatformTooLarge(response);
     expect(response.headers.connection).toBe('close');
     expect(handler).not.toHaveBeenCalled();
     expect(await getEventItem(client, table, eventId)).toBeUndefined();
@@ -167,7 +199,7 @@ describe('a body over the read limit', () => {
     });
 
     expect(body.status).toBe(413);
-    expect(JSON.parse(body.text)).toMatchObject({ code: 'payload_too_large' });
+    expect(JSON.parse(body.text)).toEqual({ message: 'Request Entity Too Large' });
     expect(body.sentBytes).toBeLessThan(64 * 1024 * 1024);
     expect(handler).not.toHaveBeenCalled();
   });

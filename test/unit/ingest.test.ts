@@ -107,14 +107,25 @@ const decisionTable: {
     stored: 'QUARANTINED',
   },
   {
-    name: 'body larger than the configured limit',
-    request: () => signedBytes(`{"pad":"${'x'.repeat(DEFAULT_INGEST_CONFIG.maxBodyBytes)}"}`),
+    name: 'unsigned body larger than maxBodyBytes',
+    request: () => {
+      const request = signedBytes(`{"pad":"${'x'.repeat(DEFAULT_INGEST_CONFIG.maxBodyBytes)}"}`);
+      request.headers['x-voucherify-signature'] = sign(request.body, 'another-secret');
+      return request;
+    },
     status: 413,
     body: {
       code: 'payload_too_large',
-      message: expect.stringContaining(`at most ${DEFAULT_INGEST_CONFIG.maxBodyBytes} bytes`),
+      message: expect.stringContaining(`up to ${DEFAULT_INGEST_CONFIG.maxBodyBytes} bytes`),
     },
     stored: 'nothing',
+  },
+  {
+    name: 'authentic body larger than maxBodyBytes (quarantined: no event id)',
+    request: () => signedBytes(`{"pad":"${'x'.repeat(DEFAULT_INGEST_CONFIG.maxBodyBytes)}"}`),
+    status: 202,
+    body: expect.objectContaining({ status: 'quarantined' }),
+    stored: 'QUARANTINED',
   },
   {
     name: 'no webhook secret configured',
@@ -280,7 +291,7 @@ describe('the stored record', () => {
     expect(JSON.stringify(lifted)).not.toMatch(/Jane|jane@jane\.io/);
   });
 
-  it('keeps the exact bytes of a pretty-printed body whose compact form was signed', async () => {
+  it('keeps the signed (compact) form of a pretty-printed body whose compact form was signed', async () => {
     const { ingest, store } = setup();
     const pretty = Buffer.from(JSON.stringify(rollback(), null, 2));
     const request = { ...signedRequest(rollback()), body: pretty };
@@ -288,7 +299,44 @@ describe('the stored record', () => {
 
     expect((await ingest(request)).statusCode).toBe(202);
     const record = store.records.get('evrrf_0e3ac8bf0a0531c400')!;
-    expect(decodeBody(record.body, record.bodyEncoding).equals(pretty)).toBe(true);
+    expect(decodeBody(record.body, record.bodyEncoding).equals(compactBody(rollback()))).toBe(true);
+  });
+});
+
+describe('what is stored is what was signed (issue 21, item 3)', () => {
+  /** A captured delivery whose raw bytes were signed, re-sent with `edit` applied to its bytes. */
+  async function replayedAs(edit: (signed: string) => string) {
+    const { ingest, store } = setup();
+    const event = rollback();
+    event.data = { ...(event.data as object), extra: { amount: 0, none: null, note: 'a/b', first: 1 } };
+    const signed = JSON.stringify(event);
+    const body = Buffer.from(edit(signed));
+    expect(body.toString()).not.toBe(signed);
+    const request = { ...signedRequest(event), body };
+    request.headers['x-voucherify-signature'] = sign(signed, TEST_SECRET);
+    const answer = await ingest(request);
+    const [record] = [...store.records.values()];
+    return { answer, record, signed };
+  }
+
+  it.each([
+    ['-0 for 0', (s: string) => s.replace('"amount":0', '"amount":-0')],
+    ['1e400 for null', (s: string) => s.replace('"none":null', '"none":1e400')],
+    ['an escaped character', (s: string) => s.replace('a/b', 'a\\/b')],
+    ['\\u escapes', (s: string) => s.replace('"note"', '"\\u006eote"')],
+  ])('a delivery re-spelt with %s is stored as the bytes Voucherify signed', async (_, edit) => {
+    const { answer, record, signed } = await replayedAs(edit);
+
+    expect(answer.statusCode).toBe(202);
+    expect(decodeBody(record!.body, record!.bodyEncoding).toString('utf8')).toBe(signed);
+    expect(record!.status).toBe('ACCEPTED');
+  });
+
+  it('a duplicate key spliced into a captured delivery is not accepted as the signed event', async () => {
+    const { answer, record } = await replayedAs((s) => s.replace('"first":1', '"first":666,"first":1'));
+
+    expect(answer.statusCode).toBe(401);
+    expect(record).toBeUndefined();
   });
 });
 
@@ -429,4 +477,31 @@ describe('hostile but signed: one captured delivery replayed in other bytes (iss
       expect(text).not.toMatch(/secret|4111|1234|pin/);
     }
   });
+});
+
+describe('the worst case stays bounded for authentic bodies of any size (issue 21, item 1)', () => {
+  it('stores an authentic body nested deeper than MAX_JSON_DEPTH unparsed, quarantined, keyed by its hash', async () => {
+    const { ingest, store } = setup();
+    const deep = Buffer.from(`{"event":{"id":"ev_deep"},"data":${'['.repeat(5_000)}${']'.repeat(5_000)}}`);
+
+    const answer = await ingest(signedBytes(deep));
+
+    expect(answer.statusCode).toBe(202);
+    expect(answer.body).toEqual(expect.objectContaining({ status: 'quarantined' }));
+    expect(JSON.stringify(answer.body)).toContain('nests deeper than 1000 levels');
+    const [record] = [...store.records.values()];
+    expect(record?.eventId).toMatch(/^sha256:/);
+    expect(decodeBody(record!.body, record!.bodyEncoding).equals(deep)).toBe(true);
+  });
+});
+
+it('stores an authentic body with an object of more than MAX_OBJECT_MEMBERS members unparsed, quarantined', async () => {
+  const { ingest } = setup();
+  const keys = Array.from({ length: 50_001 }, (_, i) => `"k${i}":0`).join(',');
+  const wide = Buffer.from(`{"event":{"id":"ev_wide"},"data":{${keys}}}`);
+
+  const answer = await ingest(signedBytes(wide));
+
+  expect(answer.statusCode).toBe(202);
+  expect(JSON.stringify(answer.body)).toContain('an object has more than 50000 members');
 });

@@ -2,13 +2,15 @@ import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest/i
 import { validateEvent } from '../../functions/core/ingest/validation';
 import { silentLogger } from '../../functions/core/shared/logger';
 import type { EventStore } from '../../functions/core/shared/ports';
-import { worstShapes } from '../fuzz/arbitraries';
+import { LARGEST_AUTHENTIC_BODY_BYTES, worstShapes } from '../fuzz/arbitraries';
 import { deliveredBytes, materialize, TEST_SECRET } from '../fuzz/cases';
 import { fmt, median } from './measure';
 import type { Payload } from './payloads';
 
 /** A store that takes every write and keeps nothing, so only the core is timed. */
 const acceptingStore: EventStore = { putIfAbsent: async () => 'created' };
+/** A body store that takes every write (bodies too large for their item), so only the core is timed. */
+const acceptingBodies = { put: async () => 's3://bench/x', get: async () => Buffer.alloc(0), delete: async () => {} };
 
 /** The core's budget for any signed body up to maxBodyBytes (issue: hostile but signed input). */
 export const CORE_BUDGET_MS = 1_000;
@@ -40,6 +42,7 @@ export async function runWorstCase(seeds: readonly Payload[], options: { rounds:
   const ingest = makeIngest({
     secrets: { get: async () => [TEST_SECRET] },
     store: acceptingStore,
+    bodies: acceptingBodies,
     // Logging is not what is measured here: the worst case is about validation and the core's decisions.
     logger: silentLogger,
     config: DEFAULT_INGEST_CONFIG,
@@ -65,7 +68,12 @@ export async function runWorstCase(seeds: readonly Payload[], options: { rounds:
   let worstCoreMs = 0;
   let worstName = '';
   let n = 0;
-  for (const shape of worstShapes()) {
+  // At maxBodyBytes, and at about the largest authentic body the platform delivers (signed, so no size refuses it).
+  const shapes = [
+    ...worstShapes(),
+    ...worstShapes(LARGEST_AUTHENTIC_BODY_BYTES).map((shape) => ({ ...shape, name: `${shape.name} (5.4 MB)` })),
+  ];
+  for (const shape of shapes) {
     const { event } = materialize(shape.fuzzCase, `bench${n++}`);
     const body = deliveredBytes(event);
     const headers = Object.fromEntries(Object.entries(event.headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -86,7 +94,7 @@ export async function runWorstCase(seeds: readonly Payload[], options: { rounds:
   }
   lines.push(
     `   typical validation ${fmt(typicalValidate * 1000, 1)} µs; worst-case validation ${fmt(worstValidateMs, 1)} ms, worst-case core ${fmt(worstCoreMs, 1)} ms (${worstName})`,
-    `   target: no signed body up to maxBodyBytes takes more than ${CORE_BUDGET_MS} ms in the core: ${worstCoreMs <= CORE_BUDGET_MS ? 'met' : 'NOT met'}`,
+    `   target: no signed body up to the largest the platform delivers takes more than ${CORE_BUDGET_MS} ms in the core: ${worstCoreMs <= CORE_BUDGET_MS ? 'met' : 'NOT met'}`,
   );
   return { lines, worstValidateMs, worstCoreMs };
 }

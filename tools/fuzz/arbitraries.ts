@@ -83,7 +83,11 @@ const ODD_EVENT_IDS: readonly Json[] = [
   '€'.repeat(256),
   '😀'.repeat(128),
   '\ud800',
+  '\ud801',
   'ev_\udfff_x',
+  'ev_\ud83d',
+  'ev_\ufffe',
+  'ev_\uffff',
   '\u0000',
   `sha256:${'0'.repeat(64)}`,
   '__proto__',
@@ -421,10 +425,22 @@ const WORST_SEED = 'redemption.rollback.failed';
 const NONCE_MARGIN = 256;
 
 /** The largest count (at most `max`) of `perUnit`-byte units that keeps the body within the size limit. */
-function fillCount(make: (count: number) => Payload, perUnit: number, max = Number.POSITIVE_INFINITY): number {
+function fillCount(
+  make: (count: number) => Payload,
+  perUnit: number,
+  max = Number.POSITIVE_INFINITY,
+  limit = MAX_BODY_BYTES,
+): number {
   const base = sentBytesOf(make(0), 'x').length;
-  return Math.max(0, Math.min(max, Math.floor((MAX_BODY_BYTES - base - NONCE_MARGIN) / perUnit)));
+  return Math.max(0, Math.min(max, Math.floor((limit - base - NONCE_MARGIN) / perUnit)));
 }
+
+/**
+ * The size the worst shapes are built at for authentic bodies beyond maxBodyBytes: about the largest compact
+ * Voucherify JSON the platform hands to the function whole (its event must fit Lambda's 6,291,456 bytes with the body
+ * as a JSON string; see functions/core/ingest/limits.ts).
+ */
+export const LARGEST_AUTHENTIC_BODY_BYTES = 5_400_000;
 
 function seedPayload(mutation: Mutation, edit: BytesEdit = { kind: 'none' }): Payload {
   return { kind: 'seed', seed: WORST_SEED, mutation, indent: 0, edit };
@@ -436,7 +452,9 @@ function seedPayload(mutation: Mutation, edit: BytesEdit = { kind: 'none' }): Pa
  * as fit, wide objects, deep nesting, huge strings where a pattern, a format or the id rule looks at them, and the
  * SDK's `JSON.stringify` form over an escaped body. `npm run fuzz` times each one.
  */
-export function worstShapes(): WorstShape[] {
+export function worstShapes(limit: number = MAX_BODY_BYTES): WorstShape[] {
+  const fill = (make: (count: number) => Payload, perUnit: number, max?: number): number =>
+    fillCount(make, perUnit, max, limit);
   const items: JsonPath = ['data', 'redemption', 'order', 'items'];
   const everyIntegerWrong: Json = Object.fromEntries(
     ['quantity', 'discount_quantity', 'amount', 'discount_amount', 'applied_discount_amount', 'price'].map((k) => [
@@ -446,22 +464,22 @@ export function worstShapes(): WorstShape[] {
   );
   const array = (element: Json, max?: number) => {
     const make = (length: number) => seedPayload({ kind: 'hugeArray', path: items, length, element });
-    return make(fillCount(make, JSON.stringify(element).length + 1, max));
+    return make(fill(make, JSON.stringify(element).length + 1, max));
   };
   const wide = (path: JsonPath) => {
     // Keys grow with the index: measure with the widest key the body can hold (k99999).
     const make = (width: number) => seedPayload({ kind: 'wideObject', path, width, value: 0 });
-    return make(fillCount(make, '"k99999":0,'.length));
+    return make(fill(make, '"k99999":0,'.length));
   };
   const nest = (shape: 'array' | 'object') => {
     const make = (depth: number) =>
       seedPayload({ kind: 'nest', path: ['data', 'metadata'], depth, shape, closed: true });
-    return make(fillCount(make, shape === 'array' ? 2 : '{"a":}'.length));
+    return make(fill(make, shape === 'array' ? 2 : '{"a":}'.length));
   };
   const string = (path: JsonPath, char: string, edit?: BytesEdit) => {
     const make = (length: number) => seedPayload({ kind: 'hugeString', path, length, char }, edit);
     const perChar = edit?.kind === 'escape' ? 6 * char.length : Buffer.byteLength(char);
-    return make(fillCount(make, perChar));
+    return make(fill(make, perChar));
   };
   const shapes: [string, Payload, SignatureVariant?][] = [
     ['order items all 0 (invalid), at the size limit', array(0)],

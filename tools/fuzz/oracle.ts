@@ -14,9 +14,11 @@ import { isUtf8 } from 'node:buffer';
 import { createHash, createHmac } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { S3BodyStore } from '../../functions/adapters/s3-body-store';
 import { EVENTS_TABLE } from '../../functions/adapters/table';
+import { MAX_JSON_DEPTH, MAX_OBJECT_MEMBERS } from '../../functions/core/ingest/json-body';
 import { stripJsonWhitespace } from '../../functions/core/ingest/signature';
-import { decodeBody } from '../../functions/core/shared/body-codec';
+import { readStoredBody } from '../../functions/core/shared/stored-body';
 import type { HttpApiHandler } from '../../local/runtime/server';
 import {
   categoryOf,
@@ -71,7 +73,24 @@ function signatureHeader(event: APIGatewayProxyEventV2): string | undefined {
 
 type Expectation =
   | { kind: 'error'; statusCode: number; code: string }
-  | { kind: 'authentic'; key: string; json: boolean };
+  | { kind: 'authentic'; key: string; json: boolean; signed: Buffer };
+
+/** Bodies kept beside their item are read from the bucket the reference names (the local s3rver). */
+const overflowBodies = new S3BodyStore();
+
+/** Whether a parsed value nests deeper than MAX_JSON_DEPTH or has an object of MAX_OBJECT_MEMBERS members or more. */
+function beyondParseLimits(value: unknown): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth + 1 > MAX_JSON_DEPTH) return true;
+    const children = Array.isArray(item) ? item : Object.values(item);
+    if (!Array.isArray(item) && children.length >= MAX_OBJECT_MEMBERS + 1) return true;
+    for (const child of children) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 const hmac = (bytes: Buffer) => createHmac('sha256', TEST_SECRET).update(bytes).digest('hex');
 
@@ -85,16 +104,21 @@ export function expectedKey(bytes: Buffer, signedBytes: Buffer = bytes): { key: 
   const hash = `sha256:${sha256(signedBytes)}`;
   let parsed: unknown;
   try {
-    // Invalid UTF-8 is read with U+FFFD in its place: the id still counts (the event must be flagged, see below).
-    parsed = JSON.parse(bytes.toString('utf8'));
+    // What is parsed is what was signed (the signed form of a fallback match). Invalid UTF-8 is read with U+FFFD in
+    // its place: the id still counts (the event must be flagged, see below).
+    parsed = JSON.parse(signedBytes.toString('utf8'));
   } catch {
     return { key: hash, json: false };
   }
+  // Too deep or too wide to be parsed by the receiver (MAX_JSON_DEPTH, MAX_OBJECT_MEMBERS): stored unparsed.
+  if (beyondParseLimits(parsed)) return { key: hash, json: false };
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   const id = isObject(parsed) && isObject(parsed.event) ? parsed.event.id : undefined;
   if (typeof id !== 'string' || id.length === 0) return { key: hash, json: true };
-  if (Buffer.byteLength(id, 'utf8') <= 256) return { key: id, json: true };
+  // Well-formed: no lone surrogate (\p{Cs} in a `u` expression matches only unpaired ones), no U+FFFE or U+FFFF.
+  const wellFormed = !/\p{Cs}|\uFFFE|\uFFFF/u.test(id);
+  if (Buffer.byteLength(id, 'utf8') <= 256 && wellFormed) return { key: id, json: true };
   return { key: `sha256-id:${sha256(JSON.stringify(id))}`, json: true };
 }
 
@@ -119,13 +143,16 @@ function expectationFor(event: APIGatewayProxyEventV2, bytes: Buffer): Expectati
   if (path !== WEBHOOK_PATH) return { kind: 'error', statusCode: 404, code: 'not_found' };
   if (event.requestContext.http.method !== 'POST')
     return { kind: 'error', statusCode: 405, code: 'method_not_allowed' };
-  if (bytes.length > MAX_BODY_BYTES) return { kind: 'error', statusCode: 413, code: 'payload_too_large' };
+  // The signature first: a body larger than maxBodyBytes is refused (413) only when it is not proven authentic.
+  const tooLarge = bytes.length > MAX_BODY_BYTES;
+  const refuse = (code: string): Expectation =>
+    tooLarge ? { kind: 'error', statusCode: 413, code: 'payload_too_large' } : { kind: 'error', statusCode: 401, code };
   const header = signatureHeader(event)?.trim();
-  if (!header) return { kind: 'error', statusCode: 401, code: 'signature_missing' };
-  if (!/^[0-9a-fA-F]{64}$/.test(header)) return { kind: 'error', statusCode: 401, code: 'signature_malformed' };
+  if (!header) return refuse('signature_missing');
+  if (!/^[0-9a-fA-F]{64}$/.test(header)) return refuse('signature_malformed');
   const signed = signedForm(bytes, header.toLowerCase());
-  if (!signed) return { kind: 'error', statusCode: 401, code: 'signature_invalid' };
-  return { kind: 'authentic', ...expectedKey(bytes, signed) };
+  if (!signed) return refuse('signature_invalid');
+  return { kind: 'authentic', signed, ...expectedKey(bytes, signed) };
 }
 
 interface Answer {
@@ -249,13 +276,21 @@ export async function checkCase(target: FuzzTarget, fuzzCase: FuzzCase, nonce: s
   const status = outcome === '202 accepted' ? 'ACCEPTED' : 'QUARANTINED';
   if (after.status?.S !== status) fail(`answered ${outcome} but stored ${after.status?.S}`, context);
   if (!expected.json && status !== 'QUARANTINED') fail('a body that is not JSON was accepted', context);
-  if (!isUtf8(bytes) && status !== 'QUARANTINED') fail('a body that is not UTF-8 was accepted', context);
+  if (!isUtf8(expected.signed) && status !== 'QUARANTINED') fail('a body that is not UTF-8 was accepted', context);
   // (An unchanged seed that a lying base64 flag turned into other bytes is another body, signed as such.)
   if (isUntouchedSeed(fuzzCase) && bytes.equals(sentBytes) && status !== 'ACCEPTED')
     fail('an unchanged seed was not accepted', context);
-  const stored = decodeBody(after.body?.B ?? new Uint8Array(), after.bodyEncoding?.S ?? '');
-  if (!stored.equals(bytes)) fail('the stored body differs from the delivered bytes', context);
-  if (Number(after.bodyBytes?.N) !== bytes.length) fail('bodyBytes differs from the delivered length', context);
+  // Stored = what was signed (the delivered bytes for a raw match), wherever it is kept (item or bodies bucket).
+  const stored = await readStoredBody(
+    {
+      body: Buffer.from(after.body?.B ?? new Uint8Array()),
+      bodyEncoding: after.bodyEncoding?.S ?? '',
+      ...(after.bodyRef?.S ? { bodyRef: after.bodyRef.S } : {}),
+    },
+    overflowBodies,
+  );
+  if (!stored.equals(expected.signed)) fail('the stored body differs from the signed bytes', context);
+  if (Number(after.bodyBytes?.N) !== expected.signed.length) fail('bodyBytes differs from the signed length', context);
 
   if (fuzzCase.repeat) {
     const again = await call(target, event, { ...context, repeat: true });

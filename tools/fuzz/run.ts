@@ -4,7 +4,7 @@
  * answers said were stored, and measures the process's memory across the run.
  */
 import fc from 'fast-check';
-import { fuzzCase, worstShapes, wrongTypeSweep } from './arbitraries';
+import { fuzzCase, LARGEST_AUTHENTIC_BODY_BYTES, worstShapes, wrongTypeSweep } from './arbitraries';
 import type { FuzzCase } from './cases';
 import { type CaseResult, checkCase, type FuzzTarget, PropertyViolationError, tableKeys } from './oracle';
 import { checkPrinted, printedFieldSweep } from './printed';
@@ -161,7 +161,13 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzSummary> {
       }
     }
     if (options.worstShapes) {
-      for (const shape of worstShapes()) {
+      // At maxBodyBytes, then big authentic bodies: the shapes that are cheap to send at about the largest body the
+      // platform delivers (every one of them is stored whole, in its item or beside it).
+      const big = new Set(['order items all null, at the size limit', 'a date-time of as many "t" as fit']);
+      const bigShapes = worstShapes(LARGEST_AUTHENTIC_BODY_BYTES)
+        .filter((shape) => big.has(shape.name))
+        .map((shape) => ({ ...shape, name: `${shape.name} (5.4 MB)` }));
+      for (const shape of [...worstShapes(), ...bigShapes]) {
         try {
           timedShapes.push(await run(shape.fuzzCase, shape.name));
         } catch (error) {

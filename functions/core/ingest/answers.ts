@@ -34,8 +34,9 @@ const error = (statusCode: number, code: string, message: string, headers: Recor
 
 /**
  * The one place outcomes become HTTP answers. Voucherify retries any non-2xx up to 12 times and then disables the
- * webhook, so: an authentic event always gets a 2xx (even one we cannot validate: it is quarantined, not bounced);
- * 401/403/413/404/405 go only to requests that are not proven authentic; our own trouble is a 503 so it retries later.
+ * webhook, so: an authentic event always gets a 2xx (even one we cannot validate: it is quarantined, not bounced;
+ * even a large one: the signature is checked before the size); 401/403/413/404/405 go only to requests that are not
+ * proven authentic; our own trouble is a 503 so it retries later.
  */
 export function toAnswer(outcome: Outcome): Answer {
   switch (outcome.kind) {
@@ -80,7 +81,7 @@ export function toAnswer(outcome: Outcome): Answer {
       return error(
         413,
         'payload_too_large',
-        `The body is ${outcome.bytes} bytes; this receiver accepts at most ${outcome.limit} bytes.`,
+        `The body is ${outcome.bytes} bytes and its signature does not prove it comes from Voucherify; unsigned bodies are looked at up to ${outcome.limit} bytes.`,
       );
     case 'receiver_not_configured':
       return error(

@@ -55,6 +55,8 @@ export interface IngestSettings extends IngestConfig {
   readonly smokeSecretArn?: string;
   /** Local mode and tests only: the smoke secret inline (VOUCHERIFY_SMOKE_SECRET). Neither: no smoke secret. */
   readonly smokeSecretInline?: string;
+  /** The bucket for bodies too large for their item (BODY_BUCKET); none: such an event is answered 503. */
+  readonly bodyBucket?: string;
   readonly logLevel: LogLevel;
 }
 
@@ -63,6 +65,7 @@ export function readIngestSettings(env: Env): IngestSettings {
   const smokeArn = env.SMOKE_SECRET_ARN?.trim();
   const smokeInline = env.VOUCHERIFY_SMOKE_SECRET?.trim();
   const allowedSourceIps = sourceEntries(env, 'ALLOWED_SOURCE_IPS');
+  const bodyBucket = env.BODY_BUCKET?.trim();
   return {
     tableName: required(env, 'TABLE_NAME'),
     webhookPath: env.WEBHOOK_PATH?.trim() || DEFAULT_INGEST_CONFIG.webhookPath,
@@ -71,6 +74,7 @@ export function readIngestSettings(env: Env): IngestSettings {
     ...(arn ? { webhookSecretArn: arn } : { webhookSecretInline: env.VOUCHERIFY_WEBHOOK_SECRET }),
     ...(smokeArn ? { smokeSecretArn: smokeArn } : smokeInline ? { smokeSecretInline: smokeInline } : {}),
     logLevel: logLevel(env),
+    ...(bodyBucket ? { bodyBucket } : {}),
     ...(allowedSourceIps.length > 0 ? { allowedSourceIps } : {}),
   };
 }

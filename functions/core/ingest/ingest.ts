@@ -1,18 +1,22 @@
 import { isUtf8 } from 'node:buffer';
+import type { ErasureLookup } from '../erasure/erase';
+import { eraseOnArrival } from '../erasure/on-arrival';
 import {
   errorSummary,
   ReceiverNotConfiguredError,
   SecretsUnavailableError,
   StorageUnavailableError,
 } from '../shared/errors';
-import { buildEventRecord, eventKey } from '../shared/event-record';
+import { buildEventRecord, type EventRecord, eventKey } from '../shared/event-record';
 import type { Metrics } from '../shared/metrics';
 import { ingestMetrics } from '../shared/operational-metrics';
-import type { EventStore, Logger, SecretSource } from '../shared/ports';
+import type { BodyStore, EventStore, Logger, SecretSource } from '../shared/ports';
+import { INLINE_BODY_MAX_BYTES } from '../shared/stored-body';
 import { type Answer, type Outcome, toAnswer } from './answers';
-import { lazyJsonBody } from './json-body';
-import { SIGNATURE_HEADER, verifySignature } from './signature';
-import { verifySmokeSignature } from './smoke-signature';
+import { parseJsonBody } from './json-body';
+import type { LAMBDA_PAYLOAD_LIMIT_BYTES } from './limits';
+import { SIGNATURE_HEADER, type SignatureVerdict, verifySignature } from './signature';
+import { type SmokeVerdict, verifySmokeSignature } from './smoke-signature';
 import { sourceAllowList } from './source-ip';
 import { type ValidationIssue, type Validators, validateEvent, validatorsAheadOfTime } from './validation';
 
@@ -35,7 +39,11 @@ export interface IngestRequest {
 export interface IngestConfig {
   /** Path the webhook is served on. */
   readonly webhookPath: string;
-  /** Bodies larger than this are refused with 413 before any other work. */
+  /**
+   * The largest body answered 401 when its signature does not prove it comes from Voucherify; a larger one that is not
+   * proven gets 413. Never a limit for an authentic body: every body the platform delivers is verified first, and an
+   * authentic one is stored in full whatever its size (see {@link LAMBDA_PAYLOAD_LIMIT_BYTES} for what arrives).
+   */
   readonly maxBodyBytes: number;
   /** How long stored events are kept (DynamoDB TTL). */
   readonly retentionDays: number;
@@ -56,6 +64,16 @@ export const DEFAULT_INGEST_CONFIG: IngestConfig = {
 export interface IngestDeps {
   readonly secrets: SecretSource;
   readonly store: EventStore;
+  /**
+   * Where a body too large for its item goes (S3 in AWS). Without one, such an event is answered 503 (storage
+   * unavailable) and Voucherify retries it.
+   */
+  readonly bodies?: BodyStore;
+  /**
+   * The erasure records (GDPR erasure, functions/core/erasure): an event of an erased customer is stored erased. Applied
+   * to the whole body before a large one is moved beside its item, so no copy of the data reaches the bucket either.
+   */
+  readonly erasures?: ErasureLookup;
   readonly logger: Logger;
   readonly config: IngestConfig;
   readonly now?: () => number;
@@ -77,14 +95,41 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
   const { config, logger } = deps;
   const allowList = config.allowedSourceIps?.length ? sourceAllowList(config.allowedSourceIps) : undefined;
 
-  /** Whether a request carries a valid signature; false when it cannot be told (no secret, store down, too big). */
+  /** Whether a request carries a valid signature; false when it cannot be told (no secret, store down). */
   async function isSignedByVoucherify(request: IngestRequest): Promise<boolean> {
-    if (request.body.length > config.maxBodyBytes) return false;
     try {
       return verifySignature(request.body, request.headers[SIGNATURE_HEADER], await deps.secrets.get()).ok;
     } catch {
       return false;
     }
+  }
+
+  /** The signature verdict, re-reading the secrets once on a mismatch (a secret added since they were cached). */
+  async function verify(
+    request: IngestRequest,
+    secrets: readonly string[],
+  ): Promise<{ verdict: SignatureVerdict; smoke?: SmokeVerdict }> {
+    const header = request.headers[SIGNATURE_HEADER];
+    let verdict = verifySignature(request.body, header, secrets);
+    if (!verdict.ok && verdict.reason === 'mismatch' && deps.secrets.refresh && (await deps.secrets.refresh()))
+      verdict = verifySignature(request.body, header, await deps.secrets.get());
+    if (verdict.ok || verdict.reason !== 'mismatch' || !deps.smokeSecrets) return { verdict };
+    // Not Voucherify's signature: perhaps the smoke's, which only a smoke_ event may carry (raw form only).
+    const smoke = await verifySmokeSignature(request.body, header, deps.smokeSecrets);
+    return smoke.ok ? { verdict: smoke.verdict, smoke } : { verdict, smoke };
+  }
+
+  /**
+   * The record with its body moved beside the item when the item could not hold it: written first, so the item never
+   * points at nothing; an object left by an item write that fails (or finds the event already stored) is removed by
+   * the bucket's lifecycle rule with the retention, and never replaces another event's body (see overflowBodyKey).
+   */
+  async function withOverflow(record: EventRecord): Promise<EventRecord> {
+    if (record.body.length <= INLINE_BODY_MAX_BYTES) return record;
+    if (!deps.bodies)
+      throw new StorageUnavailableError(`no body store for a stored body of ${record.body.length} bytes`);
+    const bodyRef = await deps.bodies.put(record.eventId, record.body);
+    return { ...record, body: Buffer.alloc(0), bodyRef };
   }
 
   async function decide(request: IngestRequest): Promise<{ outcome: Outcome; fields: Record<string, unknown> }> {
@@ -101,36 +146,28 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     if (path !== config.webhookPath) return { outcome: { kind: 'not_found', path }, fields: {} };
     if (request.method !== 'POST')
       return { outcome: { kind: 'method_not_allowed', method: request.method }, fields: {} };
-    if (request.body.length > config.maxBodyBytes) {
-      return {
-        outcome: { kind: 'payload_too_large', bytes: request.body.length, limit: config.maxBodyBytes },
-        fields: {},
-      };
-    }
-
     const secrets = await deps.secrets.get();
     if (secrets.length === 0) throw new ReceiverNotConfiguredError('no webhook secret is configured');
-    const header = request.headers[SIGNATURE_HEADER];
-    // One parse, shared: the signature check needs it for its fallback forms, the validation for everything.
-    const body = lazyJsonBody(request.body);
-    let verdict = verifySignature(request.body, header, secrets, body);
-    if (!verdict.ok && verdict.reason === 'mismatch' && deps.secrets.refresh && (await deps.secrets.refresh())) {
-      verdict = verifySignature(request.body, header, await deps.secrets.get(), body);
-    }
-    // Not Voucherify's signature: perhaps the smoke's, which only a smoke_ event may carry.
-    const smoke =
-      !verdict.ok && verdict.reason === 'mismatch' && deps.smokeSecrets
-        ? await verifySmokeSignature(request.body, header, deps.smokeSecrets, body)
-        : undefined;
-    if (smoke?.ok) verdict = smoke.verdict;
-    if (!verdict.ok)
+    // Verified before the size is looked at: an authentic event is never bounced for its size (Voucherify would retry
+    // it 12 times and then switch the webhook off). Verifying costs a few linear passes whatever the body's shape.
+    const { verdict, smoke } = await verify(request, secrets);
+    if (!verdict.ok) {
+      if (request.body.length > config.maxBodyBytes)
+        return {
+          outcome: { kind: 'payload_too_large', bytes: request.body.length, limit: config.maxBodyBytes },
+          fields: { signature: verdict.reason },
+        };
       return {
         outcome: { kind: `signature_${verdict.reason === 'mismatch' ? 'invalid' : verdict.reason}` },
         fields: smoke?.ok === false && smoke.reason === 'not a smoke event id' ? { smokeSecret: smoke.reason } : {},
       };
+    }
 
     const receivedAtMs = now();
-    const json = body();
+    // What is stored and read is what Voucherify signed: for a fallback match, the signed form, not the bytes received
+    // (which may spell numbers, escapes or keys in ways that parse to something Voucherify never sent).
+    const signed = verdict.signedBytes;
+    const json = parseJsonBody(signed);
     const parsed = json.ok ? json.value : undefined;
     let issues: readonly ValidationIssue[] | undefined;
     if (!json.ok) {
@@ -141,16 +178,16 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     }
     // JSON must be UTF-8. Bytes that are not were read with U+FFFD in their place, which keeps the id, the type (and so
     // the alert) and the searchable fields; but those fields are then not what was sent, so the event is flagged.
-    if (!isUtf8(request.body)) {
+    if (!isUtf8(signed)) {
       issues = [{ pointer: '/', message: NOT_UTF8 }, ...(issues ?? [])];
     }
 
     // The idempotency key is the same for every byte variant of one signed delivery (see eventKey).
-    const eventId = eventKey(parsed, verdict.signedBytes);
+    const eventId = eventKey(parsed, signed);
     const record = buildEventRecord({
       eventId,
       status: issues ? 'QUARANTINED' : 'ACCEPTED',
-      rawBody: request.body,
+      rawBody: signed,
       parsed,
       receivedAtMs,
       retentionDays: config.retentionDays,
@@ -167,7 +204,8 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
       secretIndex: verdict.secretIndex,
       ...(smoke?.ok ? { signedWith: 'smoke secret' } : {}),
     };
-    const put = await deps.store.putIfAbsent(record);
+    const erased = deps.erasures ? await eraseOnArrival(record, deps.erasures) : record;
+    const put = await deps.store.putIfAbsent(await withOverflow(erased));
     if (put === 'exists') return { outcome: { kind: 'duplicate', eventId }, fields };
     // Authentic but not what our schema expects: keep it and answer 2xx. Bouncing it would make Voucherify retry it
     // 12 times and then switch the whole webhook off.

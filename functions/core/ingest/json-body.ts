@@ -5,13 +5,69 @@
  */
 export type JsonBody = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
 
+/**
+ * The deepest nesting a stored body is parsed with. Voucherify's events nest about ten levels; JSON.parse takes any
+ * depth, but its cost grows with the number of containers (a 6 MB body of nested arrays took about a second), and
+ * every reader that recurses (JSON.stringify in `show`, the alert's builders) stops far below this with a RangeError.
+ * A deeper body is stored unparsed, quarantined, like one that is not JSON.
+ */
+export const MAX_JSON_DEPTH = 1_000;
+
+/**
+ * The most members one object of a stored body is parsed with. Voucherify's objects have tens of keys; an object of
+ * hundreds of thousands makes JSON.parse build a dictionary that cost about 2 s for 5.4 MB here. Such a body is stored
+ * unparsed too. (Arrays are not limited: a long order is real, and arrays parse cheaply.)
+ */
+export const MAX_OBJECT_MEMBERS = 50_000;
+
 /** Parses the body as UTF-8 JSON. On failure, `error` names the problem and its byte offset, never the bytes. */
 export function parseJsonBody(body: Buffer): JsonBody {
+  const shape = shapeBeyond(body, MAX_JSON_DEPTH, MAX_OBJECT_MEMBERS);
+  if (shape !== undefined) {
+    const what =
+      shape.problem === 'depth'
+        ? `it nests deeper than ${MAX_JSON_DEPTH} levels`
+        : `an object has more than ${MAX_OBJECT_MEMBERS} members`;
+    return { ok: false, error: `${what} (at byte ${shape.offset}); stored unparsed` };
+  }
   try {
     return { ok: true, value: JSON.parse(body.toString('utf8')) };
   } catch (cause) {
     return { ok: false, error: describeJsonError(body, cause) };
   }
+}
+
+/**
+ * Where the body first nests deeper than `maxDepth` or holds an object of more than `maxMembers` members, or undefined.
+ * A linear scan that skips strings; it does not check the grammar (the parse does).
+ */
+export function shapeBeyond(
+  body: Buffer,
+  maxDepth: number,
+  maxMembers: number,
+): { problem: 'depth' | 'members'; offset: number } | undefined {
+  // Per open container: -1 for an array, else the commas seen so far in that object.
+  const members = new Int32Array(maxDepth + 1);
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i] as number;
+    if (inString) {
+      if (byte === 0x5c) i++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x5b || byte === 0x7b) {
+      if (depth === maxDepth) return { problem: 'depth', offset: i };
+      members[depth++] = byte === 0x7b ? 0 : -1;
+    } else if (byte === 0x5d || byte === 0x7d) {
+      if (depth > 0) depth--;
+    } else if (byte === 0x2c && depth > 0 && (members[depth - 1] as number) >= 0) {
+      const count = (members[depth - 1] as number) + 1;
+      members[depth - 1] = count;
+      if (count >= maxMembers) return { problem: 'members', offset: i };
+    }
+  }
+  return undefined;
 }
 
 /** Parses at most once, on first use: the signature check and the ingest core share the result. */

@@ -1,7 +1,7 @@
 import { eventKey } from '../shared/event-record';
 import type { SecretSource } from '../shared/ports';
 import { isSmokeEvent } from '../shared/smoke-event';
-import type { JsonBody } from './json-body';
+import { parseJsonBody } from './json-body';
 import { type SignatureVerdict, verifySignature } from './signature';
 
 /**
@@ -15,9 +15,6 @@ export type SmokeVerdict =
   | { readonly ok: true; readonly verdict: Extract<SignatureVerdict, { ok: true }> }
   | { readonly ok: false; readonly reason: 'no smoke secret' | 'no match' | 'not a smoke event id' };
 
-/** A parse that never succeeds keeps verifySignature to the raw form. */
-const RAW_FORM_ONLY = (): JsonBody => ({ ok: false, error: 'raw form only' });
-
 /**
  * Checks `header` against the smoke secret(s), over the raw body only (the smoke signs exactly what it sends, so the
  * fallback forms a proxy may cause are not needed), then the event id.
@@ -26,13 +23,12 @@ export async function verifySmokeSignature(
   body: Buffer,
   header: string | undefined,
   smokeSecrets: SecretSource,
-  parse: () => JsonBody,
 ): Promise<SmokeVerdict> {
   const secrets = await smokeSecrets.get();
   if (secrets.length === 0) return { ok: false, reason: 'no smoke secret' };
-  const verdict = verifySignature(body, header, secrets, RAW_FORM_ONLY);
+  const verdict = verifySignature(body, header, secrets, 'raw');
   if (!verdict.ok) return { ok: false, reason: 'no match' };
-  const parsed = parse();
+  const parsed = parseJsonBody(body);
   const eventId = eventKey(parsed.ok ? parsed.value : undefined, verdict.signedBytes);
   if (!isSmokeEvent(eventId)) return { ok: false, reason: 'not a smoke event id' };
   return { ok: true, verdict };

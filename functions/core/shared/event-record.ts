@@ -26,8 +26,14 @@ export interface EventRecord {
   readonly receivedAt: string;
   /** Epoch seconds after which DynamoDB's TTL may delete the item. */
   readonly expiresAt: number;
+  /** The encoded body; empty when it is kept beside the item (`bodyRef`). */
   readonly body: Buffer;
   readonly bodyEncoding: BodyEncoding;
+  /**
+   * Where the encoded body is kept when it is too large for the item (see INLINE_BODY_MAX_BYTES): a BodyStore
+   * reference. Read through readStoredBody, never directly.
+   */
+  readonly bodyRef?: string;
   /** Size of the body as received, before encoding. */
   readonly bodyBytes: number;
   readonly type?: string;
@@ -64,6 +70,7 @@ export type EventFields = Omit<
   | 'expiresAt'
   | 'body'
   | 'bodyEncoding'
+  | 'bodyRef'
   | 'bodyBytes'
   | 'issues'
   | 'source'
@@ -79,7 +86,8 @@ export function readEventId(body: unknown): string | undefined {
 /**
  * The idempotency key of an authentic event, the same for every byte variant of one signed delivery:
  * - its `event.id` when usable;
- * - `sha256-id:<hex>` of an `event.id` string that breaks the id rule (too long), so its other send-outs dedupe too
+ * - `sha256-id:<hex>` of an `event.id` string that breaks the id rule (too long, or not well-formed Unicode), so its
+ *   other send-outs dedupe too and ids that differ only in a lone surrogate are keyed apart
  *   (hashed as JSON text, which writes a lone surrogate as an escape rather than as U+FFFD);
  * - otherwise `sha256:<hex>` of the bytes the signature covers: the body as received for a raw match, the compact or
  *   stringified form for a fallback match, which every variant that passes shares.

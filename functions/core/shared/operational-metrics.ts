@@ -17,6 +17,12 @@ export const METRIC = {
    * means Voucherify is sending from an address the list does not have.
    */
   sourceRefused: 'SourceRefused',
+  /**
+   * Requests the function answered 413: larger than maxBodyBytes and not proven to come from Voucherify. The platform's
+   * own 413s (a request Lambda cannot be handed) never reach the function; the dashboard counts those from the API's
+   * access log ({@link ACCESS_LOG_413_METRIC}).
+   */
+  payloadTooLarge: 'PayloadTooLarge',
   /** Requests answered 5xx by the ingest core itself (storage or secrets unavailable, not configured, a bug). */
   ingestErrors: 'IngestErrors',
   /** Time from receiving a request to answering it, inside the function. */
@@ -39,6 +45,13 @@ export const METRIC = {
   caseDigestsSent: 'CaseDigestsSent',
   caseRemindersSent: 'CaseRemindersSent',
 } as const;
+
+/**
+ * Every 413 the API answered, the function's and the platform's alike, counted by a metric filter on the API's access
+ * log (status 413): the platform refuses a request Lambda cannot be handed before any function runs, so only the
+ * access log sees it.
+ */
+export const ACCESS_LOG_413_METRIC = 'ApiPayloadTooLarge';
 
 export const DIMENSION = {
   outcome: 'Outcome',
@@ -115,6 +128,8 @@ export function ingestMetrics(outcome: Outcome, details: IngestMetricDetails): M
       dimensionSets: [[DIMENSION.signed]],
       metrics: [{ name: METRIC.sourceRefused, unit: 'Count', value: 1 }],
     });
+  } else if (outcome.kind === 'payload_too_large') {
+    directives.push({ dimensionSets: [[]], metrics: [{ name: METRIC.payloadTooLarge, unit: 'Count', value: 1 }] });
   } else if ((ERROR_OUTCOMES as readonly string[]).includes(kind)) {
     directives.push({
       dimensionSets: [[], [DIMENSION.outcome]],

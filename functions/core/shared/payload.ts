@@ -2,6 +2,8 @@
  * Defensive readers for an unvalidated webhook payload: each returns the value when it has the expected shape, and
  * undefined otherwise, so a field a sender left out, misspelt or typed wrongly is simply absent.
  */
+import { isWellFormedText } from './well-formed';
+
 export type Json = Record<string, unknown>;
 
 export function obj(value: unknown): Json | undefined {
@@ -9,11 +11,14 @@ export function obj(value: unknown): Json | undefined {
 }
 
 /**
- * A non-empty string of at most `max` characters, exactly as sent; undefined for anything longer (a stored, searchable
- * field must be the sender's value or nothing, never a cut one).
+ * A non-empty, well-formed string of at most `max` characters, exactly as sent; undefined for anything longer or not
+ * well-formed (a stored, searchable field must be the sender's value or nothing, never a cut one, and a lone surrogate
+ * would be written as U+FFFD: see isWellFormedText).
  */
 export function str(value: unknown, max = 256): string | undefined {
-  return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
+  return typeof value === 'string' && value.length > 0 && value.length <= max && isWellFormedText(value)
+    ? value
+    : undefined;
 }
 
 /** A non-blank string, cut to `max` characters (for reading: a long message is still worth reading). */

@@ -22,6 +22,24 @@ export interface EventStore {
   putIfAbsent(record: EventRecord): Promise<PutOutcome>;
 }
 
+/**
+ * Where a body too large for its item is kept, beside the item (an S3 object in AWS, s3rver locally). The item holds
+ * the reference `put` returns; {@link readStoredBody} reads through it, so every reader sees the body the same way.
+ * Bytes in and out are the stored (encoded) form; the item's `bodyEncoding` says how to decode them.
+ */
+export interface BodyStore {
+  /**
+   * Writes the bytes of event `eventId`'s body and returns the reference to keep in its item. The place depends on
+   * the event id and the bytes only (see overflowBodyKey): writing the same again is harmless, and nothing written
+   * for one event can replace another event's body. Throws `StorageUnavailableError` when the write did not happen.
+   */
+  put(eventId: string, bytes: Buffer): Promise<string>;
+  /** The bytes a reference points at. Throws `StoredBodyMissingError` when there are none (expired or erased). */
+  get(ref: string): Promise<Buffer>;
+  /** Removes the bytes a reference points at (nothing when there are none). */
+  delete(ref: string): Promise<void>;
+}
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Structured logging: a message and flat fields. Never given payloads, names, emails, secrets or signatures. */

@@ -32,7 +32,7 @@ export interface PolicyDocument {
 
 /** One policy of the template: where it sits, what kind it is, and the resource it guards (resource policies). */
 export interface TemplatePolicy {
-  readonly kind: 'identity' | 'key' | 'topic' | 'queue' | 'lambda-permission';
+  readonly kind: 'identity' | 'key' | 'topic' | 'queue' | 'bucket' | 'lambda-permission';
   readonly source: string;
   /** Identity policies: the logical ids of the roles they are attached to. */
   readonly roles: readonly string[];
@@ -101,6 +101,8 @@ export class TemplateResolver {
         return this.physicalName(id, 'AlarmName');
       case 'AWS::Events::Rule':
         return this.physicalName(id, 'Name');
+      case 'AWS::S3::Bucket':
+        return this.physicalName(id, 'BucketName').toLowerCase();
       default:
         throw new Error(`Ref of ${Type} (${id}) is not known to this resolver`);
     }
@@ -130,6 +132,8 @@ export class TemplateResolver {
         return `arn:${PARTITION}:iam::${ACCOUNT}:role/${this.ref(id)}`;
       case 'AWS::Logs::LogGroup.Arn':
         return arn('logs', `log-group:${this.ref(id)}:*`);
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:${PARTITION}:s3:::${this.ref(id)}`;
       case 'AWS::CloudWatch::Alarm.Arn':
         return arn('cloudwatch', `alarm:${this.ref(id)}`);
       case 'AWS::Events::Rule.Arn':
@@ -283,6 +287,20 @@ export class TemplateResolver {
               ],
             },
           });
+          break;
+        }
+        case 'AWS::S3::BucketPolicy': {
+          // Guards the bucket and its objects; the simulator matches a resource policy by the request's resource, so
+          // it is listed for both (the bodies bucket's is the TLS-only Deny).
+          const bucketArn = `arn:${PARTITION}:s3:::${this.resolve(Properties.Bucket)}`;
+          for (const resourceArn of [bucketArn, `${bucketArn}/*`])
+            found.push({
+              kind: 'bucket',
+              source: id,
+              roles: [],
+              resourceArn,
+              document: resolvedDocument(Properties.PolicyDocument),
+            });
           break;
         }
         default:

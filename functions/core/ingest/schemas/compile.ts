@@ -9,7 +9,7 @@ export function createAjv(): Ajv {
   const ajv = new Ajv({
     ...ajvOptions,
     schemas: [],
-    keywords: [maxBytesKeyword],
+    keywords: [maxBytesKeyword, wellFormedKeyword],
     code: { ...ajvOptions.code, formats: _`require("../../../shared/date-time").formats` },
   });
   // Real calendar dates and times (no 2026-19-39T29:59:59Z), which the 3-month rollback rule relies on; the alert reads
@@ -33,6 +33,22 @@ const maxBytesKeyword = {
   error: {
     message: ({ schema }: { schema: unknown }) => str`must NOT be longer than ${schema as number} bytes in UTF-8`,
     params: ({ schema }: { schema: unknown }) => _`{limit: ${schema as number}}`,
+  },
+};
+
+/**
+ * `wellFormed: true`: no lone surrogate, no U+FFFE or U+FFFF (functions/core/shared/well-formed.ts, the same
+ * expression), the rest of the event-id rule.
+ */
+const wellFormedKeyword = {
+  keyword: 'wellFormed',
+  type: 'string' as const,
+  schemaType: 'boolean' as const,
+  code(cxt: KeywordCxt) {
+    if (cxt.schema === true) cxt.fail(_`/[\\uD800-\\uDFFF\\uFFFE\\uFFFF]/u.test(${cxt.data})`);
+  },
+  error: {
+    message: 'must be well-formed Unicode (no lone surrogate, no U+FFFE or U+FFFF)',
   },
 };
 

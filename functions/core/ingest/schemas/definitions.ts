@@ -289,7 +289,7 @@ export const envelopeSchema: Schema = {
       required: ['id'],
       properties: {
         // The idempotency key: the one event-id rule, in UTF-8 bytes (functions/core/shared/event-id.ts).
-        id: { type: 'string', minLength: 1, maxBytes: EVENT_ID_MAX_BYTES },
+        id: { type: 'string', minLength: 1, maxBytes: EVENT_ID_MAX_BYTES, wellFormed: true },
         type: nullable('string', { maxLength: 128 }),
         created_at: dateTime,
         entity_id: optionalId(),
