@@ -9,6 +9,8 @@ import type { ErasureLedger, ErasureLookup, ErasureRecord } from '../core/erasur
 import { eraseEventRecord } from '../core/erasure/erased-event';
 import type { ErasureSubject, HeldCopy, Holder, RedactOutcome } from '../core/erasure/holders';
 import { StorageUnavailableError } from '../core/shared/errors';
+import type { BodyStore } from '../core/shared/ports';
+import { INLINE_BODY_MAX_BYTES, withInlineBody } from '../core/shared/stored-body';
 import { ERASURE_ATTRIBUTES, fromItem } from './dynamodb-event-store';
 import { EVENTS_INDEXES, EVENTS_TABLE, INDEX_KEYS } from './table';
 
@@ -155,7 +157,12 @@ const leadsToCase = (type: string | undefined) => type?.startsWith('redemption.r
  *   and no erasure mark, so a concurrent change or a second run can never be overwritten or erased twice.
  * - verify: the partition again, each entry confirmed by a consistent read (the index trails the table by a moment).
  */
-export function dynamoDbEventsHolder(client: DynamoDBClient, tableName: string): Holder {
+export function dynamoDbEventsHolder(
+  client: DynamoDBClient,
+  tableName: string,
+  /** The store of the bucket a body reference names (bodies too large for their item), for reading and rewriting it. */
+  bodiesFor?: (ref: string) => Pick<BodyStore, 'get' | 'put' | 'delete'>,
+): Holder {
   async function* partition(subject: ErasureSubject): AsyncGenerator<Item> {
     let start: Item | undefined;
     do {
@@ -235,35 +242,46 @@ export function dynamoDbEventsHolder(client: DynamoDBClient, tableName: string):
         // No customer id left: erased by other means; nothing of the customer's to remove.
         const customerId = item[INDEX_KEYS.customerId]?.S;
         if (customerId === undefined) return 'already erased';
-        const erased = eraseEventRecord(fromItem(item), mark).record;
+        // A body kept beside the item (too large for it) is read, redacted like an inline one, and put back inline
+        // when it now fits, else as a new object (its key follows the bytes); the old object goes after the item
+        // points away from it, so the item never points at nothing.
+        const stored = fromItem(item);
+        const oldRef = stored.bodyRef;
+        const bodies = oldRef ? bodiesFor?.(oldRef) : undefined;
+        const erased = eraseEventRecord(await withInlineBody(stored, bodies), mark).record;
+        const newRef =
+          erased.body.length > INLINE_BODY_MAX_BYTES && bodies ? await bodies.put(copy.key, erased.body) : undefined;
+        const names: Record<string, string> = {
+          '#enc': 'bodyEncoding',
+          '#bytes': 'bodyBytes',
+          '#at': ERASURE_ATTRIBUTES.at,
+          '#id': ERASURE_ATTRIBUTES.erasureId,
+          '#cid': INDEX_KEYS.customerId,
+          '#sid': 'customerSourceId',
+          ...(newRef ? { '#ref': 'bodyRef' } : { '#body': 'body' }),
+          ...(oldRef ? { '#oldref': 'bodyRef' } : { '#oldbody': 'body' }),
+        };
         try {
           await client.send(
             new UpdateItemCommand({
               TableName: tableName,
               Key: { [EVENTS_TABLE.partitionKey]: { S: copy.key } },
-              UpdateExpression:
-                'SET #body = :body, #enc = :enc, #bytes = :bytes, #at = :at, #id = :id REMOVE #cid, #sid',
-              ConditionExpression: 'attribute_not_exists(#at) AND #body = :old AND #cid = :cid',
-              ExpressionAttributeNames: {
-                '#body': 'body',
-                '#enc': 'bodyEncoding',
-                '#bytes': 'bodyBytes',
-                '#at': ERASURE_ATTRIBUTES.at,
-                '#id': ERASURE_ATTRIBUTES.erasureId,
-                '#cid': INDEX_KEYS.customerId,
-                '#sid': 'customerSourceId',
-              },
+              UpdateExpression: `SET ${newRef ? '#ref = :ref' : '#body = :body'}, #enc = :enc, #bytes = :bytes, #at = :at, #id = :id REMOVE #cid, #sid${oldRef && !newRef ? ', #oldref' : ''}`,
+              ConditionExpression: `attribute_not_exists(#at) AND ${oldRef ? '#oldref = :old' : '#oldbody = :old'} AND #cid = :cid`,
+              ExpressionAttributeNames: names,
               ExpressionAttributeValues: {
-                ':body': { B: erased.body },
+                ...(newRef ? { ':ref': { S: newRef } } : { ':body': { B: erased.body } }),
                 ':enc': { S: erased.bodyEncoding },
                 ':bytes': { N: String(erased.bodyBytes) },
                 ':at': { S: mark.at },
                 ':id': { S: mark.erasureId },
-                ':old': item.body ?? { B: new Uint8Array() },
+                ':old': oldRef ? { S: oldRef } : (item.body ?? { B: new Uint8Array() }),
                 ':cid': { S: customerId },
               },
             }),
           );
+          // The unredacted object; the bucket's lifecycle rule would remove it with the retention otherwise.
+          if (oldRef && oldRef !== newRef) await bodies?.delete(oldRef);
           return 'erased';
         } catch (error) {
           if (!isConditionFailure(error)) throw error;

@@ -27,6 +27,10 @@ const TABLE = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/VoucherifyWebhooks-${
 const EVENT = 'evrrf_0e3ac8bf0a0531c400';
 const RECORD = `${ERASURE_KEY_PREFIX}${customerKey('cust_IdgAFZxYwwHctOk9pPuMu308')}`;
 const attrs = (...names: string[]) => ({ 'dynamodb:Attributes': names.sort() });
+const bucketId = Object.keys(template.findResources('AWS::S3::Bucket'))[0] as string;
+/** A body kept beside its item, as CloudFormation names the bodies bucket (stack name and logical id, lower case). */
+const BODY_OBJECT = `arn:aws:s3:::voucherifywebhooks-${bucketId.toLowerCase()}-1a2b3c4d5e6f/bodies/0f1e/2d3c`;
+const CASE = 'case#rrf_0e3ac8beeea431c302';
 
 /** Every call of erase (find, redact, verify, the record), with what it carries (functions/adapters/dynamodb-erasure.ts). */
 const ERASE_CALLS: OperatorCall[] = [
@@ -53,6 +57,37 @@ const ERASE_CALLS: OperatorCall[] = [
     context: {
       ...attrs('pk', 'body', 'bodyEncoding', 'bodyBytes', 'erasedAt', 'erasureId', 'customerId', 'customerSourceId'),
       'dynamodb:LeadingKeys': [EVENT],
+    },
+  },
+  // An event whose body is kept beside it: the rewrite points the item at the redacted body (or back inline).
+  {
+    action: 'dynamodb:UpdateItem',
+    resource: TABLE,
+    context: {
+      ...attrs('pk', 'bodyRef', 'bodyEncoding', 'bodyBytes', 'erasedAt', 'erasureId', 'customerId', 'customerSourceId'),
+      'dynamodb:LeadingKeys': [EVENT],
+    },
+  },
+  // That body itself: read, written redacted, the unredacted object removed.
+  { action: 's3:GetObject', resource: BODY_OBJECT },
+  { action: 's3:PutObject', resource: BODY_OBJECT },
+  { action: 's3:DeleteObject', resource: BODY_OBJECT },
+  // The rollback's case (functions/adapters/dynamodb-case-erasure.ts): read, then its customer ids and notes removed.
+  { action: 'dynamodb:GetItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': [CASE] } },
+  {
+    action: 'dynamodb:UpdateItem',
+    resource: TABLE,
+    context: {
+      ...attrs(
+        'pk',
+        'version',
+        'caseHistory',
+        'caseErasedAt',
+        'caseErasureId',
+        'caseCustomerId',
+        'caseCustomerSourceId',
+      ),
+      'dynamodb:LeadingKeys': [CASE],
     },
   },
   // The erasure record: read, a run started (ALL_NEW), a run finished.
@@ -85,9 +120,13 @@ const ERASE_CALLS: OperatorCall[] = [
 ];
 
 it('the erasure adapter makes no DynamoDB call the list above does not simulate', () => {
-  const source = readFileSync(join(__dirname, '..', '..', 'functions', 'adapters', 'dynamodb-erasure.ts'), 'utf8');
+  const source = ['dynamodb-erasure.ts', 'dynamodb-case-erasure.ts']
+    .map((file) => readFileSync(join(__dirname, '..', '..', 'functions', 'adapters', file), 'utf8'))
+    .join('\n');
   const inCode = new Set([...source.matchAll(/new (\w+)Command\(/g)].map(([, name]) => `dynamodb:${name}`));
-  expect([...inCode].sort()).toEqual([...new Set(ERASE_CALLS.map((call) => call.action))].sort());
+  expect([...inCode].sort()).toEqual(
+    [...new Set(ERASE_CALLS.map((call) => call.action).filter((action) => action.startsWith('dynamodb:')))].sort(),
+  );
 });
 
 it.each(ERASE_CALLS.map((call, i) => [i + 1, call.action, call] as const))(
@@ -135,6 +174,11 @@ const FORBIDDEN: [string, OperatorCall][] = [
       resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Orders`,
       context: attrs('pk'),
     },
+  ],
+  ['listing the bodies bucket', { action: 's3:ListBucket', resource: BODY_OBJECT.split('/bodies/')[0] as string }],
+  [
+    'an object outside bodies/',
+    { action: 's3:GetObject', resource: `${BODY_OBJECT.split('/bodies/')[0]}/other/object` },
   ],
   ['the stream', { action: 'dynamodb:GetRecords', resource: `${TABLE}/stream/2026-11-22T00:00:00.000` }],
   [

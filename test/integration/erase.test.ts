@@ -238,18 +238,19 @@ it('a run that stops half-way is finished by the next, which exits 0 only then',
     retentionDays: 365,
   });
   faulty.destroy();
+  // Copies first (the case), then the events: the case and one event were rewritten before the connection failed.
   expect(stopped.erased).toBe(2);
-  expect(stopped.left).toBe(2);
+  expect(stopped.left).toBe(3);
   expect(stopped.record.state).toBe('in progress');
 
   const run = cli({ erasureHolders: undefined });
   const status = await run('erase', '--status', JACK);
   expect(status.code).toBe(1);
-  expect(status.out).toContain("2 items still hold this customer's data (events 2)");
+  expect(status.out).toContain("3 items still hold this customer's data (events 3)");
 
   const finished = await run('erase', '--customer', JACK, '--yes');
   expect(finished.code).toBe(0);
-  expect(finished.out).toMatch(/events: 2 erased, 0 already erased, 0 gone, 0 failed, 0 left/);
+  expect(finished.out).toMatch(/events: 3 erased, 0 already erased, 0 gone, 0 failed, 0 left/);
   expect(finished.out).toContain(stopped.record.erasureId);
   const items = byId(await scanAll(client, table));
   for (const id of jack) expect(items.get(id)?.erasureId?.S).toBe(stopped.record.erasureId);
