@@ -48,7 +48,7 @@ export function erasureResultText(subject: ErasureSubject, result: ErasureResult
   }
   out.push(
     result.left === 0 && result.holders.every((h) => h.failed.length === 0)
-      ? `Done: ${plural(result.erased, 'item')} erased, nothing left. Later events of this customer are erased on arrival.`
+      ? `Done: ${plural(result.erased, 'item')} erased, nothing left. Later events of this customer are erased on arrival (by every receiver instance within a minute: then check with erase --status).`
       : `NOT DONE: ${plural(result.left, 'item')} still hold data. Run the same command again to finish.`,
   );
   return out.join('\n');

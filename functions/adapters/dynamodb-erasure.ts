@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { ErasureLedger, ErasureLookup, ErasureRecord } from '../core/erasure/erase';
 import { eraseEventRecord } from '../core/erasure/erased-event';
+import { type ErasureIndex, erasedPrefix } from '../core/erasure/erased-index';
 import type { ErasureSubject, HeldCopy, Holder, RedactOutcome } from '../core/erasure/holders';
 import { StorageUnavailableError } from '../core/shared/errors';
 import type { BodyStore } from '../core/shared/ports';
@@ -23,6 +24,10 @@ type Item = Record<string, AttributeValue>;
  * (`dynamodb:LeadingKeys`), so it can read no event.
  */
 export const ERASURE_KEY_PREFIX = 'erasure#';
+
+/** The one item listing erased customers' key prefixes (not a hash, so it never collides with a record's key). */
+export const ERASURE_INDEX_KEY = `${ERASURE_KEY_PREFIX}index`;
+export const ERASED_PREFIXES_ATTRIBUTE = 'erasedPrefixes';
 
 const isConditionFailure = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
@@ -47,7 +52,7 @@ function recordOf(item: Item): ErasureRecord {
 }
 
 /** Erasure records in DynamoDB: the CLI's ledger and the ingest function's lookup. */
-export class DynamoDbErasureLedger implements ErasureLedger, ErasureLookup {
+export class DynamoDbErasureLedger implements ErasureLedger, ErasureLookup, ErasureIndex {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -86,7 +91,34 @@ export class DynamoDbErasureLedger implements ErasureLedger, ErasureLookup {
     }
   }
 
+  /** The erased customers' key prefixes: one eventually consistent read of one item (the ingest function's, once a minute). */
+  async erasedPrefixes(): Promise<ReadonlySet<string>> {
+    try {
+      const { Item } = await this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { [EVENTS_TABLE.partitionKey]: { S: ERASURE_INDEX_KEY } },
+          ProjectionExpression: '#set',
+          ExpressionAttributeNames: { '#set': ERASED_PREFIXES_ATTRIBUTE },
+        }),
+      );
+      return new Set(Item?.[ERASED_PREFIXES_ATTRIBUTE]?.SS ?? []);
+    } catch (cause) {
+      throw new StorageUnavailableError(`could not read the erasure index in table ${this.tableName}`, { cause });
+    }
+  }
+
   async startRun(run: Parameters<ErasureLedger['startRun']>[0]): Promise<ErasureRecord> {
+    // First into the index, so every ingest instance reads this customer's record from its next refresh on.
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { [EVENTS_TABLE.partitionKey]: { S: ERASURE_INDEX_KEY } },
+        UpdateExpression: 'ADD #set :prefix',
+        ExpressionAttributeNames: { '#set': ERASED_PREFIXES_ATTRIBUTE },
+        ExpressionAttributeValues: { ':prefix': { SS: [erasedPrefix(run.customerKey)] } },
+      }),
+    );
     const { Attributes } = await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,

@@ -18,6 +18,7 @@ import {
 import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
 import { S3BodyStore } from '../adapters/s3-body-store';
 import { SecretsManagerSource, staticSecrets } from '../adapters/secrets';
+import { CachedErasureLookup } from '../core/erasure/erased-index';
 import { readIngestSettings } from '../core/ingest/config';
 import { makeIngest } from '../core/ingest/ingest';
 
@@ -43,16 +44,18 @@ const smokeSecrets =
       ? staticSecrets(settings.smokeSecretInline)
       : undefined;
 
+const erasureLedger = new DynamoDbErasureLedger(clients.dynamodb, settings.tableName);
+
 export const handler = withLambdaContext(
   logger,
   apiGatewayHandler(
     makeIngest({
       secrets,
       store: new DynamoDbEventStore(clients.dynamodb, settings.tableName),
-      // Events of an erased customer are stored erased (docs/operating.md, "Erasing a customer"). The erasure-record
-      // read (only for events that name a customer) goes through the put's client, with its retries: under a burst it
-      // must not fail where the put would not; a failed read answers 503 and Voucherify retries.
-      erasures: new DynamoDbErasureLedger(clients.dynamodb, settings.tableName),
+      // Events of an erased customer are stored erased (docs/operating.md, "Erasing a customer"): the index of erased
+      // customers is read once a minute, a customer's record only when the index names them. The reads go through the
+      // put's client, with its retries; a failed read answers 503 and Voucherify retries.
+      erasures: new CachedErasureLookup(erasureLedger, erasureLedger),
       // Its SDK client is loaded only when a body first overflows (see S3BodyStore): not at cold start.
       bodies: new S3BodyStore({
         ...(settings.bodyBucket ? { bucket: settings.bodyBucket } : {}),

@@ -90,6 +90,12 @@ const ERASE_CALLS: OperatorCall[] = [
       'dynamodb:LeadingKeys': [CASE],
     },
   },
+  // The index of erased customers (what ingest checks every delivery against): the customer's prefix added.
+  {
+    action: 'dynamodb:UpdateItem',
+    resource: TABLE,
+    context: { ...attrs('pk', 'erasedPrefixes'), 'dynamodb:LeadingKeys': ['erasure#index'] },
+  },
   // The erasure record: read, a run started (ALL_NEW), a run finished.
   { action: 'dynamodb:GetItem', resource: TABLE, context: { ...attrs('pk'), 'dynamodb:LeadingKeys': [RECORD] } },
   {

@@ -6,11 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { erasureDeps } from '../../cli/erasure';
 import { EventsRepository } from '../../cli/repository';
+import { fromItem } from '../../functions/adapters/dynamodb-event-store';
 import { readAlertImage } from '../../functions/adapters/dynamodb-stream';
 import { parseS3Ref } from '../../functions/adapters/s3-body-store';
+import { erasureSubject, planErasure, runErasure } from '../../functions/core/erasure/erase';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
 import { sign } from '../../functions/core/ingest/signature';
 import { decodeBody } from '../../functions/core/shared/body-codec';
@@ -184,3 +187,43 @@ async function objectCount(): Promise<number> {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: process.env.BODY_BUCKET }));
   return listed.KeyCount ?? 0;
 }
+
+describe('erasing a customer whose body is kept beside its item', () => {
+  it('redacts the body, brings it back into the item when it now fits, and deletes the unredacted object', async () => {
+    // Prepare: a table of its own (erasure takes every event of the customer), one rollback failure whose 1 MB of
+    // random metadata cannot fit an item even compressed.
+    const erasingTable = await createTestTable(client, 'bigerase');
+    const erasingHandler = coldStartHandler({ tableName: erasingTable, webhookSecret: TEST_SECRET });
+    const envelope = rollbackWithRandomMetadata('evbig_erase', 1_000_000);
+    const rollbackId = (envelope.data as { redemption_rollback: { id: string } }).redemption_rollback.id;
+    expect((await invoke(erasingHandler, apiEvent(signedRequest(envelope)))).statusCode).toBe(202);
+    const before = await getEventItem(client, erasingTable, 'evbig_erase');
+    const ref = before?.bodyRef?.S as string;
+    const customerId = before?.customerId?.S as string;
+    expect(ref).toMatch(/^s3:\/\//);
+    expect(customerId).toMatch(/^cust_/);
+
+    // Act
+    const deps = erasureDeps(client, erasingTable);
+    const result = await runErasure(deps, await planErasure(deps, erasureSubject(customerId)), {
+      by: 'test',
+      retentionDays: 365,
+    });
+
+    // Assess: nothing left; the item holds the redacted body itself; the object with the data is gone.
+    expect(result.left).toBe(0);
+    const after = await getEventItem(client, erasingTable, 'evbig_erase');
+    expect(after?.bodyRef).toBeUndefined();
+    expect(after?.erasedAt?.S).toBeDefined();
+    expect(after?.customerId).toBeUndefined();
+    const record = fromItem(after as NonNullable<typeof after>);
+    const text = decodeBody(record.body, record.bodyEncoding).toString('utf8');
+    expect(text).not.toContain(customerId);
+    expect(text).not.toContain('"blob":');
+    // What is not personal stays: the rollback's id (its case), the event's id.
+    expect(JSON.parse(text).data.redemption_rollback.id).toBe(rollbackId);
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket: parseS3Ref(ref).bucket, Key: parseS3Ref(ref).key })),
+    ).rejects.toThrow();
+  });
+});

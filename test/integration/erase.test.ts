@@ -10,7 +10,7 @@ import type { EraseDeps } from '../../cli/commands/erase';
 import { erasureDeps } from '../../cli/erasure';
 import { importFailure } from '../../cli/reconcile/importer';
 import { DynamoDbCaseStore } from '../../functions/adapters/dynamodb-case-store';
-import { DynamoDbErasureLedger } from '../../functions/adapters/dynamodb-erasure';
+import { DynamoDbErasureLedger, ERASURE_INDEX_KEY } from '../../functions/adapters/dynamodb-erasure';
 import { DynamoDbEventStore, fromItem } from '../../functions/adapters/dynamodb-event-store';
 import { staticSecrets } from '../../functions/adapters/secrets';
 import { INDEX_KEYS } from '../../functions/adapters/table';
@@ -203,8 +203,14 @@ it('erases every copy of one customer, keeps what is not personal, and leaves th
   expect(status.out).toContain('by arn:aws:iam::123456789012:user/dpo');
   expect(status.out).toContain('5 items erased, 0 left (complete)');
   expect(status.out).toContain("no item holds this customer's data");
-  const record = after.get([...after.keys()].find((key) => key.startsWith('erasure#')) as string) as Item;
+  const record = after.get(
+    [...after.keys()].find((key) => key.startsWith('erasure#') && key !== ERASURE_INDEX_KEY) as string,
+  ) as Item;
   expect(JSON.stringify(record)).not.toContain(JACK);
+  // The index every ingest instance checks holds the customer key's prefix, not the id.
+  const index = after.get(ERASURE_INDEX_KEY) as Item;
+  expect(index.erasedPrefixes?.SS).toEqual([String(record.customerKey?.S).slice(0, 16)]);
+  expect(JSON.stringify(index)).not.toContain(JACK);
   expect(Number(record.expiresAt?.N)).toBe(Math.floor((NOW + HOUR) / 1000) + 365 * 86_400);
 
   // A re-run changes nothing.

@@ -1,0 +1,68 @@
+import type { ErasureLookup } from '../../functions/core/erasure/erase';
+import { CachedErasureLookup, type ErasureIndex, erasedPrefix } from '../../functions/core/erasure/erased-index';
+
+const ERASED = 'a'.repeat(64);
+const OTHER = 'b'.repeat(64);
+
+/** An index and a record store that count their reads. */
+function stores(prefixes: string[]) {
+  const reads = { index: 0, records: 0 };
+  const index: ErasureIndex = {
+    erasedPrefixes: async () => {
+      reads.index += 1;
+      return new Set(prefixes);
+    },
+  };
+  const records: ErasureLookup = {
+    find: async (key) => {
+      reads.records += 1;
+      return key === ERASED ? { at: '2026-12-07T00:00:00.000Z', erasureId: 'er_1' } : undefined;
+    },
+  };
+  return { reads, index, records };
+}
+
+describe('erasure on arrival through the index of erased customers', () => {
+  it('reads no record for a customer the index does not name, and the index once per refresh', async () => {
+    // Prepare
+    let now = 0;
+    const { reads, index, records } = stores([erasedPrefix(ERASED)]);
+    const lookup = new CachedErasureLookup(index, records, { refreshMs: 60_000, now: () => now });
+
+    // Act
+    for (let i = 0; i < 100; i++) expect(await lookup.find(OTHER)).toBeUndefined();
+
+    // Assess
+    expect(reads).toEqual({ index: 1, records: 0 });
+    now = 60_000;
+    await lookup.find(OTHER);
+    expect(reads.index).toBe(2);
+  });
+
+  it('reads the record of a customer the index names, and finds the erasure', async () => {
+    const { reads, index, records } = stores([erasedPrefix(ERASED)]);
+    const lookup = new CachedErasureLookup(index, records);
+    expect(await lookup.find(ERASED)).toEqual({ at: '2026-12-07T00:00:00.000Z', erasureId: 'er_1' });
+    expect(reads.records).toBe(1);
+  });
+
+  it('a prefix that matches by chance costs one record read and erases nothing', async () => {
+    const collision = `${erasedPrefix(ERASED)}${'c'.repeat(48)}`;
+    const { reads, index, records } = stores([erasedPrefix(ERASED)]);
+    expect(await new CachedErasureLookup(index, records).find(collision)).toBeUndefined();
+    expect(reads.records).toBe(1);
+  });
+
+  it('an erasure filed after the index was read is seen from the next refresh on', async () => {
+    let now = 0;
+    const prefixes: string[] = [];
+    const { index, records } = stores(prefixes);
+    const lookup = new CachedErasureLookup(index, records, { refreshMs: 60_000, now: () => now });
+    expect(await lookup.find(ERASED)).toBeUndefined();
+    prefixes.push(erasedPrefix(ERASED));
+    now = 59_999;
+    expect(await lookup.find(ERASED)).toBeUndefined();
+    now = 60_000;
+    expect(await lookup.find(ERASED)).toMatchObject({ erasureId: 'er_1' });
+  });
+});
