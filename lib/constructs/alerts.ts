@@ -3,7 +3,7 @@ import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { AnyPrincipal, Effect, Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -251,6 +251,23 @@ export class Alerts extends Construct {
     ]);
 
     // --- Function ---------------------------------------------------------------------------------------------
+
+    // sns:Publish on this topic, and the two KMS actions SNS performs with the caller's rights to encrypt the message
+    // (grantPublish would add `kms:GenerateDataKey*`, a wildcard action no function needs). The alerts and the sweep
+    // functions both publish.
+    const publishToTopic = (grantee: IGrantable): Grant => {
+      const publish = Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] });
+      const key = this.key;
+      return key
+        ? publish.combine(
+            Grant.addToPrincipal({
+              grantee,
+              actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+              resourceArns: [key.keyArn],
+            }),
+          )
+        : publish;
+    };
     this.function = new NodeFunction(this, 'Function', {
       entry: functionEntry('alerts'),
       description: 'Publishes an SNS alert for each new redemption.rollback.failed event in the events table',
@@ -265,24 +282,7 @@ export class Alerts extends Construct {
         ...caseEnvironment,
       },
     })
-      // sns:Publish on this topic, and the two KMS actions SNS performs with the caller's rights to encrypt the
-      // message (grantPublish would add `kms:GenerateDataKey*`, a wildcard action the function does not need).
-      .bind('TOPIC_ARN', this.topic.topicArn, (grantee) => {
-        const publish = Grant.addToPrincipal({
-          grantee,
-          actions: ['sns:Publish'],
-          resourceArns: [this.topic.topicArn],
-        });
-        return this.key
-          ? publish.combine(
-              Grant.addToPrincipal({
-                grantee,
-                actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-                resourceArns: [this.key.keyArn],
-              }),
-            )
-          : publish;
-      })
+      .bind('TOPIC_ARN', this.topic.topicArn, publishToTopic)
       // The alert marker: GetItem to check it, UpdateItem to set it. UpdateItem may touch only the marker's
       // attributes (and the key its condition names), with no ReturnValues that would read the rest of the item:
       // the alerts function can never rewrite a stored event. GetItem may read only those attributes too (the
@@ -410,22 +410,7 @@ export class Alerts extends Construct {
       logRetention: props.logRetention,
       environment: { LOG_LEVEL: props.logLevel ?? 'info', ...caseEnvironment },
     })
-      .bind('TOPIC_ARN', this.topic.topicArn, (grantee) => {
-        const publish = Grant.addToPrincipal({
-          grantee,
-          actions: ['sns:Publish'],
-          resourceArns: [this.topic.topicArn],
-        });
-        return this.key
-          ? publish.combine(
-              Grant.addToPrincipal({
-                grantee,
-                actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-                resourceArns: [this.key.keyArn],
-              }),
-            )
-          : publish;
-      })
+      .bind('TOPIC_ARN', this.topic.topicArn, publishToTopic)
       // The state index (cases only: events never carry its key), and the window and reminder items by key prefix.
       // No GetItem/PutItem on case items: the sweep reads the index and never changes a case.
       .bind('TABLE_NAME', table.tableName, (grantee) =>
