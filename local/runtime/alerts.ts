@@ -109,6 +109,19 @@ export interface LocalAlertsHandlerSettings {
 }
 
 /**
+ * The environment the stack gives each function that publishes (alerts, the scheduled case function): TOPIC_ARN,
+ * TABLE_NAME, CHAT_TOPIC_ARN when chat is on, plus the endpoints of the local stand-ins.
+ */
+export function applyPublisherEnv(settings: LocalAlertsHandlerSettings, env: NodeJS.ProcessEnv): void {
+  applyLocalAwsEnv(settings.dynamodbEndpoint, env);
+  env.AWS_ENDPOINT_URL_SNS = settings.snsEndpoint;
+  env.TOPIC_ARN = settings.topicArn;
+  env.TABLE_NAME = settings.tableName;
+  if (settings.chatTopicArn) env[CHAT_TOPIC_ENV] = settings.chatTopicArn;
+  else delete env[CHAT_TOPIC_ENV];
+}
+
+/**
  * The deployed alerts Lambda's `handler`, loaded after this process's environment is set as the stack sets the
  * function's (TOPIC_ARN, TABLE_NAME) plus the endpoints of the local stand-ins. The handler reads its settings and
  * builds its clients once, at import, as on a cold start, so nothing may import it before this runs.
@@ -117,12 +130,7 @@ export function loadAlertsHandler(
   settings: LocalAlertsHandlerSettings,
   env: NodeJS.ProcessEnv = process.env,
 ): StreamHandler {
-  applyLocalAwsEnv(settings.dynamodbEndpoint, env);
-  env.AWS_ENDPOINT_URL_SNS = settings.snsEndpoint;
-  env.TOPIC_ARN = settings.topicArn;
-  env.TABLE_NAME = settings.tableName;
-  if (settings.chatTopicArn) env[CHAT_TOPIC_ENV] = settings.chatTopicArn;
-  else delete env[CHAT_TOPIC_ENV];
+  applyPublisherEnv(settings, env);
   // require, not a static import: the module must be evaluated only now, with the environment above in place.
   const module = require('../../functions/alerts/handler') as typeof import('../../functions/alerts/handler');
   return module.handler;
@@ -235,47 +243,44 @@ export async function drainQueue(options: {
   }
 }
 
-/** Receives alerts from a queue until `signal` aborts, handing each to `onAlert` (see {@link drainQueue}). */
-export function drainAlerts(options: {
-  sqs: SQSClient;
-  queueUrl: string;
-  signal: AbortSignal;
-  onAlert: (alert: ReceivedAlert) => void;
-  onError?: (error: unknown) => void;
-}): Promise<void> {
-  const { onAlert, ...rest } = options;
-  return drainQueue({ ...rest, onBody: (body) => onAlert(parseAlertNotification(body)) });
-}
-
 /** The local mode's stand-in for the alerts DLQ (the event source mapping's on-failure destination). */
 export const LOCAL_ALERTS_DLQ_NAME = 'voucherify-alerts-dlq';
 
 /** The queue `npm start` subscribes to the alert topic and prints. */
 export const LOCAL_ALERTS_CONSOLE_QUEUE_NAME = 'voucherify-alerts-console';
 
-/**
- * `npm start`'s console for alerts: the queue subscribed to the alert topic, drained, each alert printed as its email
- * text. A local-mode service that runs after the stack's (it needs fauxqs and the queue).
- */
-export function alertsConsoleService(options: {
+/** A console service of `npm start`: a local queue (subscribed to a topic) drained, each message printed. */
+export interface QueueConsoleOptions {
   readonly queue: () => { readonly snsEndpoint: string; readonly queueUrl: string };
   readonly print: (text: string) => void;
   readonly printError: (text: string) => void;
-}): { name: string; start(): Promise<void>; stop(): Promise<void> } {
+}
+
+/**
+ * The one shape of `npm start`'s topic consoles (alerts, chat): started after the stack's services (it needs fauxqs
+ * and the queue), each message body turned into a line by `format`, drain errors printed after `errorPrefix`.
+ */
+export function queueConsoleService(
+  name: string,
+  options: QueueConsoleOptions & {
+    readonly format: (body: string) => string;
+    readonly errorPrefix: string;
+  },
+): { name: string; start(): Promise<void>; stop(): Promise<void> } {
   const stopDrain = new AbortController();
   let drain: Promise<void> | undefined;
   return {
-    name: 'alerts console',
+    name,
     start: async () => {
       const { snsEndpoint, queueUrl } = options.queue();
       const sqs = localSqsClient(snsEndpoint);
-      drain = drainAlerts({
+      drain = drainQueue({
         sqs,
         queueUrl,
         signal: stopDrain.signal,
-        onAlert: (alert) => options.print(formatAlert(alert)),
+        onBody: (body) => options.print(options.format(body)),
         onError: (error) =>
-          options.printError(`[alerts] queue: ${error instanceof Error ? error.message : String(error)}`),
+          options.printError(`${options.errorPrefix}${error instanceof Error ? error.message : String(error)}`),
       }).finally(() => sqs.destroy());
     },
     stop: async () => {
@@ -283,4 +288,13 @@ export function alertsConsoleService(options: {
       await drain;
     },
   };
+}
+
+/** `npm start`'s console for alerts: the queue subscribed to the alert topic, each alert printed as its email text. */
+export function alertsConsoleService(options: QueueConsoleOptions) {
+  return queueConsoleService('alerts console', {
+    ...options,
+    format: (body) => formatAlert(parseAlertNotification(body)),
+    errorPrefix: '[alerts] queue: ',
+  });
 }

@@ -1,5 +1,5 @@
 import type { ChatNotification } from '../../functions/core/alerts/chat';
-import { drainQueue, localSqsClient } from './alerts';
+import { type QueueConsoleOptions, queueConsoleService } from './alerts';
 
 /** The local mode's chat topic: what Amazon Q Developer's Slack and Teams channels would read in AWS. */
 export const LOCAL_CHAT_TOPIC_NAME = 'voucherify-chat';
@@ -29,29 +29,10 @@ export function formatChatLine(notification: ChatNotification): string {
 }
 
 /** `npm start`'s console for the chat topic: one line per message that would reach Slack or Teams. */
-export function chatConsoleService(options: {
-  readonly queue: () => { readonly snsEndpoint: string; readonly queueUrl: string };
-  readonly print: (text: string) => void;
-  readonly printError: (text: string) => void;
-}): { name: string; start(): Promise<void>; stop(): Promise<void> } {
-  const stopDrain = new AbortController();
-  let drain: Promise<void> | undefined;
-  return {
-    name: 'chat console',
-    start: async () => {
-      const { snsEndpoint, queueUrl } = options.queue();
-      const sqs = localSqsClient(snsEndpoint);
-      drain = drainQueue({
-        sqs,
-        queueUrl,
-        signal: stopDrain.signal,
-        onBody: (body) => options.print(formatChatLine(parseChatNotification(body))),
-        onError: (error) => options.printError(`[chat] ${error instanceof Error ? error.message : String(error)}`),
-      }).finally(() => sqs.destroy());
-    },
-    stop: async () => {
-      stopDrain.abort();
-      await drain;
-    },
-  };
+export function chatConsoleService(options: QueueConsoleOptions) {
+  return queueConsoleService('chat console', {
+    ...options,
+    format: (body) => formatChatLine(parseChatNotification(body)),
+    errorPrefix: '[chat] ',
+  });
 }

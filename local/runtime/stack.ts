@@ -248,6 +248,7 @@ export function localStack(options: LocalStackOptions): LocalStack {
           snsEndpoint: required(fauxqs).endpoint,
           tableName: options.tableName,
           topicArn: required(topicArn),
+          ...(chat ? { chatTopicArn: chat.topicArn } : {}),
         });
         if (options.sweepIntervalMs) {
           const run = required(sweep);

@@ -1,6 +1,5 @@
 import type { SweepResult } from '../../functions/core/alerts/sweep';
-import type { LocalAlertsHandlerSettings } from './alerts';
-import { applyLocalAwsEnv } from './aws-env';
+import { applyPublisherEnv, type LocalAlertsHandlerSettings } from './alerts';
 
 /** The scheduled case function as EventBridge calls it (the deployed `functions/sweep/handler.ts` export). */
 export type SweepHandler = (event?: unknown) => Promise<SweepResult>;
@@ -14,10 +13,7 @@ export function loadSweepHandler(
   settings: LocalAlertsHandlerSettings,
   env: NodeJS.ProcessEnv = process.env,
 ): SweepHandler {
-  applyLocalAwsEnv(settings.dynamodbEndpoint, env);
-  env.AWS_ENDPOINT_URL_SNS = settings.snsEndpoint;
-  env.TOPIC_ARN = settings.topicArn;
-  env.TABLE_NAME = settings.tableName;
+  applyPublisherEnv(settings, env);
   const module = require('../../functions/sweep/handler') as typeof import('../../functions/sweep/handler');
   return module.handler;
 }
