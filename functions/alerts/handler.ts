@@ -4,11 +4,8 @@
  * Environment: TOPIC_ARN, TABLE_NAME, INCLUDE_CUSTOMER_EMAIL, ALERT_BURST_LIMIT, ALERT_BURST_WINDOW_MINUTES, LOG_LEVEL, POWERTOOLS_SERVICE_NAME and
  * POWERTOOLS_METRICS_NAMESPACE (logs and metrics), POWERTOOLS_METRICS_DISABLED, CHAT_TOPIC_ARN (chat, optional). The SDK honours AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
 import { DynamoDbCaseStore } from '../adapters/dynamodb-case-store';
-import { sdkRequestHandler } from '../adapters/http';
 import {
   createPowertoolsLogger,
   powertoolsLogger,
@@ -16,6 +13,7 @@ import {
   withLambdaContext,
 } from '../adapters/powertools-logger';
 import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
+import { publisherSdkClients } from '../adapters/publisher-sdk';
 import { noticePublisherFromEnv } from '../adapters/sns-notice-publisher';
 import { SnsAlertPublisher } from '../adapters/sns-publisher';
 import { makeAlertsHandler } from './make-handler';
@@ -26,10 +24,7 @@ const service = serviceName(process.env);
 const logger = createPowertoolsLogger({ function: 'alerts', level: settings.logLevel, service });
 const metrics = createPowertoolsMetrics({ namespace: metricsNamespace(process.env), service });
 
-// No caller is waiting, but a hung connection would hold the whole shard: fail fast and let the SDK retry.
-const requestHandler = sdkRequestHandler({ connectionTimeoutMs: 2_000, requestTimeoutMs: 5_000 });
-const sns = new SNSClient({ maxAttempts: 3, requestHandler });
-const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
+const { sns, dynamodb } = publisherSdkClients();
 
 export const handler = withLambdaContext(
   logger,

@@ -5,10 +5,7 @@
  * POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_METRICS_DISABLED, CHAT_TOPIC_ARN (chat, optional). The SDK honours
  * AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_DYNAMODB, which the local mode uses.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDbCaseStore } from '../adapters/dynamodb-case-store';
-import { sdkRequestHandler } from '../adapters/http';
 import {
   createPowertoolsLogger,
   powertoolsLogger,
@@ -16,6 +13,7 @@ import {
   withLambdaContext,
 } from '../adapters/powertools-logger';
 import { createPowertoolsMetrics, metricsNamespace, powertoolsMetrics } from '../adapters/powertools-metrics';
+import { publisherSdkClients } from '../adapters/publisher-sdk';
 import { noticePublisherFromEnv } from '../adapters/sns-notice-publisher';
 import { SnsAlertPublisher } from '../adapters/sns-publisher';
 import { makeSweepHandler } from './make-handler';
@@ -26,9 +24,7 @@ const service = serviceName(process.env);
 const logger = createPowertoolsLogger({ function: 'sweep', level: settings.logLevel, service });
 const metrics = createPowertoolsMetrics({ namespace: metricsNamespace(process.env), service });
 
-const requestHandler = sdkRequestHandler({ connectionTimeoutMs: 2_000, requestTimeoutMs: 5_000 });
-const sns = new SNSClient({ maxAttempts: 3, requestHandler });
-const dynamodb = new DynamoDBClient({ maxAttempts: 3, requestHandler });
+const { sns, dynamodb } = publisherSdkClients();
 
 export const handler = withLambdaContext(
   logger,
