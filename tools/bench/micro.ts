@@ -3,6 +3,7 @@ import { createPowertoolsLogger, powertoolsLogger } from '../../functions/adapte
 import { createPowertoolsMetrics, powertoolsMetrics } from '../../functions/adapters/powertools-metrics';
 import { DEFAULT_INGEST_CONFIG, makeIngest } from '../../functions/core/ingest/ingest';
 import { createAjv } from '../../functions/core/ingest/schemas/compile';
+import { parseJsonBody } from '../../functions/core/ingest/json-body';
 import { verifySignature } from '../../functions/core/ingest/signature';
 import { validateEvent } from '../../functions/core/ingest/validation';
 import { encodeBody } from '../../functions/core/shared/body-codec';
@@ -51,7 +52,7 @@ const ROWS = {
   runtimeOnce: '3a. anchor: ajv compiled once per process (createAjv), verify+parse+validate',
   perCall: '3b. anchor: new Ajv + compile per call (Powertools validate() w/o instance)',
   stepVerify: '    step: verifySignature (HMAC, constant-time compare)',
-  stepParse: '    step: JSON.parse',
+  stepParse: '    step: parseJsonBody (shape check + JSON.parse)',
   stepValidate: '    step: validateEvent (ahead-of-time)',
   stepEncode: '    step: encodeBody (deflate-raw + dictionary)',
   stepItem: '    step: extractFields + buildEventRecord w/o body + toItem',
@@ -114,7 +115,7 @@ export async function runMicro(
       { name: name('handler', p), run: (n) => stubbed.quietly(() => loopAsync(() => handler(event))(n)) },
       { name: name('runtimeOnce', p), run: loop(() => verifyParseValidate(p, runtimeValidators)) },
       { name: name('stepVerify', p), run: loop(() => verifySignature(p.body, p.signature, [BENCH_SECRET])) },
-      { name: name('stepParse', p), run: loop(() => JSON.parse(p.body.toString('utf8'))) },
+      { name: name('stepParse', p), run: loop(() => parseJsonBody(p.body)) },
       { name: name('stepValidate', p), run: loop(() => validateEvent(parsed)) },
       { name: name('stepEncode', p), run: loop(() => encodeBody(p.body)) },
       {

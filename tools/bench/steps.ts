@@ -1,7 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { toItem } from '../../functions/adapters/dynamodb-event-store';
 import { DEFAULT_INGEST_CONFIG } from '../../functions/core/ingest/ingest';
+import { parseJsonBody } from '../../functions/core/ingest/json-body';
 import { verifySignature } from '../../functions/core/ingest/signature';
 import { type Validators, validateEvent, validatorsAheadOfTime } from '../../functions/core/ingest/validation';
 import { buildEventRecord, extractFields, readEventId } from '../../functions/core/shared/event-record';
@@ -29,7 +31,10 @@ export function floor(payload: Payload): unknown {
 export function verifyParseValidate(payload: Payload, validators: Validators = validatorsAheadOfTime): unknown {
   const verdict = verifySignature(payload.body, payload.signature, SECRETS);
   if (!verdict.ok) throw new BenchmarkSanityError(`${payload.name}: signature ${verdict.reason}`);
-  const parsed: unknown = JSON.parse(payload.body.toString('utf8'));
+  // The product's parse: the shape check (depth, members), JSON.parse, and the UTF-8 check beside it.
+  const json = parseJsonBody(payload.body);
+  if (!json.ok || !isUtf8(payload.body)) throw new BenchmarkSanityError(`${payload.name}: not JSON`);
+  const parsed = json.value;
   const result = validateEvent(parsed, validators);
   if (!result.ok) throw new BenchmarkSanityError(`${payload.name}: ${JSON.stringify(result.issues)}`);
   return parsed;

@@ -46,6 +46,7 @@ export function shapeBeyond(
   maxDepth: number,
   maxMembers: number,
 ): { problem: 'depth' | 'members'; offset: number } | undefined {
+  if (withinByCount(body, maxDepth, maxMembers)) return undefined;
   // Per open container: -1 for an array, else the commas seen so far in that object.
   const members = new Int32Array(maxDepth + 1);
   let depth = 0;
@@ -68,6 +69,21 @@ export function shapeBeyond(
     }
   }
   return undefined;
+}
+
+/**
+ * Whether the body is too small to break either limit, whatever its shape: nesting deeper than `maxDepth` takes more
+ * than `maxDepth` bytes `[` or `{`, and an object of `maxMembers` commas takes at least that many bytes. Counting the
+ * brackets with `indexOf` (memchr, strings included, so it can only over-count) costs about a tenth of the byte-by-byte
+ * scan on a webhook of a few KB, which then runs only for bodies that could be beyond a limit.
+ */
+function withinByCount(body: Buffer, maxDepth: number, maxMembers: number): boolean {
+  if (body.length >= maxMembers) return false;
+  if (body.length <= maxDepth) return true;
+  let brackets = 0;
+  for (const open of [0x7b, 0x5b])
+    for (let i = body.indexOf(open); i !== -1; i = body.indexOf(open, i + 1)) if (++brackets > maxDepth) return false;
+  return true;
 }
 
 /** Parses at most once, on first use: the signature check and the ingest core share the result. */

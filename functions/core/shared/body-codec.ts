@@ -209,10 +209,37 @@ export const BODY_DICTIONARY_V1: Buffer = Buffer.from(
  * compressing does not make it smaller (tiny or random bodies).
  */
 export function encodeBody(raw: Buffer): EncodedBody {
-  const deflated = deflateRawSync(raw, { dictionary: BODY_DICTIONARY_V1 });
+  const deflated = deflateRawSync(raw, deflateOptionsFor(raw.length));
   return deflated.length < raw.length
     ? { bytes: deflated, encoding: 'deflate-raw+dict1' }
     : { bytes: raw, encoding: 'identity' };
+}
+
+/** zlib's largest window (32 KB), what `inflateRawSync` reads every stored body with. */
+const MAX_WINDOW_BITS = 15;
+/** zlib keeps this many bytes of look-ahead out of the window: a match reaches back at most window - 262 bytes. */
+const MIN_LOOKAHEAD = 262;
+/** Output buffers smaller than this save nothing; zlib's default (16 KB) is the most a body needs at once. */
+const MIN_CHUNK = 1024;
+const MAX_CHUNK = 16 * 1024;
+
+/**
+ * The deflate settings for a body of `length` bytes. Most of what deflating a 1-4 KB webhook costs is fixed per call:
+ * zlib allocates and clears its window, hash chains and output buffer (about 200 KB at the defaults) for bytes that
+ * fill a tenth of them. A window just large enough for the dictionary and the whole body finds every match the full
+ * window would (the output is the same), and an output buffer the size of the body is enough: together about 10% less
+ * CPU per event (docs/performance.md). Bodies larger than the window get the full 32 KB one, as before. Any window up
+ * to 32 KB decodes with the same `inflateRawSync` call, so items written either way read back alike.
+ */
+export function deflateOptionsFor(length: number): {
+  dictionary: Buffer;
+  windowBits: number;
+  chunkSize: number;
+} {
+  const span = BODY_DICTIONARY_V1.length + length + MIN_LOOKAHEAD;
+  const windowBits = Math.min(MAX_WINDOW_BITS, Math.max(9, Math.ceil(Math.log2(span))));
+  const chunkSize = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, length));
+  return { dictionary: BODY_DICTIONARY_V1, windowBits, chunkSize };
 }
 
 /** The original bytes of a stored body, whichever encoding wrote it. */
