@@ -65,4 +65,59 @@ describe('erasure on arrival through the index of erased customers', () => {
     now = 60_000;
     expect(await lookup.find(ERASED)).toMatchObject({ erasureId: 'er_1' });
   });
+
+  it('prefetch starts the first read of the index before find asks, and find uses it rather than reading again', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { reads, index, records } = stores([erasedPrefix(ERASED)]);
+    const gated: ErasureIndex = { erasedPrefixes: () => gate.then(() => index.erasedPrefixes()) };
+    const lookup = new CachedErasureLookup(gated, records);
+
+    lookup.prefetch();
+    lookup.prefetch();
+    const found = lookup.find(ERASED);
+    release();
+
+    expect(await found).toMatchObject({ erasureId: 'er_1' });
+    expect(await lookup.find(OTHER)).toBeUndefined();
+    expect(reads.index).toBe(1);
+  });
+
+  it('prefetch reads only on a cold start: once something is cached, refreshes stay with find', async () => {
+    let now = 0;
+    const { reads, index, records } = stores([]);
+    const lookup = new CachedErasureLookup(index, records, { refreshMs: 60_000, now: () => now });
+    await lookup.find(OTHER);
+    now = 120_000;
+    for (let i = 0; i < 50; i++) lookup.prefetch();
+    await Promise.resolve();
+    expect(reads.index).toBe(1);
+  });
+
+  it('a prefetch that fails is not left unhandled, and find reads again and answers with its own outcome', async () => {
+    let failures = 1;
+    const { reads, index, records } = stores([erasedPrefix(ERASED)]);
+    const flaky: ErasureIndex = {
+      erasedPrefixes: async () => {
+        if (failures-- > 0) throw new Error('ProvisionedThroughputExceededException');
+        return index.erasedPrefixes();
+      },
+    };
+    const lookup = new CachedErasureLookup(flaky, records);
+    lookup.prefetch();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await lookup.find(ERASED)).toMatchObject({ erasureId: 'er_1' });
+    expect(reads.index).toBe(1);
+  });
+
+  it('find answers with the error of its own read when the index cannot be read', async () => {
+    const lookup = new CachedErasureLookup(
+      { erasedPrefixes: async () => Promise.reject(new Error('unavailable')) },
+      stores([]).records,
+    );
+    lookup.prefetch();
+    await expect(lookup.find(ERASED)).rejects.toThrow('unavailable');
+  });
 });

@@ -505,3 +505,31 @@ it('stores an authentic body with an object of more than MAX_OBJECT_MEMBERS memb
   expect(answer.statusCode).toBe(202);
   expect(JSON.stringify(answer.body)).toContain('an object has more than 50000 members');
 });
+
+it('starts reading the erasure index before it waits for the webhook secret, so a cold start waits for one, not both', async () => {
+  const order: string[] = [];
+  const ingest = makeIngest({
+    secrets: {
+      get: async () => {
+        order.push('secret read');
+        return [TEST_SECRET];
+      },
+    },
+    store: new MemoryEventStore(),
+    erasures: {
+      prefetch: () => {
+        order.push('index read started');
+      },
+      find: async () => {
+        order.push('erasure looked up');
+        return undefined;
+      },
+    },
+    logger: { log: () => {} },
+    config: DEFAULT_INGEST_CONFIG,
+    now: () => NOW,
+  });
+  const answer = await ingest(signedRequest(rollback()));
+  expect(answer.statusCode).toBe(202);
+  expect(order).toEqual(['index read started', 'secret read', 'erasure looked up']);
+});

@@ -43,6 +43,11 @@ export interface ErasureLedger {
 /** What the ingest path needs: whether a customer was erased, as the mark to put on a later event. */
 export interface ErasureLookup {
   find(customerKey: string): Promise<ErasureMark | undefined>;
+  /**
+   * Starts reading what `find` will need, without waiting, so the read overlaps other I/O of the request (the secret's
+   * read on a cold start). Optional; `find` works without it. Never rejects: a failed read surfaces at `find`.
+   */
+  prefetch?(): void;
 }
 
 export interface ErasureDeps {

@@ -31,6 +31,8 @@ export const ERASURE_INDEX_REFRESH_MS = 60_000;
  */
 export class CachedErasureLookup implements ErasureLookup {
   private cached?: { readonly prefixes: ReadonlySet<string>; readonly readAt: number };
+  /** The first read of the index, started by {@link prefetch} before anything was cached. */
+  private first?: Promise<{ readonly prefixes: ReadonlySet<string>; readonly readAt: number }>;
 
   constructor(
     private readonly index: ErasureIndex,
@@ -38,7 +40,29 @@ export class CachedErasureLookup implements ErasureLookup {
     private readonly options: { readonly refreshMs?: number; readonly now?: () => number } = {},
   ) {}
 
+  /**
+   * On a cold start, starts the first read of the index at once, so that it runs beside the webhook secret's read
+   * instead of after it: one DynamoDB round trip less before the first answer. Only the first: a later refresh is
+   * read when due, by {@link find}, so a flood of unsigned requests cannot make reads beyond one a minute. A failed
+   * read is read again by `find`, which answers with its error.
+   */
+  prefetch(): void {
+    if (this.cached || this.first) return;
+    const readAt = (this.options.now ?? Date.now)();
+    const first = this.index.erasedPrefixes().then((prefixes) => ({ prefixes, readAt }));
+    this.first = first;
+    first.catch(() => {
+      if (this.first === first) this.first = undefined;
+    });
+  }
+
   async find(customerKey: string): Promise<ErasureMark | undefined> {
+    if (!this.cached && this.first) {
+      const first = this.first;
+      this.first = undefined;
+      // Read again below if it failed: the error a request answers with is that of its own read.
+      this.cached = await first.catch(() => undefined);
+    }
     const now = (this.options.now ?? Date.now)();
     const refreshMs = this.options.refreshMs ?? ERASURE_INDEX_REFRESH_MS;
     if (!this.cached || now - this.cached.readAt >= refreshMs)

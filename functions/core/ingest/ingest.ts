@@ -146,6 +146,8 @@ export function makeIngest(deps: IngestDeps): (request: IngestRequest) => Promis
     if (path !== config.webhookPath) return { outcome: { kind: 'not_found', path }, fields: {} };
     if (request.method !== 'POST')
       return { outcome: { kind: 'method_not_allowed', method: request.method }, fields: {} };
+    // On a cold start the erasure index is read beside the secret, not after it (see CachedErasureLookup.prefetch).
+    deps.erasures?.prefetch?.();
     const secrets = await deps.secrets.get();
     if (secrets.length === 0) throw new ReceiverNotConfiguredError('no webhook secret is configured');
     // Verified before the size is looked at: an authentic event is never bounced for its size (Voucherify would retry
