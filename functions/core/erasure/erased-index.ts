@@ -33,6 +33,7 @@ export class CachedErasureLookup implements ErasureLookup {
   private cached?: { readonly prefixes: ReadonlySet<string>; readonly readAt: number };
   /** The first read of the index, started by {@link prefetch} before anything was cached. */
   private first?: Promise<{ readonly prefixes: ReadonlySet<string>; readonly readAt: number }>;
+  private prefetched = false;
 
   constructor(
     private readonly index: ErasureIndex,
@@ -42,12 +43,13 @@ export class CachedErasureLookup implements ErasureLookup {
 
   /**
    * On a cold start, starts the first read of the index at once, so that it runs beside the webhook secret's read
-   * instead of after it: one DynamoDB round trip less before the first answer. Only the first: a later refresh is
-   * read when due, by {@link find}, so a flood of unsigned requests cannot make reads beyond one a minute. A failed
-   * read is read again by `find`, which answers with its error.
+   * instead of after it: one DynamoDB round trip less before the first answer. Once per instance, whatever the read's
+   * outcome: a later refresh is read when due, by {@link find}, which runs only for authentic events, so unsigned
+   * requests cannot make reads. A failed first read is read again by `find`, which answers with its error.
    */
   prefetch(): void {
-    if (this.cached || this.first) return;
+    if (this.prefetched || this.cached) return;
+    this.prefetched = true;
     const readAt = (this.options.now ?? Date.now)();
     const first = this.index.erasedPrefixes().then((prefixes) => ({ prefixes, readAt }));
     this.first = first;
