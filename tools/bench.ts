@@ -249,11 +249,12 @@ async function coldStartSection(
   runs: number,
 ): Promise<void> {
   const production = 'ahead-of-time validators (the production bundle)';
+  const withSourceMaps = '  same, NODE_OPTIONS=--enable-source-maps (stack setting)';
   const sdkOnly = 'SDK only: GetSecretValue + conditional PutItem';
   const variants = [
     { label: production, bundle: bundles.ingestTimed.file, nodeOptions: '' },
     {
-      label: '  same, NODE_OPTIONS=--enable-source-maps (stack setting)',
+      label: withSourceMaps,
       bundle: bundles.ingestTimed.file,
       nodeOptions: '--enable-source-maps',
     },
@@ -304,14 +305,18 @@ async function coldStartSection(
     );
   }
   // Run by run (the two were started one after the other), then the median: load on the machine hits both alike.
-  const receiverRuns = results.get(production) ?? [];
   const sdkRuns = results.get(sdkOnly) ?? [];
-  const ratioOf = (pick: (run: ColdRun) => number) =>
-    median(receiverRuns.map((r, i) => pick(r) / (sdkRuns[i] ? pick(sdkRuns[i]) : Number.NaN)));
-  const coldRatio = ratioOf((r) => r.loadMs + r.firstMs);
-  const coldCpuRatio = ratioOf((r) => r.loadAndFirstCpuMs);
+  const ratioOf = (label: string, pick: (run: ColdRun) => number) =>
+    median((results.get(label) ?? []).map((r, i) => pick(r) / (sdkRuns[i] ? pick(sdkRuns[i]) : Number.NaN)));
+  const coldRatio = ratioOf(production, (r) => r.loadMs + r.firstMs);
+  const coldCpuRatio = ratioOf(production, (r) => r.loadAndFirstCpuMs);
   out(
     `   receiver ÷ SDK only, load + 1st request (median of per-run ratios): ${fmt(coldRatio)} wall, ${fmt(coldCpuRatio)} CPU  target ≤ ${COLD_START_TARGET}: ${coldRatio <= COLD_START_TARGET ? 'met' : 'NOT met'}; ${loadLine()}`,
+  );
+  // What a deployed cold start pays: the stack turns source maps on for readable stack traces.
+  const deployedRatio = ratioOf(withSourceMaps, (r) => r.loadMs + r.firstMs);
+  out(
+    `   the same with the stack's --enable-source-maps on the receiver only (as deployed): ${fmt(deployedRatio)} wall, ${fmt(ratioOf(withSourceMaps, (r) => r.loadAndFirstCpuMs))} CPU`,
   );
   out(`   anchors, published, not measured here: ${COLD_START_ANCHORS.join('; ')}`);
   const aot = median((results.get(variants[0]?.label ?? '') ?? []).map((r) => r.validatorsMs));
