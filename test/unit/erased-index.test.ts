@@ -116,6 +116,27 @@ describe('erasure on arrival through the index of erased customers', () => {
     expect(reads.index).toBe(1);
   });
 
+  it('a find waiting on a prefetch that fails answers with that failure, without spending a second read', async () => {
+    let reads = 0;
+    let fail: (error: Error) => void = () => {};
+    const lookup = new CachedErasureLookup(
+      {
+        erasedPrefixes: () => {
+          reads += 1;
+          return new Promise((_, reject) => {
+            fail = reject;
+          });
+        },
+      },
+      stores([]).records,
+    );
+    lookup.prefetch();
+    const found = lookup.find(ERASED);
+    fail(new Error('TimeoutError'));
+    await expect(found).rejects.toThrow('TimeoutError');
+    expect(reads).toBe(1);
+  });
+
   it('find answers with the error of its own read when the index cannot be read', async () => {
     const lookup = new CachedErasureLookup(
       { erasedPrefixes: async () => Promise.reject(new Error('unavailable')) },

@@ -45,7 +45,7 @@ export class CachedErasureLookup implements ErasureLookup {
    * On a cold start, starts the first read of the index at once, so that it runs beside the webhook secret's read
    * instead of after it: one DynamoDB round trip less before the first answer. Once per instance, whatever the read's
    * outcome: a later refresh is read when due, by {@link find}, which runs only for authentic events, so unsigned
-   * requests cannot make reads. A failed first read is read again by `find`, which answers with its error.
+   * requests cannot make reads. A request whose `find` waits on a failed prefetch answers with that failure.
    */
   prefetch(): void {
     if (this.prefetched || this.cached) return;
@@ -62,8 +62,10 @@ export class CachedErasureLookup implements ErasureLookup {
     if (!this.cached && this.first) {
       const first = this.first;
       this.first = undefined;
-      // Read again below if it failed: the error a request answers with is that of its own read.
-      this.cached = await first.catch(() => undefined);
+      // A request that waited on the prefetched read answers with its outcome; reading again after a failure would
+      // spend the SDK's retries twice (a hung DynamoDB would then outlast the function's timeout). A prefetch that
+      // failed before any request waited on it is forgotten (see prefetch), and the next find reads anew.
+      this.cached = await first;
     }
     const now = (this.options.now ?? Date.now)();
     const refreshMs = this.options.refreshMs ?? ERASURE_INDEX_REFRESH_MS;
