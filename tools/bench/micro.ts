@@ -83,10 +83,12 @@ export async function runMicro(
         : {}),
       config: DEFAULT_INGEST_CONFIG,
     });
-  const ingest = ingestWith({ log: true, metrics: true });
-  const ingestBare = ingestWith({ log: false, metrics: false });
-  const ingestLogOnly = ingestWith({ log: true, metrics: false });
-  const ingestMetricsOnly = ingestWith({ log: false, metrics: true });
+  const ingestVariants = {
+    ingest: ingestWith({ log: true, metrics: true }),
+    ingestBare: ingestWith({ log: false, metrics: false }),
+    ingestLogOnly: ingestWith({ log: true, metrics: false }),
+    ingestMetricsOnly: ingestWith({ log: false, metrics: true }),
+  } as const;
   const stubbed = await stubbedIngestHandler();
   const { handler } = stubbed;
 
@@ -106,8 +108,9 @@ export async function runMicro(
     });
     // Sanity first: every candidate must take the path the product takes for a valid event.
     verifyParseValidate(p, runtimeValidators);
-    if ((await silenced(() => ingest(request))).outcome.kind !== 'accepted')
-      throw new Error(`${p.name}: makeIngest did not accept`);
+    for (const [row, run] of Object.entries(ingestVariants))
+      if ((await silenced(() => run(request))).outcome.kind !== 'accepted')
+        throw new Error(`${p.name}: makeIngest (${row}) did not accept`);
     const answer = (await stubbed.quietly(() => handler(event))) as { statusCode?: number };
     if (answer.statusCode !== 202) throw new Error(`${p.name}: the handler did not answer 202`);
 
@@ -124,13 +127,10 @@ export async function runMicro(
       { name: name('vpv', p), run: loop(() => verifyParseValidate(p)) },
       { name: name('item', p), run: loop(() => coreWithItem(p)) },
       { name: name('itemRaw', p), run: loop(() => coreWithRawItem(p)) },
-      { name: name('ingest', p), run: (n) => silenced(() => loopAsync(() => ingest(request))(n)) },
-      { name: name('ingestBare', p), run: (n) => silenced(() => loopAsync(() => ingestBare(request))(n)) },
-      { name: name('ingestLogOnly', p), run: (n) => silenced(() => loopAsync(() => ingestLogOnly(request))(n)) },
-      {
-        name: name('ingestMetricsOnly', p),
-        run: (n) => silenced(() => loopAsync(() => ingestMetricsOnly(request))(n)),
-      },
+      ...Object.entries(ingestVariants).map(([row, run]) => ({
+        name: name(row as Row, p),
+        run: (n: number) => silenced(() => loopAsync(() => run(request))(n)),
+      })),
       { name: name('handler', p), run: (n) => stubbed.quietly(() => loopAsync(() => handler(event))(n)) },
       { name: name('runtimeOnce', p), run: loop(() => verifyParseValidate(p, runtimeValidators)) },
       { name: name('stepVerify', p), run: loop(() => verifySignature(p.body, p.signature, [BENCH_SECRET])) },
